@@ -1,0 +1,56 @@
+"""The control API under /_sim/, for tests and users: reset the world, read or move the clock, the served spec."""
+
+from flask import Blueprint, request
+
+from ..domain.clock import MODES
+from ..schema.openapi import document
+from ..schema.types import InvalidInput
+from .wire import json_response, simulator
+
+bp = Blueprint("control", __name__, url_prefix="/_sim")
+
+
+@bp.post("/reset")
+def reset():
+    sim = simulator()
+    with sim.world.session():
+        world = sim.reset()
+    return json_response({"reset": True, "scenario": str(sim.scenario.path), "clock": world.clock.describe()})
+
+
+@bp.get("/clock")
+def read_clock():
+    with simulator().world.session() as world:
+        return json_response(world.clock.describe())
+
+
+@bp.post("/clock")
+def change_clock():
+    """`{"advance": seconds}` moves manual time; `{"mode": ..., "speed": ...}` switches mode."""
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict) or not set(body) <= {"advance", "mode", "speed"} or not body:
+        raise InvalidInput("body", 'expected an object with "advance" (seconds), or "mode" '
+                                   f"({', '.join(MODES)}) and optionally \"speed\"")
+    with simulator().world.session() as world:
+        clock = world.clock
+        if "mode" in body or "speed" in body:
+            mode, speed = body.get("mode", clock.mode), body.get("speed")
+            if mode not in MODES:
+                raise InvalidInput("mode", f"expected one of {', '.join(MODES)}", repr(mode))
+            if speed is not None and (isinstance(speed, bool) or not isinstance(speed, (int, float)) or speed <= 0):
+                raise InvalidInput("speed", "expected a positive number", repr(speed))
+            clock.set_mode(mode, speed)
+        if "advance" in body:
+            seconds = body["advance"]
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= 10**9:
+                raise InvalidInput("advance", "expected a number of seconds, at least 0", repr(seconds))
+            if clock.mode != "manual":
+                raise InvalidInput("advance", f"the clock is in {clock.mode} mode; only manual time can be advanced")
+            clock.advance(seconds)
+        world.runner.run_due()
+        return json_response(clock.describe())
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return json_response(document())

@@ -1,0 +1,110 @@
+"""The one place where HTTP meets the domain: parse and validate the body, hold the world, call the handler, serialize
+the answer through the operation's response type, and turn every refusal into an `ErrorBody`."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from ..domain.errors import DomainError
+from ..schema.operations import BASE_PATH, OPERATIONS, upstream_operations
+from ..schema.types import InvalidInput
+
+CONTENT_LANGUAGES = ("zh-CN", "en-US", "*")
+
+
+def simulator():
+    return current_app.extensions["cloudtower_sim"]
+
+
+def json_response(payload, status: int = 200) -> Response:
+    return Response(json.dumps(payload, separators=(",", ":")), status, mimetype="application/json")
+
+
+def error_body(status: int, message: str, code: str | None = None) -> Response:
+    body = {"message": message, "status": status, "path": request.path}
+    op = OPERATIONS.get(request.path[len(BASE_PATH):]) if request.path.startswith(BASE_PATH) else None
+    if op is not None:
+        body["operationName"] = op.operation_id
+    if code:
+        body["code"] = code
+    return json_response(body, status)
+
+
+def read_body(op):
+    if op.request is None:
+        return None
+    raw = request.get_data(cache=False)
+    if not raw.strip():
+        raise InvalidInput("body", f"a JSON request body ({op.request.name}) is required")
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as e:
+        raise InvalidInput("body", f"the request body is not valid JSON ({e})") from None
+    return op.request.validate(body, "")
+
+
+def operation(bp: Blueprint, path: str):
+    """Register `handler(world, body, user)` as the view of the upstream operation at `path`."""
+    op = OPERATIONS[path]
+
+    def register(handler):
+        def view():
+            language = request.headers.get("content-language")
+            if language is not None and language not in CONTENT_LANGUAGES:
+                raise InvalidInput("content-language", f"expected one of {', '.join(CONTENT_LANGUAGES)}",
+                                   repr(language))
+            sim = simulator()
+            with sim.world.session() as world:
+                user = world.user_for(request.headers.get("Authorization")) if op.auth else None
+                body = read_body(op)
+                result = handler(world, body, user)
+                return json_response(op.response.render(result))
+
+        bp.add_url_rule(path, op.operation_id, view, methods=[op.method])
+        return handler
+
+    return register
+
+
+def install_error_handlers(app: Flask, spec_path: str | None) -> None:
+    upstream = upstream_operations(spec_path)
+
+    @app.before_request
+    def _request_id():
+        g.request_id = str(uuid.uuid4())
+
+    @app.after_request
+    def _stamp(response):
+        response.headers["x-tower-request-id"] = g.get("request_id") or str(uuid.uuid4())
+        return response
+
+    @app.errorhandler(InvalidInput)
+    def _invalid(e: InvalidInput):
+        return error_body(400, str(e))
+
+    @app.errorhandler(DomainError)
+    def _refused(e: DomainError):
+        return error_body(e.status, e.message, e.code)
+
+    @app.errorhandler(HTTPException)
+    def _http(e: HTTPException):
+        path = request.path
+        name = path[len(BASE_PATH):] if path.startswith(BASE_PATH + "/") else None
+        if e.code == 404 and name in upstream:
+            method, op_id = upstream[name]
+            return error_body(501, f"{op_id} ({method} {path}) is a CloudTower operation that cloudtower-sim does "
+                                   "not simulate")
+        if e.code == 405 and name in OPERATIONS:
+            return error_body(405, f"{path} takes {OPERATIONS[name].method}, not {request.method}")
+        if e.code == 404:
+            return error_body(404, f"no such path: {path} is not an operation of the CloudTower API")
+        return error_body(e.code or 500, e.description or str(e))
+
+    @app.errorhandler(Exception)
+    def _crash(e: Exception):  # a bug in the simulator: still an ErrorBody, and logged
+        app.logger.exception("unhandled error on %s", request.path)
+        return error_body(500, f"cloudtower-sim internal error: {type(e).__name__}: {e}")

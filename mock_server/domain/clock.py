@@ -1,0 +1,64 @@
+"""The simulator's one clock. Nothing sleeps: the world reads this clock and catches up to it.
+
+- instant: time stands still until the world has work due; then it jumps to each event in turn, so every task is
+  finished by the next request that looks (deterministic).
+- manual: time moves only when told to (`advance`), deterministic too.
+- realtime: simulated time follows the wall clock, times `speed`.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+MODES = ("instant", "realtime", "manual")
+
+
+def parse_time(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def iso(t: float) -> str:
+    """CloudTower's timestamp format: ISO 8601 in UTC with milliseconds."""
+    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(t * 1000) % 1000:03d}Z"
+
+
+class Clock:
+    def __init__(self, start: float, mode: str = "instant", speed: float = 1.0, wall=time.monotonic):
+        if mode not in MODES:
+            raise ValueError(f"clock mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if not speed > 0:
+            raise ValueError(f"clock speed must be a positive number, not {speed!r}")
+        self._wall = wall
+        self.mode, self.speed = mode, float(speed)
+        self._base, self._wall_base = start, wall()
+
+    def now(self) -> float:
+        if self.mode == "realtime":
+            return self._base + (self._wall() - self._wall_base) * self.speed
+        return self._base
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward (manual mode, or instant mode catching up to due work)."""
+        if seconds < 0:
+            raise ValueError("the clock cannot move backwards")
+        if self.mode == "realtime":
+            raise ValueError("the clock follows the wall clock in realtime mode; switch to manual mode to advance it")
+        self._base += seconds
+
+    def advance_to(self, t: float) -> None:
+        if t > self._base:
+            self._base = t
+
+    def set_mode(self, mode: str, speed: float | None = None) -> None:
+        if mode not in MODES:
+            raise ValueError(f"clock mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if speed is not None and not speed > 0:
+            raise ValueError(f"clock speed must be a positive number, not {speed!r}")
+        self._base, self._wall_base = self.now(), self._wall()
+        self.mode = mode
+        if speed is not None:
+            self.speed = float(speed)
+
+    def describe(self) -> dict:
+        return {"mode": self.mode, "speed": self.speed, "now": iso(self.now())}

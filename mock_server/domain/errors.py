@@ -1,0 +1,35 @@
+"""Domain refusals. The API layer turns each into an `ErrorBody` with the status named here, in one place."""
+
+
+class DomainError(Exception):
+    status = 400
+    code = None
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(DomainError):
+    """An operation on an object in the wrong state, or a request that cannot be carried out as asked."""
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Unauthorized(DomainError):
+    status = 401
+
+
+class ResourceLocked(DomainError):
+    """A task is already working on this host or VM (upstream's only `ErrorCode`)."""
+    code = "ResourceLocked"
+
+
+class TaskError(Exception):
+    """Raised by a task step: the task ends FAILED with this code and message."""
+
+    def __init__(self, message: str, code: str = "TASK_FAILED"):
+        super().__init__(message)
+        self.message, self.code = message, code

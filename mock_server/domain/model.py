@@ -1,0 +1,301 @@
+"""The objects of the world, with attributes named as CloudTower names its fields. What an object leaves out reads as
+null on the wire; derived fields are properties, so they always agree with the world."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+GIB = 1024**3
+
+
+@dataclass(eq=False)
+class User:
+    id: str
+    username: str
+    password: str
+    role: str = "ROOT"
+    source: str = "LOCAL"
+    internal: bool = False
+    email_address: str | None = None
+
+    @property
+    def name(self):
+        return self.username
+
+    @property
+    def display_username(self):
+        return self.username
+
+
+@dataclass(eq=False)
+class Cluster:
+    id: str
+    local_id: str
+    name: str
+    ip: str
+    version: str = "5.1.2"
+    type: str = "SMTX_OS"
+    architecture: str = "X86_64"
+    connect_state: str = "CONNECTED"
+    hypervisor: str = "ELF"
+    dns: list = field(default_factory=lambda: ["114.114.114.114"])
+    ntp_servers: list = field(default_factory=lambda: ["ntp.smartx.local"])
+    cpu_models: list = field(default_factory=lambda: ["Skylake-Server-IBRS", "Cascadelake-Server"])
+    hosts: list = field(default_factory=list)
+    vms: list = field(default_factory=list)
+
+    # fields upstream requires, derived from what the cluster holds
+    @property
+    def recommended_cpu_models(self):
+        return self.cpu_models[:1]
+
+    @property
+    def total_cpu_models(self):
+        return list(self.cpu_models)
+
+    @property
+    def current_cpu_model(self):
+        return self.cpu_models[0] if self.cpu_models else None
+
+    @property
+    def management_vip(self):
+        return self.ip
+
+    @property
+    def host_num(self):
+        return len(self.hosts)
+
+    @property
+    def vm_num(self):
+        return len(self.vms)
+
+    def _count(self, status):
+        return sum(1 for v in self.vms if v.status == status)
+
+    @property
+    def running_vm_num(self):
+        return self._count("RUNNING")
+
+    @property
+    def stopped_vm_num(self):
+        return self._count("STOPPED")
+
+    @property
+    def suspended_vm_num(self):
+        return self._count("SUSPENDED")
+
+    @property
+    def total_memory_bytes(self):
+        return sum(h.total_memory_bytes for h in self.hosts)
+
+    @property
+    def provisioned_memory_bytes(self):
+        return sum(v.memory for v in self.vms)
+
+    @property
+    def total_cpu_cores(self):
+        return sum(h.total_cpu_cores for h in self.hosts)
+
+    @property
+    def provisioned_cpu_cores(self):
+        return sum(v.vcpu for v in self.vms)
+
+    @property
+    def total_data_capacity(self):
+        return sum(h.total_data_capacity for h in self.hosts)
+
+    @property
+    def used_data_space(self):
+        return sum(h.used_data_space for h in self.hosts)
+
+
+@dataclass(eq=False)
+class Host:
+    id: str
+    local_id: str
+    name: str
+    management_ip: str
+    cluster: Cluster
+    total_memory_bytes: int
+    os_memory_bytes: int
+    total_cpu_cores: int = 32
+    total_cpu_sockets: int = 2
+    cpu_hz_per_core: int = 2_400_000_000
+    cpu_model: str = "Intel(R) Xeon(R) Gold 6230 CPU @ 2.10GHz"
+    cpu_brand: str = "Intel(R) Xeon(R) Gold 6230"
+    cpu_vendor: str = "GenuineIntel"
+    model: str = "SMTX ZBS 5.1.2"
+    serial: str = ""
+    status: str = "CONNECTED_HEALTHY"
+    state: str = "IN_USE"
+    host_state: dict | None = None  # NestedMaintenanceHostState, once the host has been in maintenance
+    os_version: str = "el7"
+    ssd_disk_count: int = 2
+    hdd_disk_count: int = 4
+    ssd_data_capacity: int = 2 * 960 * 10**9
+    hdd_data_capacity: int = 4 * 4 * 10**12
+    used_data_space: int = 0
+    nic_count: int = 4
+    data_ip: str | None = None
+    vmotion_ip: str | None = None
+    chunk_id: str = "1"
+    vms: list = field(default_factory=list)  # kept by the world as VMs are placed and moved
+    # values upstream requires that the simulator keeps constant
+    failure_data_space: int = 0
+    lsm_cap_disk_safe_umount: bool = True
+    nested_virtualization: bool = False
+    pmem_dimm_capacity: int = 0
+    pmem_dimm_count: int = 0
+    pmem_disk_count: int = 0
+    compatible_cpu_models: list = field(default_factory=lambda: ["Skylake-Server-IBRS", "Cascadelake-Server"])
+    cpu_fan_speed: list = field(default_factory=lambda: [6120.0, 6240.0])
+    cpu_fan_speed_unit: str = "RPM"
+    cpu_temperature_celsius: list = field(default_factory=lambda: [48, 51])
+    iommu: str = "ENABLE"
+
+    @property
+    def total_cpu_hz(self):
+        return self.total_cpu_cores * self.cpu_hz_per_core
+
+    @property
+    def allocatable_memory_bytes(self):
+        return self.total_memory_bytes - self.os_memory_bytes
+
+    @property
+    def total_data_capacity(self):
+        return self.ssd_data_capacity + self.hdd_data_capacity
+
+    @property
+    def maintenance_state(self) -> str:
+        return self.host_state["state"] if self.host_state else "IN_USE"
+
+    @property
+    def in_service(self) -> bool:
+        return self.maintenance_state == "IN_USE"
+
+    @property
+    def active_vms(self):
+        """VMs that hold memory on this host: running and suspended ones."""
+        return [v for v in self.vms if v.status in ("RUNNING", "SUSPENDED")]
+
+    @property
+    def running_pause_vm_memory_bytes(self):
+        return sum(v.memory for v in self.active_vms)
+
+    @property
+    def free_memory_bytes(self):
+        return self.allocatable_memory_bytes - self.running_pause_vm_memory_bytes
+
+    @property
+    def used_memory_bytes(self):
+        return float(self.os_memory_bytes + self.running_pause_vm_memory_bytes)
+
+    @property
+    def provisioned_memory_bytes(self):
+        return sum(v.memory for v in self.vms)
+
+    @property
+    def provisioned_cpu_cores(self):
+        return sum(v.vcpu for v in self.active_vms)
+
+    def _count(self, status):
+        return sum(1 for v in self.vms if v.status == status)
+
+    @property
+    def running_vm_num(self):
+        return self._count("RUNNING")
+
+    @property
+    def stopped_vm_num(self):
+        return self._count("STOPPED")
+
+    @property
+    def suspended_vm_num(self):
+        return self._count("SUSPENDED")
+
+    @property
+    def vm_num(self):
+        return len(self.vms)
+
+
+@dataclass(eq=False)
+class Vm:
+    id: str
+    local_id: str
+    name: str
+    cluster: Cluster
+    memory: int
+    vcpu: int
+    status: str
+    host: Host | None = None
+    description: str = ""
+    cpu_sockets: int = 1
+    ha: bool = True
+    firmware: str = "BIOS"
+    clock_offset: str = "UTC"
+    guest_os_type: str = "LINUX"
+    ip: str = ""
+    local_created_at: str = ""
+    last_shutdown_time: str | None = None
+    usb_devices: list | None = None  # NestedUsbDevice-like dicts: a VM with any is bound to its host
+    gpu_devices: list | None = None
+    pci_nics: list | None = None
+    in_recycle_bin: bool = False
+    internal: bool = False
+    nested_virtualization: bool = False
+    protected: bool = False
+    win_opt: bool = False
+    cpu_model: str = "cluster_default"
+    out_uninstall_usb: list = field(default_factory=list)
+
+    @property
+    def cpu(self):
+        return {"cores": self.vcpu // self.cpu_sockets, "sockets": self.cpu_sockets}
+
+    @property
+    def host_bound(self) -> bool:
+        return bool(self.usb_devices or self.gpu_devices or self.pci_nics)
+
+    @property
+    def ips(self):
+        return self.ip if self.status == "RUNNING" else ""
+
+    @property
+    def node_ip(self):
+        return self.host.management_ip if self.host else ""
+
+    @property
+    def vm_tools_status(self):
+        return "RUNNING" if self.status == "RUNNING" else "NOT_RUNNING"
+
+    @property
+    def os(self):
+        return {"LINUX": "CentOS Linux 7 (Core)", "WINDOWS": "Windows Server 2019"}.get(self.guest_os_type)
+
+
+@dataclass(eq=False)
+class Task:
+    id: str
+    description: str
+    local_created_at: str
+    resource_type: str | None = None
+    resource_id: str | None = None
+    resource_mutation: str | None = None
+    key: str | None = None
+    cluster: Cluster | None = None
+    user: User | None = None
+    args: dict = field(default_factory=dict)
+    status: str = "PENDING"
+    progress: float = 0.0
+    steps: list = field(default_factory=list)  # NestedStep dicts
+    started_at: str | None = None
+    finished_at: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    internal: bool = False
+    snapshot: str = "{}"
+    plan: object = None  # what the task decided (a maintenance plan, ...), kept for the operations that read it
+
+    @property
+    def done(self):
+        return self.status in ("SUCCESSED", "FAILED")

@@ -1,0 +1,148 @@
+"""The query body of every `get-*` call: `where` (Prisma-1 grammar, derived from the entity declarations), `orderBy`
+and paging. Bodies reach here already validated against the schema.
+
+Null semantics: `f: null` matches a null field and `f_not: null` a non-null one; every other positive operator is
+false on a null field and each negation is the exact complement of its positive operator. A null operand of any other
+operator (`f_in: null`, `AND: null`, ...) sets no condition. A to-one filter never matches a missing relation."""
+
+from __future__ import annotations
+
+import json
+from typing import Callable, Iterable
+
+from ..schema.entities import ENTITIES, NUMBER_OPS, STRING_OPS, TO_MANY_OPS
+from ..schema.types import get
+from .errors import BadRequest
+
+Predicate = Callable[[object], bool]
+
+_POSITIVE = {
+    "": lambda v, x: v == x,
+    "_in": lambda v, x: v is not None and v in x,
+    "_lt": lambda v, x: v is not None and v < x,
+    "_lte": lambda v, x: v is not None and v <= x,
+    "_gt": lambda v, x: v is not None and v > x,
+    "_gte": lambda v, x: v is not None and v >= x,
+    "_contains": lambda v, x: v is not None and x in v,
+    "_starts_with": lambda v, x: v is not None and v.startswith(x),
+    "_ends_with": lambda v, x: v is not None and v.endswith(x),
+}
+SCALAR_OPS = dict(_POSITIVE)
+for _op in ("", "_in", "_contains", "_starts_with", "_ends_with"):
+    SCALAR_OPS[f"_not{_op}"] = (lambda p: lambda v, x: not p(v, x))(_POSITIVE[_op])
+_ALL_SUFFIXES = sorted(set(STRING_OPS + NUMBER_OPS + TO_MANY_OPS) - {""}, key=len, reverse=True)
+
+
+def compile_where(entity: str | None, where: dict | None) -> Predicate:
+    """A predicate for `where` over objects of `entity` (None: an entity the simulator does not model)."""
+    if not where:
+        return lambda o: True
+    keys = ENTITIES[entity].where_keys if entity in ENTITIES else None
+    tests = [_compile_key(entity, keys, k, x) for k, x in where.items()]
+    tests = [t for t in tests if t is not None]
+    return lambda o: all(t(o) for t in tests)
+
+
+def _compile_key(entity, keys, key, x) -> Predicate | None:
+    if key in ("AND", "OR", "NOT"):
+        if x is None:
+            return None
+        subs = [compile_where(entity, w) for w in x]
+        if key == "AND":
+            return lambda o: all(s(o) for s in subs)
+        if key == "OR":
+            return lambda o: any(s(o) for s in subs)
+        return lambda o: not any(s(o) for s in subs)
+    if keys is not None:
+        field, op = keys[key]
+        name, kind, target = field.name, field.kind, field.target
+    else:  # not modeled: read the operator off the key
+        op = next((s for s in _ALL_SUFFIXES if key.endswith(s)), "")
+        name = key[: len(key) - len(op)]
+        kind = "to_many" if op in TO_MANY_OPS else "to_one" if isinstance(x, dict) else "scalar"
+        target = None
+    if kind == "to_one":
+        if x is None:
+            return lambda o: get(o, name) is None
+        sub = compile_where(target, x)
+        return lambda o: (r := get(o, name)) is not None and sub(r)
+    if kind == "to_many":
+        if x is None:
+            return None
+        sub = compile_where(target, x)
+        if op == "_some":
+            return lambda o: any(sub(r) for r in get(o, name) or ())
+        if op == "_every":
+            return lambda o: all(sub(r) for r in get(o, name) or ())
+        return lambda o: not any(sub(r) for r in get(o, name) or ())
+    if x is None and op not in ("", "_not"):
+        return None
+    test = SCALAR_OPS[op]
+    if op in ("_in", "_not_in"):
+        x = set(x) if all(isinstance(i, (str, int, float)) for i in x) else x
+    return lambda o: test(get(o, name), x)
+
+
+def _sort_key(value):
+    # nulls last when ascending (PostgreSQL's default); embedded objects compare by their JSON text
+    if value is None:
+        return (1, "")
+    if isinstance(value, (dict, list)):
+        return (0, json.dumps(value, sort_keys=True))
+    return (0, value)
+
+
+def select(entity: str, items: Iterable, body: dict | None, index: dict | None = None) -> list:
+    """Filter, order and page `items` (in creation order) as upstream's query body says."""
+    body = body or {}
+    where = body.get("where") or {}
+    candidates = _candidates(where, items, index)
+    result = [o for o in candidates if compile_where(entity, where)(o)]
+    order = body.get("orderBy")
+    if order:
+        name, _, direction = order.rpartition("_")
+        desc = direction == "DESC"
+        with_value = [o for o in result if get(o, name) is not None]
+        nulls = [o for o in result if get(o, name) is None]
+        with_value.sort(key=lambda o: _sort_key(get(o, name)), reverse=desc)
+        result = nulls + with_value if desc else with_value + nulls
+    return _page(result, body)
+
+
+def _candidates(where: dict, items, index: dict | None):
+    """Lookups by `id` / `id_in` read the index instead of scanning every object."""
+    if index is None:
+        return items
+    if isinstance(where.get("id"), str):
+        o = index.get(where["id"])
+        return [o] if o is not None else []
+    if isinstance(where.get("id_in"), list):
+        found = {index[i] for i in where["id_in"] if i in index}
+        return sorted(found, key=lambda o: o.seq)
+    return items
+
+
+def _page(result: list, body: dict) -> list:
+    for key in ("first", "last", "skip"):
+        if body.get(key) is not None and body[key] < 0:
+            raise BadRequest(f"{key}: expected a non-negative integer, got {body[key]}")
+    ids = [get(o, "id") for o in result]
+    if body.get("after") is not None:
+        result = result[_cursor(ids, body, "after") + 1:]
+        ids = ids[len(ids) - len(result):]
+    if body.get("before") is not None:
+        result = result[: _cursor(ids, body, "before")]
+    if body.get("skip"):
+        result = result[body["skip"]:]
+    if body.get("first") is not None:
+        result = result[: body["first"]]
+    if body.get("last") is not None:
+        result = result[len(result) - body["last"]:] if body["last"] else []
+    return result
+
+
+def _cursor(ids: list, body: dict, key: str) -> int:
+    try:
+        return ids.index(body[key])
+    except ValueError:
+        raise BadRequest(f"{key}: no object with id {body[key]!r} is in the result of this query") from None

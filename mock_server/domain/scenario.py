@@ -1,0 +1,205 @@
+"""Scenarios: YAML files that describe a world (users, clusters, hosts, VMs), or ask for a generated one by size.
+A broken file stops the start with a message naming the file, the entry and what is wrong."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .clock import Clock, parse_time
+from .model import GIB, Cluster, Host, User, Vm
+from .world import World
+
+DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "default.yaml"
+DEFAULT_START = "2026-01-01T00:00:00Z"
+VM_STATUSES = ("RUNNING", "STOPPED", "SUSPENDED")
+HOST_STATUSES = ("CONNECTED_ERROR", "CONNECTED_HEALTHY", "CONNECTED_WARNING", "CONNECTING", "INITIALIZING",
+                 "SESSION_EXPIRED")
+
+
+class ScenarioError(Exception):
+    def __init__(self, file, entry: str, what: str):
+        super().__init__(f"{file}: {entry}: {what}" if entry else f"{file}: {what}")
+
+
+# what each kind of entry may say: key -> (accepted python types, what to tell the user)
+_STR, _INT, _NUM, _BOOL = (str,), (int,), (int, float), (bool,)
+SHAPES = {
+    "scenario": {"seed": _INT, "start_time": _STR, "users": (list,), "clusters": (list,), "generate": (dict,)},
+    "user": {"username": _STR, "password": _STR, "role": _STR, "tokens": (list,)},
+    "cluster": {"name": _STR, "ip": _STR, "version": _STR, "type": _STR, "architecture": _STR,
+                "hosts": (list,), "vms": (list,)},
+    "host": {"name": _STR, "management_ip": _STR, "memory_gib": _NUM, "os_memory_gib": _NUM, "cpu_cores": _INT,
+             "status": _STR},
+    "vm": {"name": _STR, "host": _STR, "status": _STR, "memory_gib": _NUM, "vcpu": _INT, "cpu_sockets": _INT,
+           "ha": _BOOL, "description": _STR, "guest_os_type": _STR, "firmware": _STR, "ip": _STR,
+           "usb_devices": (list,), "gpu_devices": (list,), "pci_nics": (list,)},
+    "generate": {"clusters": _INT, "hosts_per_cluster": _INT, "vms_per_host": _INT},
+}
+REQUIRED = {"user": ("username", "password"), "cluster": ("name",), "host": ("name", "memory_gib"),
+            "vm": ("name", "status", "memory_gib", "vcpu"), "generate": ("clusters", "hosts_per_cluster")}
+CHOICES = {("vm", "status"): VM_STATUSES, ("host", "status"): HOST_STATUSES, ("vm", "firmware"): ("BIOS", "UEFI"),
+           ("vm", "guest_os_type"): ("LINUX", "UNKNOWN", "WINDOWS"), ("user", "role"): ("ADMIN", "READ_ONLY", "ROOT"),
+           ("cluster", "type"): ("BLUESHARK", "SMTX_ELF", "SMTX_OS", "SMTX_ZBS"),
+           ("cluster", "architecture"): ("AARCH64", "X86_64")}
+
+
+@dataclass
+class Scenario:
+    path: Path
+    data: dict
+
+    @property
+    def seed(self) -> int:
+        return self.data.get("seed", 0)
+
+
+def load(path: str | Path | None = None) -> Scenario:
+    path = Path(path) if path else DEFAULT
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise ScenarioError(path, "", f"cannot read the file ({e.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ScenarioError(path, "", f"not valid YAML: {e}") from None
+    if data is None:
+        data = {}
+    _check(path, "", "scenario", data)
+    return Scenario(path, data)
+
+
+def _check(path, entry, kind, value):
+    where = entry or "the top level"
+    if not isinstance(value, dict):
+        raise ScenarioError(path, where, f"expected a mapping with keys {', '.join(SHAPES[kind])}")
+    for key, v in value.items():
+        at = f"{entry}.{key}" if entry else str(key)
+        if key not in SHAPES[kind]:
+            raise ScenarioError(path, at, f"unknown key; a {kind} entry takes {', '.join(SHAPES[kind])}")
+        types = SHAPES[kind][key]
+        if not isinstance(v, types) or (isinstance(v, bool) and bool not in types):
+            names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+                     list: "a list", dict: "a mapping"}
+            raise ScenarioError(path, at, f"expected {' or '.join(names[t] for t in types)}, got {v!r}")
+        if (kind, key) in CHOICES and v not in CHOICES[(kind, key)]:
+            raise ScenarioError(path, at, f"expected one of {', '.join(CHOICES[(kind, key)])}, got {v!r}")
+        least = {"seed": None, "vms_per_host": 0}.get(key, 1) if types == _INT else None
+        if (types == _NUM and v <= 0) or (least is not None and v < least):
+            raise ScenarioError(path, at, f"expected a number of at least {least or 'more than 0'}, got {v!r}")
+    for key in REQUIRED.get(kind, ()):
+        if key not in value:
+            raise ScenarioError(path, where, f"missing required key {key!r}")
+    children = {"users": "user", "clusters": "cluster", "hosts": "host", "vms": "vm"}
+    for key, child in children.items():
+        for i, item in enumerate(value.get(key) or ()):
+            _check(path, f"{entry}.{key}[{i}]" if entry else f"{key}[{i}]", child, item)
+    if "generate" in value:
+        _check(path, "generate", "generate", value["generate"])
+
+
+def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: int | None = None) -> World:
+    data = scenario.data
+    start = time.time() if mode == "realtime" and "start_time" not in data else None
+    if start is None:
+        try:
+            start = parse_time(data.get("start_time", DEFAULT_START))
+        except ValueError:
+            raise ScenarioError(scenario.path, "start_time", "expected an ISO 8601 time such as "
+                                f"{DEFAULT_START}, got {data['start_time']!r}") from None
+    world = World(Clock(start, mode, speed), seed if seed is not None else scenario.seed)
+    users = data.get("users") or [{"username": "root", "password": "HC!r0cks"}]
+    for i, u in enumerate(users):
+        user = world.add(User(world.ids.cuid(), u["username"], u["password"], u.get("role", "ROOT")))
+        for token in u.get("tokens") or ():
+            if not isinstance(token, str) or not token:
+                raise ScenarioError(scenario.path, f"users[{i}].tokens", "expected a list of non-empty strings")
+            world.tokens[token] = user
+    for i, c in enumerate(data.get("clusters") or ()):
+        _build_cluster(world, scenario.path, f"clusters[{i}]", c)
+    if "generate" in data:
+        _generate(world, data["generate"])
+    return world
+
+
+def _build_cluster(world, path, entry, c):
+    if any(x.name == c["name"] for x in world.clusters.values()):
+        raise ScenarioError(path, f"{entry}.name", f"a cluster named {c['name']!r} is already declared")
+    n = len(world.clusters) + 1
+    cluster = world.add(Cluster(world.ids.cuid(), world.ids.uuid(), c["name"], c.get("ip", f"10.{n}.0.10"),
+                                **{k: c[k] for k in ("version", "type", "architecture") if k in c}))
+    for j, h in enumerate(c.get("hosts") or ()):
+        if any(x.name == h["name"] for x in cluster.hosts):
+            raise ScenarioError(path, f"{entry}.hosts[{j}].name", f"a host named {h['name']!r} is already declared")
+        _add_host(world, cluster, h, j)
+    for k, v in enumerate(c.get("vms") or ()):
+        at = f"{entry}.vms[{k}]"
+        host = None
+        if "host" in v:
+            host = next((h for h in cluster.hosts if h.name == v["host"]), None)
+            if host is None:
+                raise ScenarioError(path, f"{at}.host", f"no host named {v['host']!r} in cluster {c['name']!r}")
+        elif v["status"] != "STOPPED":
+            raise ScenarioError(path, at, f"a {v['status']} VM needs a host")
+        vm = _add_vm(world, cluster, host, v)
+        if host is not None and host.free_memory_bytes < 0:
+            raise ScenarioError(path, at, f"host {host.name!r} has no memory left for this VM: its running and "
+                                          f"suspended VMs need more than its {host.allocatable_memory_bytes // GIB} GiB")
+        if vm.host_bound and host is None:
+            raise ScenarioError(path, at, "a VM with pass-through devices needs a host")
+
+
+def _add_host(world, cluster, h, j):
+    n = list(world.clusters).index(cluster.id) + 1
+    ip = h.get("management_ip", f"10.{n}.0.{11 + j}")
+    return world.add(Host(world.ids.cuid(), world.ids.uuid(), h["name"], ip, cluster,
+                          total_memory_bytes=int(h["memory_gib"] * GIB),
+                          os_memory_bytes=int(h.get("os_memory_gib", 16) * GIB),
+                          total_cpu_cores=h.get("cpu_cores", 32), status=h.get("status", "CONNECTED_HEALTHY"),
+                          data_ip=_shift(ip, 1), vmotion_ip=_shift(ip, 2), serial=f"SN{world.ids.cuid()[1:11].upper()}",
+                          chunk_id=str(j + 1)))
+
+
+def _shift(ip: str, octet: int) -> str:
+    a, b, c, d = ip.split(".") if ip.count(".") == 3 else ("10", "0", "0", "1")
+    return f"{a}.{b}.{(int(c) + 10 * octet) % 256 if c.isdigit() else c}.{d}"
+
+
+def _devices(world, names):
+    return [{"id": world.ids.cuid(), "name": str(n)} for n in names] if names else None
+
+
+def _add_vm(world, cluster, host, v):
+    ip = v.get("ip", f"192.168.{len(cluster.vms) // 250 + 10}.{len(cluster.vms) % 250 + 2}")
+    return world.add(Vm(world.ids.cuid(), world.ids.uuid(), v["name"], cluster, memory=int(v["memory_gib"] * GIB),
+                        vcpu=v["vcpu"], status=v["status"], host=host, description=v.get("description", ""),
+                        cpu_sockets=v.get("cpu_sockets", 1) if v["vcpu"] % v.get("cpu_sockets", 1) == 0 else 1,
+                        ha=v.get("ha", True), firmware=v.get("firmware", "BIOS"),
+                        guest_os_type=v.get("guest_os_type", "LINUX"), ip=ip, local_created_at=world.now(),
+                        usb_devices=_devices(world, v.get("usb_devices")),
+                        gpu_devices=_devices(world, v.get("gpu_devices")),
+                        pci_nics=_devices(world, v.get("pci_nics"))))
+
+
+def _generate(world, g):
+    """A world by size: `clusters` x `hosts_per_cluster` hosts, `vms_per_host` VMs on each, sized to fit."""
+    rng = random.Random(world.ids.cuid())
+    sizes = (2, 4, 4, 8, 8, 16)
+    for i in range(1, g["clusters"] + 1):
+        base = len(world.clusters) + 1
+        cluster = world.add(Cluster(world.ids.cuid(), world.ids.uuid(), f"gen-cluster-{i:02d}",
+                                    f"10.{100 + base % 150}.0.10"))
+        for j in range(g["hosts_per_cluster"]):
+            plan = [(rng.choice(sizes), rng.choices(VM_STATUSES, (7, 2, 1))[0]) for _ in range(g.get("vms_per_host", 0))]
+            active = sum(m for m, s in plan if s != "STOPPED")
+            memory = max(256, -(-int(active * 1.5 + 16) // 64) * 64)  # room to spare, in steps of 64 GiB
+            host = _add_host(world, cluster, {"name": f"gen-c{i:02d}-node-{j + 1:03d}", "memory_gib": memory,
+                                              "management_ip": f"10.{100 + base % 150}.{j // 200}.{11 + j % 200}"}, j)
+            for k, (mem, status) in enumerate(plan):
+                _add_vm(world, cluster, host, {"name": f"gen-c{i:02d}-h{j + 1:03d}-vm-{k + 1:04d}", "status": status,
+                                               "memory_gib": mem, "vcpu": max(1, mem // 2)})

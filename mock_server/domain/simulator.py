@@ -1,0 +1,36 @@
+"""The running simulator: a loaded scenario, its settings, and the world built from them (rebuilt on reset)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import scenario as scenarios
+from .world import World
+
+
+@dataclass
+class Settings:
+    scenario: str | None = None  # a YAML file; None: the default scenario
+    seed: int | None = None  # None: the scenario's own seed
+    task_mode: str = "instant"
+    speed: float = 1.0
+    control: bool = True  # serve the /_sim control API
+    upstream_spec: str | None = None  # an upstream spec file for the list of operations (501 vs 404)
+
+
+class Simulator:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self.scenario = scenarios.load(self.settings.scenario)
+        self.world: World = self._build()
+
+    def _build(self) -> World:
+        s = self.settings
+        return scenarios.build(self.scenario, s.task_mode, s.speed, s.seed)
+
+    def reset(self) -> World:
+        """Back to the loaded scenario, keeping the clock's current mode and speed."""
+        clock = self.world.clock
+        self.settings.task_mode, self.settings.speed = clock.mode, clock.speed
+        self.world = self._build()
+        return self.world

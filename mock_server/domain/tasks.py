@@ -1,0 +1,129 @@
+"""Tasks in simulated time. A task is a list of steps; each step's effect lands in the world at the simulated instant
+the step completes. Events wait in a heap keyed by simulated time; `run_due` applies those the clock has reached."""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from typing import Callable
+
+from .clock import Clock, iso
+from .errors import ResourceLocked, TaskError
+from .model import Task
+
+QUEUE_DELAY = 0.5  # seconds a new task waits PENDING before a worker takes it
+
+
+@dataclass
+class Step:
+    key: str
+    duration: float
+    apply: Callable[[], None] | None = None  # raises TaskError to fail the task
+
+
+class TaskRunner:
+    def __init__(self, clock: Clock):
+        self.clock = clock
+        self._events: list = []
+        self._seq = 0
+        self.locks: dict[str, Task] = {}  # object id -> the task working on it
+        self._event_time: float | None = None
+
+    # locks ---------------------------------------------------------------------------------------------------------
+    def check_unlocked(self, *objs) -> None:
+        for o in objs:
+            task = self.locks.get(o.id)
+            if task is not None:
+                raise ResourceLocked(f"{type(o).__name__} {o.name} ({o.id}) is locked by task {task.id} "
+                                     f"({task.description}); try again when it has finished")
+
+    # lifecycle ---------------------------------------------------------------------------------------------------------
+    def start(self, task: Task, steps: list[Step], locks=(), on_success=None, on_failure=None) -> Task:
+        """Queue `task` (PENDING now, EXECUTING after the queue delay) and lock `locks` until it ends."""
+        self.check_unlocked(*locks)
+        for o in locks:
+            self.locks[o.id] = task
+        task.steps = [{"key": s.key, "current": 0.0, "total": 1.0, "finished": False, "unit": "PERCENT",
+                       "per_second": None} for s in steps]
+        job = _Job(task, steps, [o.id for o in locks], on_success, on_failure)
+        self._schedule(self.now() + QUEUE_DELAY, lambda: self._begin(job))
+        return task
+
+    def _schedule(self, t: float, fn) -> None:
+        self._seq += 1
+        heapq.heappush(self._events, (t, self._seq, fn))
+
+    def _begin(self, job: "_Job") -> None:
+        job.task.status = "EXECUTING"
+        job.task.started_at = iso(self.now())
+        self._next(job)
+
+    def _next(self, job: "_Job") -> None:
+        if job.index == len(job.steps):
+            self._end(job, None)
+            return
+        step = job.steps[job.index]
+        self._schedule(self.now() + step.duration, lambda: self._complete(job))
+
+    def _complete(self, job: "_Job") -> None:
+        task, step = job.task, job.steps[job.index]
+        try:
+            if step.apply:
+                step.apply()
+        except TaskError as e:
+            self._end(job, e)
+            return
+        task.steps[job.index].update(current=1.0, finished=True)
+        job.index += 1
+        task.progress = max(task.progress, round(job.index / len(job.steps), 4))
+        self._next(job)
+
+    def _end(self, job: "_Job", error: TaskError | None) -> None:
+        task = job.task
+        for oid in job.locked:
+            if self.locks.get(oid) is task:
+                del self.locks[oid]
+        task.finished_at = iso(self.now())
+        if error is None:
+            task.status, task.progress = "SUCCESSED", 1.0
+            if job.on_success:
+                job.on_success()
+        else:
+            task.status, task.error_code, task.error_message = "FAILED", error.code, error.message
+            if job.on_failure:
+                job.on_failure(error)
+
+    # time ------------------------------------------------------------------------------------------------------------
+    def run_due(self) -> None:
+        """Apply every event the clock has reached; in instant mode, move the clock through all pending work."""
+        instant = self.clock.mode == "instant"
+        while self._events:
+            t = self._events[0][0]
+            if instant:
+                self.clock.advance_to(t)
+            elif t > self.clock.now():
+                break
+            _, _, fn = heapq.heappop(self._events)
+            # effects land at their own instant, not at the (later) moment a request happened to look
+            self._event_time = t
+            try:
+                fn()
+            finally:
+                self._event_time = None
+
+    def now(self) -> float:
+        return self._event_time if self._event_time is not None else self.clock.now()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._events)
+
+
+@dataclass
+class _Job:
+    task: Task
+    steps: list
+    locked: list
+    on_success: Callable | None
+    on_failure: Callable | None
+    index: int = 0

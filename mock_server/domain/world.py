@@ -1,0 +1,112 @@
+"""The world: every cluster, host, VM, task and user, the clock, and the task runner. One lock serializes access, and
+every access first lets the world catch up to the clock."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from contextlib import contextmanager
+
+from .clock import Clock, iso
+from .errors import BadRequest, NotFound, Unauthorized
+from .ids import Ids
+from .model import Cluster, Host, Task, User, Vm
+from .query import select
+from .tasks import Step, TaskRunner
+
+KINDS = {"Cluster": "clusters", "Host": "hosts", "Vm": "vms", "Task": "tasks", "User": "users"}
+
+
+class World:
+    def __init__(self, clock: Clock, seed: int = 0):
+        self.clock = clock
+        self.ids = Ids(seed)
+        self.runner = TaskRunner(clock)
+        self.clusters: dict[str, Cluster] = {}
+        self.hosts: dict[str, Host] = {}
+        self.vms: dict[str, Vm] = {}
+        self.tasks: dict[str, Task] = {}
+        self.users: dict[str, User] = {}
+        self.tokens: dict[str, User] = {}
+        self._seq = 0
+        self._lock = threading.RLock()
+
+    # access ----------------------------------------------------------------------------------------------------------
+    @contextmanager
+    def session(self):
+        """Hold the world for one request, caught up to the clock."""
+        with self._lock:
+            self.runner.run_due()
+            yield self
+
+    def now(self) -> str:
+        return iso(self.runner.now())
+
+    # objects ---------------------------------------------------------------------------------------------------------
+    def add(self, obj):
+        self._seq += 1
+        obj.seq = self._seq  # creation order: the default order of every list
+        getattr(self, KINDS[type(obj).__name__])[obj.id] = obj
+        if isinstance(obj, Host):
+            obj.cluster.hosts.append(obj)
+        elif isinstance(obj, Vm):
+            obj.cluster.vms.append(obj)
+            if obj.host is not None:
+                obj.host.vms.append(obj)
+        return obj
+
+    def remove_vm(self, vm: Vm) -> None:
+        self.place(vm, None)
+        vm.cluster.vms.remove(vm)
+        del self.vms[vm.id]
+
+    def place(self, vm: Vm, host: Host | None) -> None:
+        """Put `vm` on `host` (None: on no host), keeping `Host.vms` in step."""
+        if vm.host is not None:
+            vm.host.vms.remove(vm)
+        vm.host = host
+        if host is not None:
+            host.vms.append(vm)
+
+    def find(self, kind: str, obj_id: str):
+        obj = getattr(self, KINDS[kind]).get(obj_id)
+        if obj is None:
+            raise NotFound(f"no {kind} with id {obj_id!r}")
+        return obj
+
+    def query(self, kind: str, body: dict | None) -> list:
+        table = getattr(self, KINDS[kind])
+        return select(kind, table.values(), body, table)
+
+    def vm_by_uuid(self, uuid: str) -> Vm | None:
+        return next((v for v in self.vms.values() if v.local_id == uuid), None)
+
+    # users and tokens ------------------------------------------------------------------------------------------------
+    def login(self, username: str, password: str) -> str:
+        user = next((u for u in self.users.values() if u.username == username), None)
+        if user is None or not secrets.compare_digest(user.password, password):
+            raise BadRequest("login failed: the username or the password is wrong")
+        token = secrets.token_hex(20)
+        self.tokens[token] = user
+        return token
+
+    def user_for(self, token: str | None) -> User:
+        if not token:
+            raise Unauthorized("the Authorization header is missing: send the token from /login as it is, "
+                               "without a 'Bearer ' prefix")
+        user = self.tokens.get(token)
+        if user is None:
+            raise Unauthorized("the Authorization token is not valid: log in with /login for a new one")
+        return user
+
+    # tasks -----------------------------------------------------------------------------------------------------------
+    def start_task(self, description: str, resource, mutation: str, steps: list[Step], locks=(), user=None,
+                   args=None, on_success=None, on_failure=None) -> Task:
+        """Record a task and queue its steps; refused with ResourceLocked, before any record, if `locks` are held."""
+        self.runner.check_unlocked(*locks)
+        cluster = resource if isinstance(resource, Cluster) else getattr(resource, "cluster", None)
+        task = self.add(Task(id=self.ids.cuid(), description=description, local_created_at=self.now(),
+                             resource_type=type(resource).__name__ if resource is not None else None,
+                             resource_id=getattr(resource, "id", None), resource_mutation=mutation, key=mutation,
+                             cluster=cluster, user=user, args=args or {}))
+        return self.runner.start(task, steps, locks, on_success, on_failure)

@@ -1,0 +1,283 @@
+"""A small type system for the simulated API: each type validates request values, renders domain values into
+wire JSON, and describes itself as OpenAPI 3.0. Named types live in one registry, so a shape is declared once."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+SCHEMAS: dict[str, "Type"] = {}
+
+
+class InvalidInput(Exception):
+    """A request value that breaks the schema; `field` is a dotted path such as `where.name_in[0]`."""
+
+    def __init__(self, field: str, expected: str, got=None, hint: str = ""):
+        self.field, self.expected, self.got, self.hint = field, expected, got, hint
+        text = f"{field or 'body'}: {expected}"
+        if got is not None:
+            text += f", got {got}"
+        super().__init__(text + (f" ({hint})" if hint else ""))
+
+
+def describe(value) -> str:
+    """How a wrong value is named in an error message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"string {shown!r}"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def join(path: str, key) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def get(obj, name):
+    """Read a wire field from a domain object or a dict; what the object does not model reads as None."""
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+class Type:
+
+    def validate(self, value, path: str):
+        raise NotImplementedError
+
+    def render(self, value):
+        return value
+
+    def openapi(self) -> dict:
+        raise NotImplementedError
+
+    def ref(self) -> dict:
+        name = getattr(self, "name", None)
+        return {"$ref": f"#/components/schemas/{name}"} if name else self.openapi()
+
+
+@dataclass(eq=False)
+class Scalar(Type):
+    kind: str  # str | int32 | int64 | double | bool | datetime | json
+
+    LIMITS: ClassVar[dict] = {"int32": 2**31, "int64": 2**63}
+
+    def validate(self, value, path):
+        k = self.kind
+        if k in ("str", "datetime"):
+            ok = isinstance(value, str)
+        elif k in ("int32", "int64"):
+            ok = isinstance(value, int) and not isinstance(value, bool) and -self.LIMITS[k] <= value < self.LIMITS[k]
+        elif k == "double":
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        elif k == "bool":
+            ok = isinstance(value, bool)
+        else:
+            ok = isinstance(value, dict)
+        if not ok:
+            raise InvalidInput(path, f"expected {self.expected()}", describe(value))
+        return value
+
+    def expected(self):
+        return {"str": "a string", "datetime": "a date-time string", "int32": "a 32-bit integer",
+                "int64": "a 64-bit integer", "double": "a number", "bool": "a boolean", "json": "an object"}[self.kind]
+
+    def openapi(self):
+        return {"str": {"type": "string"}, "datetime": {"type": "string"},
+                "int32": {"type": "integer", "format": "int32"}, "int64": {"type": "integer", "format": "int64"},
+                "double": {"type": "number", "format": "double"}, "bool": {"type": "boolean"},
+                "json": {"type": "object", "properties": {}}}[self.kind]
+
+
+@dataclass(eq=False)
+class Enum(Type):
+    name: str
+    values: tuple
+
+    def validate(self, value, path):
+        if value not in self.values or not isinstance(value, str):
+            raise InvalidInput(path, f"expected one of {', '.join(self.values)}", describe(value))
+        return value
+
+    def openapi(self):
+        return {"enum": list(self.values), "type": "string"}
+
+
+@dataclass(eq=False)
+class ListOf(Type):
+    item: Type
+
+    def validate(self, value, path):
+        if not isinstance(value, list):
+            raise InvalidInput(path, f"expected an array", describe(value))
+        return [self.item.validate(v, join(path, i)) for i, v in enumerate(value)]
+
+    def render(self, value):
+        return None if value is None else [self.item.render(v) for v in value]
+
+    def openapi(self):
+        return {"items": self.item.ref(), "type": "array"}
+
+
+@dataclass(eq=False)
+class Ref(Type):
+    """A named type, looked up when first used so that declarations may refer to each other in any order."""
+    target: str
+
+    @property
+    def resolved(self) -> Type:
+        return SCHEMAS[self.target]
+
+    @property
+    def name(self):
+        return self.target
+
+    def validate(self, value, path):
+        return self.resolved.validate(value, path)
+
+    def render(self, value):
+        return self.resolved.render(value)
+
+    def openapi(self):
+        return self.resolved.openapi()
+
+
+@dataclass(eq=False)
+class Field:
+    name: str
+    type: Type
+    required: bool = False
+    nullable: bool = False
+
+    def openapi(self):
+        ref = self.type.ref()
+        if not self.nullable:
+            return ref
+        if "$ref" in ref:
+            return {"allOf": [ref], "nullable": True}
+        return {**ref, "nullable": True}
+
+
+class RenderError(Exception):
+    """The simulator was about to answer with a required field missing: a bug, never the user's fault."""
+
+
+@dataclass(eq=False)
+class Object(Type):
+    name: str | None
+    fields: list[Field]
+    strict: bool = True  # upstream's additionalProperties: false
+    hints: dict = field(default_factory=dict)  # unknown key -> what the caller probably meant
+
+    def __post_init__(self):
+        self.by_name = {f.name: f for f in self.fields}
+
+    def validate(self, value, path):
+        if not isinstance(value, dict):
+            raise InvalidInput(path, f"expected an object{self._called()}", describe(value))
+        out = {}
+        for key, v in value.items():
+            f = self.by_name.get(key)
+            if f is None:
+                if self.strict or key in self.hints:
+                    raise InvalidInput(join(path, key), f"unknown field: {self._called(plain=True)} does not declare it",
+                                       hint=self.hints.get(key, ""))
+                continue
+            if v is None:
+                if not f.nullable:
+                    raise InvalidInput(join(path, key), f"expected {self._expected_of(f)}", "null")
+                out[key] = None
+                continue
+            out[key] = f.type.validate(v, join(path, key))
+        for f in self.fields:
+            if f.required and key_missing(value, f.name):
+                hint = next((h for k, h in self.hints.items() if k in value), "")
+                raise InvalidInput(join(path, f.name), "required field missing", hint=hint)
+        return out
+
+    def _called(self, plain=False):
+        if plain:
+            return self.name or "this object"
+        return f" ({self.name})" if self.name else ""
+
+    @staticmethod
+    def _expected_of(f):
+        t = f.type.resolved if isinstance(f.type, Ref) else f.type
+        if isinstance(t, Scalar):
+            return t.expected()
+        if isinstance(t, Enum):
+            return f"one of {', '.join(t.values)}"
+        return "an array" if isinstance(t, ListOf) else "an object"
+
+    def render(self, value):
+        if value is None:
+            return None
+        out = {}
+        for f in self.fields:
+            v = get(value, f.name)
+            if v is None:
+                if f.required:
+                    raise RenderError(f"{self.name}.{f.name} is required but the world has no value for it")
+                out[f.name] = None
+            else:
+                out[f.name] = f.type.render(v)
+        return out
+
+    def openapi(self):
+        doc = {"properties": {f.name: f.openapi() for f in self.fields}}
+        required = [f.name for f in self.fields if f.required]
+        if required:
+            doc["required"] = required
+        doc["type"] = "object"
+        if self.strict:
+            doc["additionalProperties"] = False
+        return doc
+
+
+def key_missing(value: dict, key: str) -> bool:
+    return key not in value or value[key] is None
+
+
+@dataclass(eq=False)
+class Opaque(Type):
+    """A shape the simulator does not model (it always answers null there); accepts any object."""
+    name: str
+
+    def validate(self, value, path):
+        if not isinstance(value, dict):
+            raise InvalidInput(path, f"expected an object ({self.name})", describe(value))
+        return value
+
+    def openapi(self):
+        return {"type": "object", "description": "not modeled by the simulator: always null"}
+
+
+def register(t: Type) -> Type:
+    SCHEMAS[t.name] = t
+    return t
+
+
+def obj(name, *fields: Field, strict=True, hints=None) -> Object:
+    return register(Object(name, list(fields), strict, hints or {}))
+
+
+def req(name, t: Type) -> Field:
+    return Field(name, t, required=True)
+
+
+def opt(name, t: Type, nullable=True) -> Field:
+    return Field(name, t, nullable=nullable)
+
+
+STR, INT32, INT64, DOUBLE, BOOL, DATETIME, JSON = (Scalar(k) for k in
+                                                   ("str", "int32", "int64", "double", "bool", "datetime", "json"))
