@@ -247,6 +247,7 @@ class Vm:
     win_opt: bool = False
     cpu_model: str = "cluster_default"
     out_uninstall_usb: list = field(default_factory=list)
+    entityAsyncStatus: str | None = None  # CREATING while its creation task runs
 
     @property
     def cpu(self):

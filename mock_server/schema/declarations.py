@@ -289,6 +289,8 @@ ENUMS = {
     'ConnectState': 'CONNECTED DISCONNECTED INITIALIZING REMOVING',
     'CpuFanSpeedUnit': 'PERCENT RPM',
     'EntityAsyncStatus': 'CREATING DELETING UPDATING',
+    'BPSUnit': 'Bps KBps MBps GBps TBps',
+    'ByteUnit': 'B KB MB GB TB PB',
     'ErrorCode': 'ResourceLocked',
     'HostState': 'IDLE IN_USE REMOVING',
     'MaintenanceModeEnum': 'ENTERING_MAINTENANCE_MODE IN_USE MAINTENANCE_MODE REMOVING',

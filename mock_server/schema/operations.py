@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import entities  # noqa: F401  (registers the entity shapes)
+from . import entities, mutations  # noqa: F401  (register the shapes)
 from .types import INT32, JSON, STR, ListOf, Ref, Type, obj, opt, req
 
 BASE_PATH = "/v2/api"
@@ -46,6 +46,28 @@ for _name in ("Cluster", "Host", "Vm", "Task"):
                   ListOf(Ref(_name))))
     add(Operation(f"/get-{_name.lower()}s-connection", f"Get{_name}sConnection", _name,
                   Ref(f"Get{_name}sConnectionRequestBody"), Ref(f"{_name}Connection")))
+
+for _path, _op_id, _params in (("/start-vm", "StartVm", "VmStartParams"), ("/shutdown-vm", "ShutDownVm", "VmOperateParams"),
+                               ("/poweroff-vm", "PoweroffVm", "VmOperateParams"),
+                               ("/restart-vm", "RestartVm", "VmOperateParams"),
+                               ("/force-restart-vm", "ForceRestartVm", "VmOperateParams"),
+                               ("/suspend-vm", "SuspendVm", "VmOperateParams"),
+                               ("/resume-vm", "ResumeVm", "VmOperateParams"),
+                               ("/migrate-vm", "MigrateVm", "VmMigrateParams")):
+    add(Operation(_path, _op_id, "Vm", Ref(_params), ListOf(Ref("WithTask_Vm_"))))
+add(Operation("/create-vm", "CreateVm", "Vm", ListOf(Ref("VmCreationParams")), ListOf(Ref("WithTask_Vm_"))))
+add(Operation("/delete-vm", "DeleteVm", "Vm", Ref("VmDeleteParams"), ListOf(Ref("WithTask_DeleteVm_"))))
+# host maintenance mode: note upstream's spelling, "maintenance" in the first path and "maintance" in the others
+add(Operation("/enter-maintenance-mode-precheck", "EnterMaintenanceModePreCheck", "Host",
+              Ref("EnterMaintenanceModeCheckParams"), Ref("EnterMaintenanceModeCheckResult")))
+add(Operation("/enter-maintance-mode-precheck-result", "EnterMaintenanceModePrecheckResult", "Host",
+              Ref("EnterMaintenanceModeResultParams"), Ref("EnterMaintenanceModeResult")))
+add(Operation("/enter-maintance-mode", "EnterMaintenanceMode", "Host", Ref("EnterMaintenanceModeParams"),
+              Ref("WithTask_Host_")))
+add(Operation("/exit-maintance-mode-precheck-result", "ExitMaintenanceModePrecheckResult", "Host",
+              Ref("ExitMaintenanceModeResultParams"), Ref("ExitMaintenanceModeResult")))
+add(Operation("/exit-maintance-mode", "ExitMaintenanceMode", "Host", Ref("ExitMaintenanceModeParams"),
+              Ref("WithTask_Host_")))
 
 
 def upstream_operations(spec_path: str | Path | None = None) -> dict[str, tuple[str, str]]:

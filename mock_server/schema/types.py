@@ -262,6 +262,28 @@ class Opaque(Type):
         return {"type": "object", "description": "not modeled by the simulator: always null"}
 
 
+@dataclass(eq=False)
+class Hinted(Type):
+    """A type whose errors also say what the caller probably meant (for the seed page's known errata)."""
+    inner: Type
+    hint: str
+
+    def validate(self, value, path):
+        try:
+            return self.inner.validate(value, path)
+        except InvalidInput as e:
+            raise InvalidInput(e.field, e.expected, e.got, e.hint or self.hint) from None
+
+    def render(self, value):
+        return self.inner.render(value)
+
+    def openapi(self):
+        return self.inner.openapi()
+
+    def ref(self):
+        return self.inner.ref()
+
+
 def register(t: Type) -> Type:
     SCHEMAS[t.name] = t
     return t

@@ -1,0 +1,209 @@
+"""VM operations (simulator-behaviour.md section 4). Every matched VM is checked before anything starts, so a refused
+request changes nothing; each VM then gets its own task, whose effect lands when its step completes."""
+
+from __future__ import annotations
+
+from .errors import BadRequest, NotFound, TaskError
+from .model import GIB, Host, Vm
+from .tasks import Step
+from .world import World
+
+# seconds of simulated time at speed 1
+POWER_SECONDS = 3.0
+OFFLINE_MIGRATION_SECONDS = 1.0
+
+
+def live_migration_seconds(vm: Vm) -> float:
+    return 2.0 + vm.memory / GIB
+
+
+# --- placement ------------------------------------------------------------------------------------------------------
+def eligible(host: Host) -> bool:
+    """A host that may receive VMs: in service (not in or entering maintenance) and healthy."""
+    return host.in_service and host.status == "CONNECTED_HEALTHY" and host.state != "REMOVING"
+
+
+def fits(vm: Vm, host: Host, extra: int = 0) -> bool:
+    return host.free_memory_bytes - extra >= vm.memory
+
+
+def auto_place(world: World, vm: Vm, exclude=(), reserved: dict | None = None) -> Host | None:
+    """The eligible host of the VM's cluster with the most free memory that fits it (ties: by name), or None."""
+    reserved = reserved or {}
+    best = None
+    for h in vm.cluster.hosts:
+        if h in exclude or not eligible(h) or not fits(vm, h, reserved.get(h.id, 0)):
+            continue
+        free = h.free_memory_bytes - reserved.get(h.id, 0)
+        if best is None or free > best[0] or (free == best[0] and h.name < best[1].name):
+            best = (free, h)
+    return best[1] if best else None
+
+
+def _target(world: World, vm: Vm, host_id: str | None, field: str, exclude=()) -> Host:
+    if host_id is None:
+        host = auto_place(world, vm, exclude)
+        if host is None:
+            raise BadRequest(f"VM {vm.name}: no host of cluster {vm.cluster.name} is in service with "
+                             f"{vm.memory // GIB} GiB of memory free")
+        return host
+    host = world.hosts.get(host_id)
+    if host is None:
+        raise NotFound(f"{field}: no Host with id {host_id!r}")
+    if host.cluster is not vm.cluster:
+        raise BadRequest(f"{field}: host {host.name} is not in VM {vm.name}'s cluster {vm.cluster.name}")
+    if not host.in_service:
+        raise BadRequest(f"{field}: host {host.name} is {host.maintenance_state}; it takes no VMs")
+    if host.status != "CONNECTED_HEALTHY":
+        raise BadRequest(f"{field}: host {host.name} is {host.status}; it takes no VMs")
+    return host
+
+
+def _need_memory(vm: Vm, host: Host) -> None:
+    if not fits(vm, host):
+        raise BadRequest(f"host {host.name} has {max(host.free_memory_bytes, 0) // GIB} GiB of memory free; "
+                         f"VM {vm.name} needs {vm.memory // GIB} GiB")
+
+
+# --- effects (also used by the maintenance tasks) -------------------------------------------------------------------
+def power_on(world: World, vm: Vm, host: Host) -> None:
+    if not eligible(host) or not fits(vm, host):
+        raise TaskError(f"VM {vm.name} cannot start on host {host.name}: "
+                        f"{'it takes no VMs' if not eligible(host) else 'not enough memory free'}")
+    world.place(vm, host)
+    vm.status = "RUNNING"
+
+
+def power_off(world: World, vm: Vm) -> None:
+    vm.status = "STOPPED"
+    vm.last_shutdown_time = world.now()
+
+
+def move(world: World, vm: Vm, host: Host) -> None:
+    """Migrate `vm` to `host`, live when it holds memory, offline when stopped."""
+    if vm.status != "STOPPED" and not fits(vm, host):
+        raise TaskError(f"VM {vm.name} cannot migrate to host {host.name}: not enough memory free")
+    if not eligible(host):
+        raise TaskError(f"VM {vm.name} cannot migrate to host {host.name}: it takes no VMs")
+    world.place(vm, host)
+
+
+# --- operations -----------------------------------------------------------------------------------------------------
+ALLOWED = {
+    "start": ("STOPPED",), "shutdown": ("RUNNING",), "poweroff": ("RUNNING", "SUSPENDED"),
+    "restart": ("RUNNING",), "force_restart": ("RUNNING",), "suspend": ("RUNNING",), "resume": ("SUSPENDED",),
+    "migrate": ("RUNNING", "STOPPED"), "delete": ("STOPPED",),
+}
+DESCRIBE = {"start": "Start VM", "shutdown": "Shut down VM", "poweroff": "Power off VM", "restart": "Restart VM",
+            "force_restart": "Force restart VM", "suspend": "Suspend VM", "resume": "Resume VM",
+            "migrate": "Migrate VM", "delete": "Delete VM"}
+
+
+def operate(world: World, user, op: str, vms: list[Vm], host_id: str | None = None) -> list[tuple[str, Vm]]:
+    """Run `op` on every VM in `vms`; answers (task id, VM) pairs. Refuses them all, changing nothing, if any can't."""
+    plans = []
+    for vm in vms:
+        if vm.status not in ALLOWED[op]:
+            raise BadRequest(f"VM {vm.name} is {vm.status}; {DESCRIBE[op].lower()} needs it "
+                             f"{' or '.join(ALLOWED[op])}")
+        plans.append((vm, _plan(world, op, vm, host_id)))
+    world.runner.check_unlocked(*vms, *{h for _, (_, locks) in plans for h in locks})
+    started = []
+    for vm, (steps, hosts) in plans:
+        task = world.start_task(f"{DESCRIBE[op]} {vm.name}", vm, f"{op}Vm", steps, locks=(vm, *hosts), user=user)
+        started.append((task.id, vm))
+    return started
+
+
+def _plan(world: World, op: str, vm: Vm, host_id: str | None) -> tuple[list[Step], tuple]:
+    """The steps of `op` on `vm`, and the hosts it also locks; refusals raise here, before any task exists."""
+    if op == "start":
+        if host_id is None and vm.host is not None and eligible(vm.host) and fits(vm, vm.host):
+            host = vm.host  # a VM starts where it last ran when it can
+        else:
+            host = _target(world, vm, host_id, "data.host_id")
+        if vm.host_bound and vm.host is not None and host is not vm.host:
+            raise BadRequest(f"VM {vm.name} has pass-through devices on host {vm.host.name}; it can only start there")
+        _need_memory(vm, host)
+        return [Step("start", POWER_SECONDS, lambda: power_on(world, vm, host))], ()
+    if op in ("shutdown", "poweroff"):
+        return [Step(op, POWER_SECONDS if op == "shutdown" else 1.0, lambda: power_off(world, vm))], ()
+    if op in ("restart", "force_restart"):
+        return [Step("stop", POWER_SECONDS / 2), Step("start", POWER_SECONDS / 2)], ()
+    if op == "suspend":
+        return [Step("suspend", POWER_SECONDS, lambda: setattr(vm, "status", "SUSPENDED"))], ()
+    if op == "resume":
+        return [Step("resume", POWER_SECONDS, lambda: setattr(vm, "status", "RUNNING"))], ()
+    if op == "migrate":
+        live = vm.status == "RUNNING"
+        if vm.host_bound:
+            raise BadRequest(f"VM {vm.name} has pass-through devices and cannot migrate")
+        host = _target(world, vm, host_id, "data.host_id", exclude=(vm.host,))
+        if host is vm.host:
+            raise BadRequest(f"data.host_id: VM {vm.name} is already on host {host.name}")
+        if live:
+            _need_memory(vm, host)
+        seconds = live_migration_seconds(vm) if live else OFFLINE_MIGRATION_SECONDS
+        return [Step("live_migrate" if live else "offline_migrate", seconds, lambda: move(world, vm, host))], (host,)
+    if op == "delete":
+        return [Step("delete", 1.0, lambda: world.remove_vm(vm))], ()
+    raise ValueError(op)
+
+
+def create(world: World, user, batch: list[dict]) -> list[tuple[str, Vm]]:
+    """`/create-vm`: every `VmCreationParams` is checked first; then each VM exists at once (entityAsyncStatus
+    CREATING, STOPPED) and takes the requested status when its task completes."""
+    planned, names = [], set()
+    for i, params in enumerate(batch):
+        vm, host = _plan_creation(world, params, f"[{i}]")
+        if (vm.cluster.id, vm.name) in names:
+            raise BadRequest(f"[{i}].name: this request already creates a VM named {vm.name!r}")
+        names.add((vm.cluster.id, vm.name))
+        planned.append((vm, host, params["status"]))
+    world.runner.check_unlocked(*{h for _, h, _ in planned if h is not None})
+    return [_start_creation(world, user, *p) for p in planned]
+
+
+def _plan_creation(world: World, params: dict, at: str) -> tuple[Vm, Host | None]:
+    cluster = world.clusters.get(params["cluster_id"])
+    if cluster is None:
+        raise NotFound(f"{at}.cluster_id: no Cluster with id {params['cluster_id']!r}")
+    units = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": GIB, "TB": 1024**4, "PB": 1024**5}
+    memory = params["memory"] * units[params.get("memory_unit", "B")]
+    cores, sockets = params["cpu_cores"], params["cpu_sockets"]
+    for key, value in (("memory", memory), ("cpu_cores", cores), ("cpu_sockets", sockets)):
+        if value <= 0:
+            raise BadRequest(f"{at}.{key}: expected a positive number, got {params[key]}")
+    vcpu = params.get("vcpu", cores * sockets)
+    if vcpu != cores * sockets:
+        raise BadRequest(f"{at}.vcpu: expected cpu_cores x cpu_sockets = {cores * sockets}, got {vcpu}")
+    if params["status"] not in ("RUNNING", "STOPPED"):
+        raise BadRequest(f"{at}.status: a new VM is created RUNNING or STOPPED, not {params['status']}")
+    if any(v.name == params["name"] for v in cluster.vms):
+        raise BadRequest(f"{at}.name: cluster {cluster.name} already has a VM named {params['name']!r}")
+    vm = Vm("", "", params["name"], cluster, memory=memory, vcpu=vcpu, status="STOPPED",
+            description=params.get("description", ""), cpu_sockets=sockets, ha=params["ha"],
+            firmware=params["firmware"], guest_os_type=params.get("guest_os_type", "LINUX"))
+    host = None
+    if params.get("host_id") is not None or params["status"] == "RUNNING":
+        host = _target(world, vm, params.get("host_id"), f"{at}.host_id")
+        if params["status"] == "RUNNING":
+            _need_memory(vm, host)
+    return vm, host
+
+
+def _start_creation(world: World, user, vm: Vm, host: Host | None, status: str) -> tuple[str, Vm]:
+    vm.id, vm.local_id, vm.local_created_at = world.ids.cuid(), world.ids.uuid(), world.now()
+    vm.entityAsyncStatus = "CREATING"
+    world.add(vm)
+    world.place(vm, host)
+
+    def finish():
+        vm.entityAsyncStatus = None
+        if status == "RUNNING":
+            power_on(world, vm, host)
+
+    steps = [Step("create", 2.0), Step("finish", POWER_SECONDS if status == "RUNNING" else 0.5, finish)]
+    task = world.start_task(f"Create VM {vm.name}", vm, "createVm", steps, locks=(vm,), user=user,
+                            on_failure=lambda error: setattr(vm, "entityAsyncStatus", None))
+    return task.id, vm
