@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from mock_server.api import create_app
+from mock_server.domain.simulator import Settings, Simulator
+
+from . import upstream as up
+
+TOKEN = "cloudtower-sim-root-token"  # declared in the default scenario
+
+
+def pytest_addoption(parser):
+    parser.addoption("--upstream-spec", default=None,
+                     help=f"an upstream CloudTower OpenAPI file or folder (default: ${up.ENV}, else ../shared/upstream)")
+
+
+@pytest.fixture(scope="session")
+def upstream_for(request):
+    """upstream_for(version) -> the upstream spec of that version, or a skip saying how to supply one."""
+    def find(version="4.6.0"):
+        path = up.spec_path(version, request.config.getoption("--upstream-spec"))
+        if not path.is_file():
+            pytest.skip(f"upstream spec {path} not found: {up.HOW}")
+        return up.load(str(path))
+    return find
+
+
+@pytest.fixture(scope="session")
+def upstream(upstream_for):
+    return upstream_for("4.6.0")
+
+
+def make_client(settings: Settings | None = None):
+    app = create_app(settings or Settings())
+    client = app.test_client()
+    client.sim = app.extensions["cloudtower_sim"]
+    return client
+
+
+@pytest.fixture
+def client():
+    return make_client()
+
+
+class Api:
+    """A thin test helper: POST an operation with the root token and return (status, json, response)."""
+
+    def __init__(self, client, token=TOKEN):
+        self.client, self.token = client, token
+
+    def __call__(self, op, body=None, **kw):
+        headers = {"Authorization": self.token} if self.token else {}
+        r = self.client.post(f"/v2/api/{op}", json=body if body is not None else {}, headers=headers, **kw)
+        return r.status_code, r.get_json(silent=True), r
+
+    def ok(self, op, body=None):
+        status, data, r = self(op, body)
+        assert status == 200, (op, body, data)
+        return data
+
+
+@pytest.fixture
+def api(client):
+    return Api(client)
+
+
+class Served:
+    """The simulator served by waitress on a free loopback port, in a thread."""
+
+    def __init__(self, settings: Settings):
+        from waitress import create_server
+
+        self.sim = Simulator(settings)
+        self.server = create_server(create_app(simulator=self.sim), host="127.0.0.1", port=0, threads=4)
+        self.base_url = f"http://127.0.0.1:{self.server.effective_port}/v2/api"
+        self.root = self.base_url[: -len("/v2/api")]
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def served():
+    """served(**settings) starts a server; all are closed at the end of the test."""
+    started = []
+
+    def start(**kw):
+        s = Served(Settings(**kw))
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.close()

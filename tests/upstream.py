@@ -1,0 +1,81 @@
+"""The upstream CloudTower spec as a test oracle: found through a setting, turned into JSON Schema, and used to
+validate what the simulator answers."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = "CLOUDTOWER_UPSTREAM_SPEC"
+DEFAULT_DIR = ROOT.parent / "shared" / "upstream"
+
+
+def spec_path(version: str = "4.6.0", option: str | None = None) -> Path:
+    """`--upstream-spec` or $CLOUDTOWER_UPSTREAM_SPEC (a file, or a folder holding cloudtower-openapi-<v>.json),
+    else ../shared/upstream beside the checkout."""
+    given = option or os.environ.get(ENV)
+    p = Path(given) if given else DEFAULT_DIR
+    return p / f"cloudtower-openapi-{version}.json" if p.is_dir() or not given else p
+
+
+HOW = (f"supply the upstream CloudTower OpenAPI spec with --upstream-spec FILE or {ENV}=FILE "
+       "(or a folder of cloudtower-openapi-<version>.json files)")
+
+
+def _to_json_schema(node):
+    """OpenAPI 3.0 `nullable` becomes JSON Schema `anyOf [..., null]`; refs move to #/$defs."""
+    if isinstance(node, list):
+        return [_to_json_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _to_json_schema(v) for k, v in node.items() if k not in ("nullable", "example", "description")}
+    if "$ref" in out:
+        out["$ref"] = out["$ref"].replace("#/components/schemas/", "#/$defs/")
+    if node.get("nullable"):
+        return {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+class Upstream:
+    def __init__(self, path: Path):
+        self.path = path
+        self.doc = json.loads(path.read_text())
+        self.version = self.doc["info"]["version"]
+        self.defs = {n: _to_json_schema(s) for n, s in self.doc["components"]["schemas"].items()}
+
+    @property
+    def schemas(self) -> dict:
+        return self.doc["components"]["schemas"]
+
+    def operation(self, path: str) -> tuple[str, dict]:
+        (method, op), = self.doc["paths"][path].items()
+        return method, op
+
+    def response_schema(self, path: str, status: int) -> dict:
+        _, op = self.operation(path)
+        return op["responses"][str(status)]["content"]["application/json"]["schema"]
+
+    @lru_cache(maxsize=None)
+    def _validator(self, schema_json: str):
+        schema = {"$defs": self.defs, **_to_json_schema(json.loads(schema_json))}
+        return jsonschema.Draft202012Validator(schema)
+
+    def validate(self, path: str, status: int, body) -> None:
+        """Raise jsonschema.ValidationError unless `body` is what upstream declares for `path` answering `status`."""
+        v = self._validator(json.dumps(self.response_schema(path, status), sort_keys=True))
+        error = jsonschema.exceptions.best_match(v.iter_errors(body))
+        if error is not None:
+            raise error
+
+    def validate_schema(self, name: str, value) -> None:
+        self._validator(json.dumps({"$ref": f"#/components/schemas/{name}"})).validate(value)
+
+
+@lru_cache(maxsize=None)
+def load(path: str) -> Upstream:
+    return Upstream(Path(path))
