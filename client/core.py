@@ -1,0 +1,269 @@
+"""CloudTowerClient: one session, one method per simulated operation, typed errors, task waiting."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import requests
+
+from . import wire, workflow
+from .errors import ConnectionFailed, ServerError, TaskFailed, TaskTimeout, from_response
+from .types import (Cluster, EnterMaintenanceModeResult, ExitMaintenanceModeResult, Host, MaintenanceModeVmInfo,
+                    MaintenanceReport, Task, Vm, WithTask)
+
+RETRYABLE_STATUS = (502, 503, 504)
+
+
+@dataclass
+class Backoff:
+    """Polling intervals: start fast, grow by `factor`, never above `maximum` seconds."""
+    initial: float = 0.1
+    factor: float = 1.6
+    maximum: float = 5.0
+
+    def intervals(self) -> Iterable[float]:
+        interval = self.initial
+        while True:
+            yield interval
+            interval = min(interval * self.factor, self.maximum)
+
+
+class CloudTowerClient:
+    """A client of CloudTower's `/v2/api`, real or simulated.
+
+    `base_url` ends in `/v2/api`. Give a `token`, or `username` and `password` to log in at once. `verify=False`
+    accepts a self-signed certificate (TLS verification is on by default). `session` may be any `requests.Session`,
+    for example `client.transport.wsgi_session(app)` for a simulator in-process. Reads (`get-*`) are retried on
+    connection errors and 502/503/504 up to `read_retries` times; mutations never are."""
+
+    def __init__(self, base_url: str, token: str | None = None, username: str | None = None,
+                 password: str | None = None, timeout: float = 30.0, session: requests.Session | None = None,
+                 verify: bool = True, read_retries: int = 2, backoff: Backoff | None = None,
+                 sleep: Callable[[float], None] = time.sleep, monotonic: Callable[[], float] = time.monotonic):
+        self.base_url = base_url.rstrip("/")
+        self.timeout, self.read_retries = timeout, read_retries
+        self.session = session or requests.Session()
+        self.session.verify = verify
+        self.token = token
+        self.backoff = backoff or Backoff()
+        self._sleep, self._monotonic = sleep, monotonic
+        if username is not None:
+            self.login(username, password or "")
+
+    # transport -------------------------------------------------------------------------------------------------------
+    def call(self, path: str, body=None, method: str = "POST", auth: bool = True):
+        """Send one operation and return its JSON; raise the matching CloudTowerError on an error answer."""
+        url = self.base_url + path
+        headers = {"Accept": "application/json"}
+        if auth and self.token:
+            headers["Authorization"] = self.token
+        retries = self.read_retries if path.startswith("/get-") else 0
+        for attempt in range(retries + 1):
+            try:
+                response = self.session.request(method, url, json=body if method == "POST" else None,
+                                                headers=headers, timeout=self.timeout)
+            except requests.RequestException as e:
+                if attempt < retries:
+                    self._sleep(self.backoff.initial * (attempt + 1))
+                    continue
+                raise ConnectionFailed(url, e) from e
+            if response.status_code in RETRYABLE_STATUS and attempt < retries:
+                self._sleep(self.backoff.initial * (attempt + 1))
+                continue
+            return self._result(response, path)
+
+    @staticmethod
+    def _result(response: requests.Response, path: str):
+        request_id = response.headers.get("x-tower-request-id")
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text
+        if response.status_code >= 400:
+            raise from_response(response.status_code, body, request_id, path)
+        if isinstance(body, str) and response.headers.get("content-type", "").find("json") < 0:
+            raise ServerError(f"expected a JSON answer, got {body[:200]!r}", response.status_code, path=path,
+                              request_id=request_id)
+        return body
+
+    # user and version ------------------------------------------------------------------------------------------------
+    def login(self, username: str, password: str, source: str = "LOCAL") -> str:
+        """Log in and keep the token for the calls that follow."""
+        answer = self.call(wire.PATHS["login"], {"username": username, "password": password, "source": source},
+                           auth=False)
+        self.token = answer["data"]["token"]
+        return self.token
+
+    def get_version(self) -> str:
+        return self.call(wire.PATHS["get_version"], method="GET", auth=False)
+
+    # reads -----------------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _query(where, order_by, first, skip, after, before, last) -> dict:
+        body = {"where": where, "orderBy": order_by, "first": first, "skip": skip, "after": after, "before": before,
+                "last": last}
+        return {k: v for k, v in body.items() if v is not None}
+
+    def _list(self, kind: str, *query) -> list:
+        return self.call(wire.READS[kind], self._query(*query))
+
+    def _count(self, kind: str, *query) -> int:
+        return self.call(wire.READS[kind] + "-connection", self._query(*query))["aggregate"]["count"]
+
+    def get_clusters(self, where=None, order_by=None, first=None, skip=None, after=None, before=None,
+                     last=None) -> list[Cluster]:
+        return self._list("clusters", where, order_by, first, skip, after, before, last)
+
+    def count_clusters(self, where=None, order_by=None, first=None, skip=None, after=None, before=None,
+                       last=None) -> int:
+        return self._count("clusters", where, order_by, first, skip, after, before, last)
+
+    def get_hosts(self, where=None, order_by=None, first=None, skip=None, after=None, before=None,
+                  last=None) -> list[Host]:
+        return self._list("hosts", where, order_by, first, skip, after, before, last)
+
+    def count_hosts(self, where=None, order_by=None, first=None, skip=None, after=None, before=None,
+                    last=None) -> int:
+        return self._count("hosts", where, order_by, first, skip, after, before, last)
+
+    def get_vms(self, where=None, order_by=None, first=None, skip=None, after=None, before=None,
+                last=None) -> list[Vm]:
+        return self._list("vms", where, order_by, first, skip, after, before, last)
+
+    def count_vms(self, where=None, order_by=None, first=None, skip=None, after=None, before=None,
+                  last=None) -> int:
+        return self._count("vms", where, order_by, first, skip, after, before, last)
+
+    def get_tasks(self, where=None, order_by=None, first=None, skip=None, after=None, before=None,
+                  last=None) -> list[Task]:
+        return self._list("tasks", where, order_by, first, skip, after, before, last)
+
+    def count_tasks(self, where=None, order_by=None, first=None, skip=None, after=None, before=None,
+                    last=None) -> int:
+        return self._count("tasks", where, order_by, first, skip, after, before, last)
+
+    def get_task(self, task_id: str) -> Task | None:
+        found = self.get_tasks({"id": task_id})
+        return found[0] if found else None
+
+    # VM operations (each answers one WithTask per matched VM) ---------------------------------------------------------
+    def _vm_operation(self, name: str, where: dict, host_id: str | None = None) -> list[WithTask]:
+        body = {"where": where}
+        if host_id is not None:
+            body["data"] = {"host_id": host_id}
+        return self.call(wire.PATHS[name], body)
+
+    def start_vm(self, where: dict, host_id: str | None = None) -> list[WithTask]:
+        return self._vm_operation("start_vm", where, host_id)
+
+    def shutdown_vm(self, where: dict) -> list[WithTask]:
+        return self._vm_operation("shutdown_vm", where)
+
+    def poweroff_vm(self, where: dict) -> list[WithTask]:
+        return self._vm_operation("poweroff_vm", where)
+
+    def restart_vm(self, where: dict) -> list[WithTask]:
+        return self._vm_operation("restart_vm", where)
+
+    def force_restart_vm(self, where: dict) -> list[WithTask]:
+        return self._vm_operation("force_restart_vm", where)
+
+    def suspend_vm(self, where: dict) -> list[WithTask]:
+        return self._vm_operation("suspend_vm", where)
+
+    def resume_vm(self, where: dict) -> list[WithTask]:
+        return self._vm_operation("resume_vm", where)
+
+    def migrate_vm(self, where: dict, host_id: str | None = None) -> list[WithTask]:
+        """Live-migrate running VMs, move stopped ones; no `host_id`: CloudTower places them."""
+        return self._vm_operation("migrate_vm", where, host_id)
+
+    def create_vm(self, *params: dict) -> list[WithTask]:
+        """Create VMs from `VmCreationParams` dicts (name, cluster_id, memory, cpu_cores, cpu_sockets, ...)."""
+        return self.call(wire.PATHS["create_vm"], list(params))
+
+    def delete_vm(self, where: dict, include_snapshots: bool | None = None) -> list[WithTask]:
+        body = {"where": where}
+        if include_snapshots is not None:
+            body["effect"] = {"include_snapshots": include_snapshots}
+        return self.call(wire.PATHS["delete_vm"], body)
+
+    # maintenance mode, step by step ----------------------------------------------------------------------------------
+    def enter_maintenance_mode_precheck(self, host_where: dict) -> str:
+        """Start the precheck of the host `host_where` names (a HostWhereInput); answers its task id."""
+        return self.call(wire.PATHS["enter_precheck"], {"where": host_where})["task_id"]
+
+    def enter_maintenance_mode_precheck_result(self, task_id: str) -> EnterMaintenanceModeResult:
+        answer = self.call(wire.PATHS["enter_precheck_result"], {"where": {"task_id": task_id}})
+        return EnterMaintenanceModeResult(answer["done"],
+                                          [v["vm_uuid"] for v in answer[wire.ENTER_RESULT_SHUTDOWN]])
+
+    def start_enter_maintenance_mode(self, host_id: str, shutdown_vms: list[str] = ()) -> WithTask:
+        """Ask the host to enter maintenance, shutting down `shutdown_vms` (vm_uuids); answers WithTask<Host>."""
+        return self.call(wire.PATHS["enter"], {"where": {"host_id": host_id},
+                                               "data": {"shutdown_vms": list(shutdown_vms)}})
+
+    def exit_maintenance_mode_precheck_result(self, host_where: dict) -> ExitMaintenanceModeResult:
+        answer = self.call(wire.PATHS["exit_precheck_result"], {"where": host_where})
+        return ExitMaintenanceModeResult(**{ours: [MaintenanceModeVmInfo.from_wire(i) for i in answer[theirs]]
+                                            for ours, theirs in wire.EXIT_RESULT.items()})
+
+    def start_exit_maintenance_mode(self, host_id: str, poweron_vms: list[str] = (),
+                                    live_migrate_back_vms: list[str] = (),
+                                    offline_migrate_back_vms: list[str] = ()) -> WithTask:
+        data = {"poweron_vms": list(poweron_vms), "live_migrate_back_vms": list(live_migrate_back_vms),
+                "offline_migrate_back_vms": list(offline_migrate_back_vms)}
+        return self.call(wire.PATHS["exit"], {"where": {"host_id": host_id}, "data": data})
+
+    # task waiting ----------------------------------------------------------------------------------------------------
+    def wait_task(self, task_id: str, timeout: float = 300.0, poll_interval: float | None = None) -> Task:
+        """Poll until the task ends; answer it when SUCCESSED, raise TaskFailed when FAILED, TaskTimeout after
+        `timeout` seconds. `poll_interval` fixes the interval; without it the client's Backoff applies."""
+        return self.wait_tasks([task_id], timeout, poll_interval)[task_id]
+
+    def wait_tasks(self, task_ids: Iterable[str], timeout: float = 300.0, poll_interval: float | None = None,
+                   exit_on_error: bool = False) -> dict[str, Task]:
+        """Wait for every task (the caller's list is left alone); answer {id: task}. When any failed, raise
+        TaskFailed for the first, carrying the others in `failures` (at once with `exit_on_error`)."""
+        pending = list(dict.fromkeys(task_ids))
+        done: dict[str, Task] = {}
+        failed: list[Task] = []
+        last: dict[str, Task] = {}
+        start = self._monotonic()
+        intervals = iter(self.backoff.intervals()) if poll_interval is None else None
+        while pending:
+            for task in self.get_tasks({"id_in": pending}):
+                last[task["id"]] = task
+                if task["status"] in (wire.TASK_DONE, wire.TASK_FAILED):
+                    done[task["id"]] = task
+                    pending.remove(task["id"])
+                    if task["status"] == wire.TASK_FAILED:
+                        failed.append(task)
+                        if exit_on_error:
+                            raise TaskFailed(task)
+            if not pending:
+                break
+            waited = self._monotonic() - start
+            if waited >= timeout:
+                raise TaskTimeout(pending[0], waited, last.get(pending[0]))
+            interval = poll_interval if intervals is None else next(intervals)
+            self._sleep(max(0.0, min(interval, timeout - waited)))
+        if failed:
+            raise TaskFailed(failed[0], failed[1:])
+        return done
+
+    # maintenance mode, the whole workflow in one call ---------------------------------------------------------------
+    def enter_maintenance_mode(self, host_id: str, shutdown_vms="from-precheck", timeout: float = 1800.0,
+                               poll_interval: float | None = None) -> MaintenanceReport:
+        """Precheck, wait for its result, enter (shutting down what the precheck says, or the vm_uuids given), wait
+        for the task; answer what moved where. Raises TaskFailed if the enter task fails."""
+        return workflow.enter(self, host_id, shutdown_vms, timeout, poll_interval)
+
+    def exit_maintenance_mode(self, host_id: str, restore="all", timeout: float = 1800.0,
+                              poll_interval: float | None = None) -> MaintenanceReport:
+        """Read the exit precheck, exit bringing back `restore` ("all"; "unchanged": only VMs whose verify.changed
+        is false; or a dict of poweron_vms / live_migrate_back_vms / offline_migrate_back_vms), wait; answer what
+        came back and what did not."""
+        return workflow.exit(self, host_id, restore, timeout, poll_interval)

@@ -1,0 +1,32 @@
+"""Every wire name the client uses, upstream's spellings included, in one place."""
+
+PATHS = {
+    "login": "/login",
+    "get_version": "/get-version",
+    "enter_precheck": "/enter-maintenance-mode-precheck",  # the one path spelled "maintenance"
+    "enter_precheck_result": "/enter-maintance-mode-precheck-result",
+    "enter": "/enter-maintance-mode",
+    "exit_precheck_result": "/exit-maintance-mode-precheck-result",
+    "exit": "/exit-maintance-mode",
+    "create_vm": "/create-vm",
+    "delete_vm": "/delete-vm",
+    "start_vm": "/start-vm",
+    "shutdown_vm": "/shutdown-vm",
+    "poweroff_vm": "/poweroff-vm",
+    "restart_vm": "/restart-vm",
+    "force_restart_vm": "/force-restart-vm",
+    "suspend_vm": "/suspend-vm",
+    "resume_vm": "/resume-vm",
+    "migrate_vm": "/migrate-vm",
+}
+READS = {"clusters": "/get-clusters", "hosts": "/get-hosts", "vms": "/get-vms", "tasks": "/get-tasks"}
+
+# result keys of the maintenance operations: camelCase, and "shutdownVms" on enter but "shutDownVms" on exit
+ENTER_RESULT_SHUTDOWN = "shutdownVms"
+EXIT_RESULT = {"shut_down_vms": "shutDownVms", "live_migrate_vms": "liveMigrateVms",
+               "offline_migrate_vms": "offlineMigrateVms"}
+EXIT_INPUT = {"shut_down_vms": "poweron_vms", "live_migrate_vms": "live_migrate_back_vms",
+              "offline_migrate_vms": "offline_migrate_back_vms"}
+
+TASK_DONE = "SUCCESSED"  # sic
+TASK_FAILED = "FAILED"
