@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
+from urllib.parse import urlsplit
 
 import requests
 
@@ -45,7 +46,8 @@ class CloudTowerClient:
         self.base_url = base_url.rstrip("/")
         self.timeout, self.read_retries = timeout, read_retries
         self.session = session or requests.Session()
-        self.session.verify = verify
+        if session is None or not verify:  # keep a given session's own CA bundle unless told to trust anything
+            self.session.verify = verify
         self.token = token
         self.backoff = backoff or Backoff()
         self._sleep, self._monotonic = sleep, monotonic
@@ -75,17 +77,18 @@ class CloudTowerClient:
             return self._result(response, path)
 
     @staticmethod
-    def _result(response: requests.Response, path: str):
+    def _result(response: requests.Response, operation: str):
         request_id = response.headers.get("x-tower-request-id")
+        path = urlsplit(response.url).path if response.url else operation
         try:
             body = response.json()
         except ValueError:
             body = response.text
         if response.status_code >= 400:
-            raise from_response(response.status_code, body, request_id, path)
-        if isinstance(body, str) and response.headers.get("content-type", "").find("json") < 0:
+            raise from_response(response.status_code, body, request_id, operation, path)
+        if isinstance(body, str) and "json" not in response.headers.get("content-type", ""):
             raise ServerError(f"expected a JSON answer, got {body[:200]!r}", response.status_code, path=path,
-                              request_id=request_id)
+                              request_id=request_id, operation=operation)
         return body
 
     # user and version ------------------------------------------------------------------------------------------------

@@ -73,12 +73,14 @@ class TaskTimeout(CloudTowerError):
         super().__init__(f"task {task_id} did not finish within {waited:.1f} s; {seen}")
 
 
-def from_response(status: int, body, request_id: str | None, operation: str | None) -> CloudTowerError:
-    """The exception for an error answer: the ErrorBody when there is one, else the status alone."""
+def from_response(status: int, body, request_id: str | None, operation: str | None,
+                  path: str | None = None) -> CloudTowerError:
+    """The exception for an error answer: the ErrorBody when there is one, else the status and text alone; `path`
+    (the request's) stands in when the answer names none."""
     if isinstance(body, dict) and "message" in body:
-        message, code, path = str(body["message"]), body.get("code"), body.get("path")
+        message, code, path = str(body["message"]), body.get("code"), body.get("path") or path
     else:
-        message, code, path = (str(body)[:500] if body else f"HTTP {status}"), None, None
+        message, code = (str(body)[:500] if body else f"HTTP {status}"), None
     cls = {400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 501: NotSimulated}.get(status)
     if cls is None:
         cls = ServerError if status >= 500 else CloudTowerError

@@ -41,6 +41,8 @@ def _moved(client, host_id: str, report: MaintenanceReport) -> None:
 
 
 def enter(client, host_id: str, shutdown_vms, timeout: float, poll_interval) -> MaintenanceReport:
+    """`timeout` bounds the whole call: the precheck wait and the task wait share it."""
+    started = client._monotonic()
     host = _host(client, host_id)
     if shutdown_vms == "from-precheck":
         task_id = client.enter_maintenance_mode_precheck({"id": host_id})
@@ -48,7 +50,11 @@ def enter(client, host_id: str, shutdown_vms, timeout: float, poll_interval) -> 
     elif isinstance(shutdown_vms, str):
         raise ValueError('shutdown_vms is "from-precheck" or a list of vm_uuid strings')
     answer = client.start_enter_maintenance_mode(host_id, list(shutdown_vms))
-    task = client.wait_task(answer["task_id"], timeout, poll_interval)
+    left = max(0.0, timeout - (client._monotonic() - started))
+    try:
+        task = client.wait_task(answer["task_id"], left, poll_interval)
+    except TaskTimeout as e:
+        raise TaskTimeout(e.task_id, client._monotonic() - started, e.last) from None
     report = MaintenanceReport(host_id, host["name"], task)
     _moved(client, host_id, report)
     return report

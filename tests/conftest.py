@@ -77,12 +77,23 @@ class Served:
         self.server = create_server(create_app(simulator=self.sim), host="127.0.0.1", port=0, threads=4)
         self.base_url = f"http://127.0.0.1:{self.server.effective_port}/v2/api"
         self.root = self.base_url[: -len("/v2/api")]
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
+    def _run(self):
+        # the loop and its shutdown stay in one thread, so no socket is closed under a running select()
+        server = self.server
+        while not self._stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+        for channel in list(server._map.values()):  # the listener and keep-alive connections
+            channel.close()
+        server.task_dispatcher.shutdown()
+
     def close(self):
-        self.server.close()
+        self._stop.set()
         self.thread.join(timeout=5)
+        assert not self.thread.is_alive(), "the served simulator did not stop"
 
 
 @pytest.fixture

@@ -28,15 +28,23 @@ HOW = (f"supply the upstream CloudTower OpenAPI spec with --upstream-spec FILE o
 
 
 def _to_json_schema(node):
-    """OpenAPI 3.0 `nullable` becomes JSON Schema `anyOf [..., null]`; refs move to #/$defs."""
+    """OpenAPI 3.0 `nullable` becomes JSON Schema `anyOf [..., null]`; refs move to #/$defs. Property maps are walked
+    as maps, so a property named like a keyword (`description`, `nullable`) stays a property."""
     if isinstance(node, list):
         return [_to_json_schema(n) for n in node]
     if not isinstance(node, dict):
         return node
-    out = {k: _to_json_schema(v) for k, v in node.items() if k not in ("nullable", "example", "description")}
-    if "$ref" in out:
-        out["$ref"] = out["$ref"].replace("#/components/schemas/", "#/$defs/")
-    if node.get("nullable"):
+    out = {}
+    for k, v in node.items():
+        if k == "nullable":
+            continue
+        if k == "properties" and isinstance(v, dict):
+            out[k] = {name: _to_json_schema(prop) for name, prop in v.items()}
+        elif k == "$ref":
+            out[k] = v.replace("#/components/schemas/", "#/$defs/")
+        else:
+            out[k] = _to_json_schema(v)
+    if node.get("nullable") is True:
         return {"anyOf": [out, {"type": "null"}]}
     return out
 

@@ -14,6 +14,7 @@ from ..schema.operations import BASE_PATH, OPERATIONS, upstream_operations
 from ..schema.types import InvalidInput
 
 CONTENT_LANGUAGES = ("zh-CN", "en-US", "*")
+MAX_DEPTH = 32  # deeper bodies are refused before they reach the (recursive) validator and filters
 
 
 def simulator():
@@ -39,12 +40,23 @@ def read_body(op):
         return None
     raw = request.get_data(cache=False)
     if not raw.strip():
-        raise InvalidInput("body", f"a JSON request body ({op.request.name}) is required")
+        shape = getattr(op.request, "name", None) or "an array"
+        raise InvalidInput("body", f"a JSON request body ({shape}) is required")
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError) as e:
         raise InvalidInput("body", f"the request body is not valid JSON ({e})") from None
+    if _depth(body) > MAX_DEPTH:
+        raise InvalidInput("body", f"nested more than {MAX_DEPTH} levels deep")
     return op.request.validate(body, "")
+
+
+def _depth(value) -> int:
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        level = [c for v in level if isinstance(v, (dict, list)) for c in (v.values() if isinstance(v, dict) else v)]
+    return depth - 1
 
 
 def operation(bp: Blueprint, path: str):

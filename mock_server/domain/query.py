@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Callable, Iterable
 
-from ..schema.entities import ENTITIES, NUMBER_OPS, STRING_OPS, TO_MANY_OPS
+from ..schema.entities import ENTITIES, FILTER_ONLY
 from ..schema.types import get
 from .errors import BadRequest
 
@@ -30,14 +30,13 @@ _POSITIVE = {
 SCALAR_OPS = dict(_POSITIVE)
 for _op in ("", "_in", "_contains", "_starts_with", "_ends_with"):
     SCALAR_OPS[f"_not{_op}"] = (lambda p: lambda v, x: not p(v, x))(_POSITIVE[_op])
-_ALL_SUFFIXES = sorted(set(STRING_OPS + NUMBER_OPS + TO_MANY_OPS) - {""}, key=len, reverse=True)
 
 
-def compile_where(entity: str | None, where: dict | None) -> Predicate:
-    """A predicate for `where` over objects of `entity` (None: an entity the simulator does not model)."""
+def compile_where(entity: str, where: dict | None) -> Predicate:
+    """A predicate for `where` over objects of `entity` (modeled, or filter-only: then always null or empty)."""
     if not where:
         return lambda o: True
-    keys = ENTITIES[entity].where_keys if entity in ENTITIES else None
+    keys = (ENTITIES.get(entity) or FILTER_ONLY[entity]).where_keys
     tests = [_compile_key(entity, keys, k, x) for k, x in where.items()]
     tests = [t for t in tests if t is not None]
     return lambda o: all(t(o) for t in tests)
@@ -53,14 +52,8 @@ def _compile_key(entity, keys, key, x) -> Predicate | None:
         if key == "OR":
             return lambda o: any(s(o) for s in subs)
         return lambda o: not any(s(o) for s in subs)
-    if keys is not None:
-        field, op = keys[key]
-        name, kind, target = field.name, field.kind, field.target
-    else:  # not modeled: read the operator off the key
-        op = next((s for s in _ALL_SUFFIXES if key.endswith(s)), "")
-        name = key[: len(key) - len(op)]
-        kind = "to_many" if op in TO_MANY_OPS else "to_one" if isinstance(x, dict) else "scalar"
-        target = None
+    field, op = keys[key]
+    name, kind, target = field.name, field.kind, field.target
     if kind == "to_one":
         if x is None:
             return lambda o: get(o, name) is None

@@ -26,26 +26,31 @@ class TaskRunner:
         self.clock = clock
         self._events: list = []
         self._seq = 0
-        self.locks: dict[str, Task] = {}  # object id -> the task working on it
+        # object id -> [(task, exclusive)]: a task that changes an object holds it exclusively; one that only places
+        # VMs on a host shares it with others doing the same
+        self.locks: dict[str, list[tuple[Task, bool]]] = {}
         self._event_time: float | None = None
 
     # locks ---------------------------------------------------------------------------------------------------------
-    def check_unlocked(self, *objs) -> None:
+    def check_unlocked(self, *objs, shared: bool = False) -> None:
+        """Refuse (ResourceLocked) if a task holds any of `objs`; with `shared`, only if one holds it exclusively."""
         for o in objs:
-            task = self.locks.get(o.id)
-            if task is not None:
-                raise ResourceLocked(f"{type(o).__name__} {o.name} ({o.id}) is locked by task {task.id} "
-                                     f"({task.description}); try again when it has finished")
+            for task, exclusive in self.locks.get(o.id, ()):
+                if exclusive or not shared:
+                    raise ResourceLocked(f"{type(o).__name__} {o.name} ({o.id}) is locked by task {task.id} "
+                                         f"({task.description}); try again when it has finished")
 
     # lifecycle ---------------------------------------------------------------------------------------------------------
-    def start(self, task: Task, steps: list[Step], locks=(), on_success=None, on_failure=None) -> Task:
-        """Queue `task` (PENDING now, EXECUTING after the queue delay) and lock `locks` until it ends."""
+    def start(self, task: Task, steps: list[Step], locks=(), shared=(), on_success=None, on_failure=None) -> Task:
+        """Queue `task` (PENDING now, EXECUTING after the queue delay); it holds `locks` exclusively and `shared`
+        in common with other sharing tasks until it ends."""
         self.check_unlocked(*locks)
-        for o in locks:
-            self.locks[o.id] = task
+        self.check_unlocked(*shared, shared=True)
+        for o, exclusive in [(o, True) for o in locks] + [(o, False) for o in shared]:
+            self.locks.setdefault(o.id, []).append((task, exclusive))
         task.steps = [{"key": s.key, "current": 0.0, "total": 1.0, "finished": False, "unit": "PERCENT",
                        "per_second": None} for s in steps]
-        job = _Job(task, steps, [o.id for o in locks], on_success, on_failure)
+        job = _Job(task, steps, [o.id for o in (*locks, *shared)], on_success, on_failure)
         self._schedule(self.now() + QUEUE_DELAY, lambda: self._begin(job))
         return task
 
@@ -81,8 +86,11 @@ class TaskRunner:
     def _end(self, job: "_Job", error: TaskError | None) -> None:
         task = job.task
         for oid in job.locked:
-            if self.locks.get(oid) is task:
-                del self.locks[oid]
+            held = [h for h in self.locks.get(oid, ()) if h[0] is not task]
+            if held:
+                self.locks[oid] = held
+            else:
+                self.locks.pop(oid, None)
         task.finished_at = iso(self.now())
         if error is None:
             task.status, task.progress = "SUCCESSED", 1.0

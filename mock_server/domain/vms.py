@@ -40,9 +40,9 @@ def auto_place(world: World, vm: Vm, exclude=(), reserved: dict | None = None) -
     return best[1] if best else None
 
 
-def _target(world: World, vm: Vm, host_id: str | None, field: str, exclude=()) -> Host:
+def _target(world: World, vm: Vm, host_id: str | None, field: str, exclude=(), reserved=None) -> Host:
     if host_id is None:
-        host = auto_place(world, vm, exclude)
+        host = auto_place(world, vm, exclude, reserved)
         if host is None:
             raise BadRequest(f"VM {vm.name}: no host of cluster {vm.cluster.name} is in service with "
                              f"{vm.memory // GIB} GiB of memory free")
@@ -59,10 +59,14 @@ def _target(world: World, vm: Vm, host_id: str | None, field: str, exclude=()) -
     return host
 
 
-def _need_memory(vm: Vm, host: Host) -> None:
-    if not fits(vm, host):
-        raise BadRequest(f"host {host.name} has {max(host.free_memory_bytes, 0) // GIB} GiB of memory free; "
+def _need_memory(vm: Vm, host: Host, reserved: dict) -> None:
+    """Refuse unless `vm` fits beside what this request already placed on `host`; then count it there too."""
+    taken = reserved.get(host.id, 0)
+    if not fits(vm, host, taken):
+        also = f" beside the {taken // GIB} GiB this request already places there" if taken else ""
+        raise BadRequest(f"host {host.name} has {max(host.free_memory_bytes, 0) // GIB} GiB of memory free{also}; "
                          f"VM {vm.name} needs {vm.memory // GIB} GiB")
+    reserved[host.id] = taken + vm.memory
 
 
 # --- effects (also used by the maintenance tasks) -------------------------------------------------------------------
@@ -100,71 +104,75 @@ DESCRIBE = {"start": "Start VM", "shutdown": "Shut down VM", "poweroff": "Power 
 
 
 def operate(world: World, user, op: str, vms: list[Vm], host_id: str | None = None) -> list[tuple[str, Vm]]:
-    """Run `op` on every VM in `vms`; answers (task id, VM) pairs. Refuses them all, changing nothing, if any can't."""
-    plans = []
+    """Run `op` on every VM in `vms`; answers (task id, VM) pairs. Refuses them all, changing nothing, if any can't:
+    memory is counted for the whole request, and a target host a task holds is ResourceLocked."""
+    plans, reserved = [], {}
     for vm in vms:
         if vm.status not in ALLOWED[op]:
             raise BadRequest(f"VM {vm.name} is {vm.status}; {DESCRIBE[op].lower()} needs it "
                              f"{' or '.join(ALLOWED[op])}")
-        plans.append((vm, _plan(world, op, vm, host_id)))
-    world.runner.check_unlocked(*vms, *{h for _, (_, locks) in plans for h in locks})
+        plans.append((vm, _plan(world, op, vm, host_id, reserved)))
+    world.runner.check_unlocked(*vms)
+    world.runner.check_unlocked(*{host for _, (_, host) in plans if host is not None}, shared=True)
     started = []
-    for vm, (steps, hosts) in plans:
-        task = world.start_task(f"{DESCRIBE[op]} {vm.name}", vm, f"{op}Vm", steps, locks=(vm, *hosts), user=user)
+    for vm, (steps, host) in plans:
+        task = world.start_task(f"{DESCRIBE[op]} {vm.name}", vm, f"{op}Vm", steps, locks=(vm,),
+                                shared=(host,) if host is not None else (), user=user)
         started.append((task.id, vm))
     return started
 
 
-def _plan(world: World, op: str, vm: Vm, host_id: str | None) -> tuple[list[Step], tuple]:
-    """The steps of `op` on `vm`, and the hosts it also locks; refusals raise here, before any task exists."""
+def _plan(world: World, op: str, vm: Vm, host_id: str | None, reserved: dict) -> tuple[list[Step], Host | None]:
+    """The steps of `op` on `vm`, and the host it places the VM on; refusals raise here, before any task exists."""
     if op == "start":
-        if host_id is None and vm.host is not None and eligible(vm.host) and fits(vm, vm.host):
+        if host_id is None and vm.host is not None and eligible(vm.host) and fits(vm, vm.host,
+                                                                                  reserved.get(vm.host.id, 0)):
             host = vm.host  # a VM starts where it last ran when it can
         else:
-            host = _target(world, vm, host_id, "data.host_id")
+            host = _target(world, vm, host_id, "data.host_id", reserved=reserved)
         if vm.host_bound and vm.host is not None and host is not vm.host:
             raise BadRequest(f"VM {vm.name} has pass-through devices on host {vm.host.name}; it can only start there")
-        _need_memory(vm, host)
-        return [Step("start", POWER_SECONDS, lambda: power_on(world, vm, host))], ()
+        _need_memory(vm, host, reserved)
+        return [Step("start", POWER_SECONDS, lambda: power_on(world, vm, host))], host
     if op in ("shutdown", "poweroff"):
-        return [Step(op, POWER_SECONDS if op == "shutdown" else 1.0, lambda: power_off(world, vm))], ()
+        return [Step(op, POWER_SECONDS if op == "shutdown" else 1.0, lambda: power_off(world, vm))], None
     if op in ("restart", "force_restart"):
-        return [Step("stop", POWER_SECONDS / 2), Step("start", POWER_SECONDS / 2)], ()
+        return [Step("stop", POWER_SECONDS / 2), Step("start", POWER_SECONDS / 2)], None
     if op == "suspend":
-        return [Step("suspend", POWER_SECONDS, lambda: setattr(vm, "status", "SUSPENDED"))], ()
+        return [Step("suspend", POWER_SECONDS, lambda: setattr(vm, "status", "SUSPENDED"))], None
     if op == "resume":
-        return [Step("resume", POWER_SECONDS, lambda: setattr(vm, "status", "RUNNING"))], ()
+        return [Step("resume", POWER_SECONDS, lambda: setattr(vm, "status", "RUNNING"))], None
     if op == "migrate":
         live = vm.status == "RUNNING"
         if vm.host_bound:
             raise BadRequest(f"VM {vm.name} has pass-through devices and cannot migrate")
-        host = _target(world, vm, host_id, "data.host_id", exclude=(vm.host,))
+        host = _target(world, vm, host_id, "data.host_id", exclude=(vm.host,), reserved=reserved if live else None)
         if host is vm.host:
             raise BadRequest(f"data.host_id: VM {vm.name} is already on host {host.name}")
         if live:
-            _need_memory(vm, host)
+            _need_memory(vm, host, reserved)
         seconds = live_migration_seconds(vm) if live else OFFLINE_MIGRATION_SECONDS
-        return [Step("live_migrate" if live else "offline_migrate", seconds, lambda: move(world, vm, host))], (host,)
+        return [Step("live_migrate" if live else "offline_migrate", seconds, lambda: move(world, vm, host))], host
     if op == "delete":
-        return [Step("delete", 1.0, lambda: world.remove_vm(vm))], ()
+        return [Step("delete", 1.0, lambda: world.remove_vm(vm))], None
     raise ValueError(op)
 
 
 def create(world: World, user, batch: list[dict]) -> list[tuple[str, Vm]]:
     """`/create-vm`: every `VmCreationParams` is checked first; then each VM exists at once (entityAsyncStatus
     CREATING, STOPPED) and takes the requested status when its task completes."""
-    planned, names = [], set()
+    planned, names, reserved = [], set(), {}
     for i, params in enumerate(batch):
-        vm, host = _plan_creation(world, params, f"[{i}]")
+        vm, host = _plan_creation(world, params, f"[{i}]", reserved)
         if (vm.cluster.id, vm.name) in names:
             raise BadRequest(f"[{i}].name: this request already creates a VM named {vm.name!r}")
         names.add((vm.cluster.id, vm.name))
         planned.append((vm, host, params["status"]))
-    world.runner.check_unlocked(*{h for _, h, _ in planned if h is not None})
+    world.runner.check_unlocked(*{h for _, h, _ in planned if h is not None}, shared=True)
     return [_start_creation(world, user, *p) for p in planned]
 
 
-def _plan_creation(world: World, params: dict, at: str) -> tuple[Vm, Host | None]:
+def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple[Vm, Host | None]:
     cluster = world.clusters.get(params["cluster_id"])
     if cluster is None:
         raise NotFound(f"{at}.cluster_id: no Cluster with id {params['cluster_id']!r}")
@@ -186,9 +194,9 @@ def _plan_creation(world: World, params: dict, at: str) -> tuple[Vm, Host | None
             firmware=params["firmware"], guest_os_type=params.get("guest_os_type", "LINUX"))
     host = None
     if params.get("host_id") is not None or params["status"] == "RUNNING":
-        host = _target(world, vm, params.get("host_id"), f"{at}.host_id")
+        host = _target(world, vm, params.get("host_id"), f"{at}.host_id", reserved=reserved)
         if params["status"] == "RUNNING":
-            _need_memory(vm, host)
+            _need_memory(vm, host, reserved)
     return vm, host
 
 
@@ -204,6 +212,7 @@ def _start_creation(world: World, user, vm: Vm, host: Host | None, status: str) 
             power_on(world, vm, host)
 
     steps = [Step("create", 2.0), Step("finish", POWER_SECONDS if status == "RUNNING" else 0.5, finish)]
-    task = world.start_task(f"Create VM {vm.name}", vm, "createVm", steps, locks=(vm,), user=user,
+    task = world.start_task(f"Create VM {vm.name}", vm, "createVm", steps, locks=(vm,),
+                            shared=(host,) if host is not None else (), user=user,
                             on_failure=lambda error: setattr(vm, "entityAsyncStatus", None))
     return task.id, vm

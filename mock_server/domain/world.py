@@ -84,7 +84,7 @@ class World:
     # users and tokens ------------------------------------------------------------------------------------------------
     def login(self, username: str, password: str) -> str:
         user = next((u for u in self.users.values() if u.username == username), None)
-        if user is None or not secrets.compare_digest(user.password, password):
+        if user is None or not secrets.compare_digest(user.password.encode(), password.encode()):
             raise BadRequest("login failed: the username or the password is wrong")
         token = secrets.token_hex(20)
         self.tokens[token] = user
@@ -100,13 +100,15 @@ class World:
         return user
 
     # tasks -----------------------------------------------------------------------------------------------------------
-    def start_task(self, description: str, resource, mutation: str, steps: list[Step], locks=(), user=None,
-                   args=None, on_success=None, on_failure=None) -> Task:
-        """Record a task and queue its steps; refused with ResourceLocked, before any record, if `locks` are held."""
+    def start_task(self, description: str, resource, mutation: str, steps: list[Step], locks=(), shared=(),
+                   user=None, args=None, on_success=None, on_failure=None) -> Task:
+        """Record a task and queue its steps; refused with ResourceLocked, before any record, if `locks` are held
+        (or `shared` are held exclusively)."""
         self.runner.check_unlocked(*locks)
+        self.runner.check_unlocked(*shared, shared=True)
         cluster = resource if isinstance(resource, Cluster) else getattr(resource, "cluster", None)
         task = self.add(Task(id=self.ids.cuid(), description=description, local_created_at=self.now(),
                              resource_type=type(resource).__name__ if resource is not None else None,
                              resource_id=getattr(resource, "id", None), resource_mutation=mutation, key=mutation,
                              cluster=cluster, user=user, args=args or {}))
-        return self.runner.start(task, steps, locks, on_success, on_failure)
+        return self.runner.start(task, steps, locks, shared, on_success, on_failure)

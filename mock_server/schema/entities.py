@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import declarations as decl
+from . import filter_declarations as filters
 from .types import (BOOL, DATETIME, DOUBLE, INT32, INT64, JSON, SCHEMAS, STR, Enum, Field, ListOf, Object, Opaque, Ref,
                     Type, obj, opt, register, req)
 
@@ -20,7 +21,7 @@ OPS = {"str": STRING_OPS, "int32": NUMBER_OPS, "int64": NUMBER_OPS, "double": NU
        "bool": ("", "_not"), "enum": ("", "_not", "_in", "_not_in")}
 TO_MANY_OPS = ("_some", "_every", "_none")
 
-for _name, _values in decl.ENUMS.items():
+for _name, _values in {**filters.FILTER_ENUMS, **decl.ENUMS}.items():
     register(Enum(_name, tuple(_values.split())))
 
 
@@ -44,23 +45,24 @@ def _parse_type(text: str) -> tuple[str, str | None, Type, str | None]:
         return "embedded", None, Ref(text[1:-1]), None
     if ">" in text:
         nested, target = text.split(">")
-        if nested not in SCHEMAS:
+        if nested and nested not in SCHEMAS:
             register(Opaque(nested))
-        return "to_one", None, Ref(nested), target
+        return "to_one", None, Ref(nested) if nested else None, target
     return "scalar", text, SCALARS[text], None
 
 
 class Entity:
-    def __init__(self, name: str, lines: str):
+    def __init__(self, name: str, tokens: list[str], modeled: bool = True):
         self.name = name
         self.fields: list[EntityField] = []
-        for line in lines.strip().splitlines():
-            key, text = (s.strip() for s in line.split(":", 1))
+        for token in tokens:
+            key, text = (s.strip() for s in token.split(":", 1))
             required = key.endswith("!")
             kind, scalar, t, target = _parse_type(text)
             self.fields.append(EntityField(key.rstrip("!"), kind, scalar, t, required, target))
         self.by_name = {f.name: f for f in self.fields}
-        self.shape = obj(name, *(Field(f.name, f.type, f.required, not f.required) for f in self.fields))
+        if modeled:
+            self.shape = obj(name, *(Field(f.name, f.type, f.required, not f.required) for f in self.fields))
         # every `where` key upstream declares, mapped to (field, operator); AND/OR/NOT are handled apart
         self.where_keys: dict[str, tuple[EntityField, str]] = {}
         for f in self.fields:
@@ -75,28 +77,30 @@ class Entity:
         self.order_fields = [f.name for f in self.fields if f.kind not in ("list", "to_one", "to_many")]
 
 
-ENTITIES: dict[str, Entity] = {}
+ENTITIES: dict[str, Entity] = {}  # the modeled ones
+FILTER_ONLY: dict[str, Entity] = {}  # reachable through `where`, never filled in
 
 
 def _where_type(f: EntityField, op: str) -> Type:
     if f.kind in ("to_one", "to_many"):
-        target = f.target + "WhereInput"
-        if target not in SCHEMAS:
-            register(Opaque(target))  # a relation to something not modeled: any filter, matched against null
-        return Ref(target)
+        return Ref(f.target + "WhereInput")
     base = f.type if f.kind == "enum" else SCALARS[f.scalar]
     return ListOf(base) if op in ("_in", "_not_in") else base
 
 
-def _define(name: str, lines: str) -> Entity:
-    e = Entity(name, lines)
-    ENTITIES[name] = e
-    where = name + "WhereInput"
+def _where_input(e: Entity) -> None:
+    where = e.name + "WhereInput"
     combinators = [opt(c, ListOf(Ref(where))) for c in ("AND", "NOT", "OR")]
     obj(where, *combinators, *(opt(k, _where_type(f, op)) for k, (f, op) in e.where_keys.items()))
+
+
+def _define(name: str, lines: str) -> Entity:
+    e = Entity(name, lines.strip().splitlines())
+    ENTITIES[name] = e
+    _where_input(e)
     register(Enum(name + "OrderByInput", tuple(f"{n}_{d}" for n in e.order_fields for d in ("ASC", "DESC"))))
     body = [opt("after", STR), opt("before", STR), opt("first", INT32), opt("last", INT32),
-            opt("orderBy", Ref(name + "OrderByInput")), opt("skip", INT32), opt("where", Ref(where))]
+            opt("orderBy", Ref(name + "OrderByInput")), opt("skip", INT32), opt("where", Ref(name + "WhereInput"))]
     obj(f"Get{name}sRequestBody", *body)
     obj(f"Get{name}sConnectionRequestBody", *body)
     obj(f"NestedAggregate{name}", req("count", INT32))
@@ -118,6 +122,10 @@ HOST = _define("Host", decl.HOST)
 VM = _define("Vm", decl.VM)
 TASK = _define("Task", decl.TASK)
 USER = _define("User", decl.USER)
+
+for _name, _text in filters.FILTER_ONLY.items():
+    FILTER_ONLY[_name] = Entity(_name, _text.split(), modeled=False)
+    _where_input(FILTER_ONLY[_name])
 
 # Every other Nested*/embedded shape an entity names is one the simulator leaves null.
 for _e in ENTITIES.values():

@@ -1,0 +1,172 @@
+"""`python -m mock_server.cli serve` as a real process: banner, login, SIGTERM, scenario errors, seeds, options."""
+
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVE = [sys.executable, "-m", "mock_server.cli", "serve", "--host", "127.0.0.1", "--port", "0"]
+TIMEOUT = 20  # seconds for a process to start or to fail
+
+
+class Server:
+    """A `serve` subprocess whose stdout lines are read by a thread, so reads can time out."""
+
+    def __init__(self, *args):
+        self.proc = subprocess.Popen(SERVE + list(args), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.banner = []
+
+    def read_banner(self):
+        while not any(line.startswith("credentials:") for line in self.banner):
+            try:
+                line = self.lines.get(timeout=TIMEOUT)
+            except queue.Empty:
+                raise AssertionError(f"no banner within {TIMEOUT}s; got {self.banner}") from None
+            assert line is not None, f"exited early ({self.proc.wait(timeout=10)}): {self.proc.stderr.read()}"
+            self.banner.append(line.rstrip("\n"))
+        [url] = [line.split(": ", 1)[1] for line in self.banner if line.startswith("base URL:")]
+        self.base_url = url
+        self.root = url[: -len("/v2/api")]
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def post(self, op, body=None, token=None):
+        headers = {"Authorization": token} if token else {}
+        return requests.post(f"{self.base_url}/{op}", json=body or {}, headers=headers, timeout=10)
+
+    def token(self):
+        r = self.post("login", {"username": "root", "password": "HC!r0cks"})
+        assert r.status_code == 200, r.text
+        return r.json()["data"]["token"]
+
+    def vm_ids(self):
+        r = self.post("get-vms", token=self.token())
+        assert r.status_code == 200, r.text
+        return {vm["name"]: vm["id"] for vm in r.json()}
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+@pytest.fixture
+def serve():
+    """serve(*args) starts `serve` with extra arguments; every process is killed at the end of the test."""
+    started = []
+
+    def start(*args):
+        started.append(Server(*args))
+        started[-1].read_banner()
+        return started[-1]
+
+    yield start
+    for s in started:
+        s.kill()
+
+
+def test_banner_login_and_sigterm(serve):
+    s = serve()
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/v2/api", s.base_url), s.banner
+    assert int(s.base_url.rsplit(":", 1)[1].split("/")[0]) > 0
+    assert "credentials: root / HC!r0cks" in s.banner
+
+    with requests.Session() as session:  # a client still connected must not keep the process alive
+        r = session.post(f"{s.base_url}/login", json={"username": "root", "password": "HC!r0cks"}, timeout=10)
+        assert r.status_code == 200, r.text
+        assert r.json()["data"]["token"]
+        assert r.headers.get("x-tower-request-id")
+
+        s.proc.send_signal(signal.SIGTERM)
+        assert s.proc.wait(timeout=5) == 0
+
+
+BROKEN = {
+    "vm on a missing host": (
+        "clusters:\n  - name: c1\n    hosts: [{name: node-1, memory_gib: 64}]\n"
+        "    vms: [{name: vm-1, host: node-9, status: RUNNING, memory_gib: 4, vcpu: 2}]\n",
+        "clusters[0].vms[0].host", "no host named 'node-9'"),
+    "unknown key": (
+        "clusters:\n  - name: c1\n    hosts: [{name: node-1, memory_gib: 64, colour: blue}]\n",
+        "clusters[0].hosts[0].colour", "unknown key"),
+    "wrong type": (
+        "clusters:\n  - name: c1\n    hosts: [{name: node-1, memory_gib: 64}]\n"
+        "    vms: [{name: vm-1, host: node-1, status: RUNNING, memory_gib: lots, vcpu: 2}]\n",
+        "clusters[0].vms[0].memory_gib", "got 'lots'"),
+    "bad status": (
+        "clusters:\n  - name: c1\n    vms: [{name: vm-1, status: PAUSED, memory_gib: 4, vcpu: 2}]\n",
+        "clusters[0].vms[0].status", "expected one of RUNNING, STOPPED, SUSPENDED"),
+    "invalid YAML": ("clusters: [\n  - name: {c1\n", "", "not valid YAML"),
+}
+
+
+@pytest.mark.parametrize("text, entry, what", BROKEN.values(), ids=BROKEN.keys())
+def test_broken_scenario_stops_the_start(tmp_path, text, entry, what):
+    path = tmp_path / "broken.yaml"
+    path.write_text(text)
+    done = subprocess.run(SERVE + ["--scenario", str(path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=TIMEOUT)
+    assert done.returncode != 0
+    assert "base URL" not in done.stdout
+    assert str(path) in done.stderr
+    assert entry in done.stderr
+    assert what in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_scenario_file(tmp_path):
+    path = tmp_path / "nowhere.yaml"
+    done = subprocess.run(SERVE + ["--scenario", str(path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=TIMEOUT)
+    assert done.returncode != 0
+    assert str(path) in done.stderr and "Traceback" not in done.stderr
+
+
+def test_seed_makes_ids_deterministic(serve):
+    a, b, c = serve("--seed", "7"), serve("--seed", "7"), serve("--seed", "8")
+    ids_a, ids_b, ids_c = a.vm_ids(), b.vm_ids(), c.vm_ids()
+    assert len(ids_a) == 18
+    assert ids_a == ids_b
+    assert ids_c.keys() == ids_a.keys()
+    assert not set(ids_a.values()) & set(ids_c.values())
+
+
+def test_task_mode_manual(serve):
+    s = serve("--task-mode", "manual")
+    assert "task mode manual" in s.banner[0]
+    r = requests.get(f"{s.root}/_sim/clock", timeout=10)
+    assert r.status_code == 200, r.text
+    assert r.json()["mode"] == "manual"
+
+
+def test_default_task_mode_is_instant(serve):
+    r = requests.get(f"{serve().root}/_sim/clock", timeout=10)
+    assert r.status_code == 200 and r.json()["mode"] == "instant"
+
+
+def test_no_control(serve):
+    s = serve("--no-control")
+    assert requests.get(f"{s.root}/_sim/clock", timeout=10).status_code == 404
+    assert requests.post(f"{s.root}/_sim/reset", timeout=10).status_code == 404
+    assert s.post("login", {"username": "root", "password": "HC!r0cks"}).status_code == 200
+
+
+def test_bad_arguments_exit_non_zero():
+    for args in (["--task-mode", "sometimes"], ["--speed", "0"]):
+        done = subprocess.run(SERVE + args, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
+        assert done.returncode != 0 and args[0] in done.stderr

@@ -1,0 +1,153 @@
+"""The official Python SDK (cloudtower-sdk) works unchanged against the simulator on a real port,
+with client-side validation left on (its default)."""
+
+import gc
+
+import pytest
+from cloudtower import ApiClient, Configuration
+from cloudtower.api import ApiInfoApi, ClusterApi, HostApi, TaskApi, VmApi
+from cloudtower.exceptions import ApiException, UnauthorizedException
+from cloudtower.models import (GetClustersRequestBody, GetHostsRequestBody, GetTasksRequestBody,
+                               GetVmsConnectionRequestBody, GetVmsRequestBody, HostWhereInput, TaskWhereInput,
+                               VmStartParams, VmWhereInput)
+from cloudtower.utils import login, wait_task
+
+HOSTS = ["node-1", "node-2", "node-3", "node-4"]
+
+
+@pytest.fixture
+def connect(served):
+    """connect(token=None) -> an ApiClient on a fresh served simulator."""
+    clients = []
+
+    def make(token=None):
+        client = ApiClient(Configuration(host=served().base_url))
+        assert client.configuration.client_side_validation  # the default, left on
+        if token:
+            client.configuration.api_key["Authorization"] = token
+        clients.append(client)
+        return client
+
+    yield make
+    gc.collect()  # an ApiException caught by pytest.raises holds its response (and socket) in a cycle
+    for client in clients:  # drop keep-alive connections, or the server thread lingers on close
+        client.last_response = None
+        client.rest_client.pool_manager.clear()
+        client.close()
+
+
+@pytest.fixture
+def sdk(connect):
+    client = connect()
+    login(client, "root", "HC!r0cks")
+    return client
+
+
+@pytest.fixture
+def all_vms(sdk):
+    return VmApi(sdk).get_vms(GetVmsRequestBody())
+
+
+def names(items):
+    return sorted(x.name for x in items)
+
+
+def test_login_sets_a_token(sdk):
+    token = sdk.configuration.api_key["Authorization"]
+    assert isinstance(token, str) and token and not token.startswith("Bearer")
+
+
+def test_clusters(sdk):
+    clusters = ClusterApi(sdk).get_clusters(GetClustersRequestBody())
+    assert [c.name for c in clusters] == ["smtx-prod"]
+    assert clusters[0].type == "SMTX_OS" and clusters[0].ip == "10.10.0.10"
+    assert ClusterApi(sdk).get_clusters_connection({}).aggregate.count == 1
+
+
+def test_hosts(sdk):
+    hosts = HostApi(sdk).get_hosts(GetHostsRequestBody())
+    assert names(hosts) == HOSTS
+    assert {h.cluster.name for h in hosts} == {"smtx-prod"}
+    assert {h.name: h.management_ip for h in hosts}["node-3"] == "10.10.0.13"
+    assert HostApi(sdk).get_hosts_connection({}).aggregate.count == 4
+
+
+def test_vms(sdk, all_vms):
+    assert len(all_vms) == 18
+    assert len({v.id for v in all_vms}) == 18
+    assert VmApi(sdk).get_vms_connection(GetVmsConnectionRequestBody()).aggregate.count == 18
+    by_name = {v.name: v for v in all_vms}
+    lic = by_name["license-server"]
+    assert lic.host.name == "node-1"
+    assert [d.name for d in lic.usb_devices] == ["SafeNet Sentinel HASP HL"]
+    assert by_name["template-builder"].host is None and by_name["template-builder"].status == "STOPPED"
+    assert by_name["db-01"].memory == 96 * 2**30 and by_name["db-01"].vcpu == 16
+
+
+def test_tasks(sdk):
+    tasks = TaskApi(sdk)
+    assert tasks.get_tasks({}) == []  # the default scenario starts with no tasks
+    assert tasks.get_tasks(GetTasksRequestBody(where=TaskWhereInput(status="SUCCESSED"),
+                                               order_by="local_created_at_DESC", first=5)) == []
+    assert tasks.get_tasks_connection({}).aggregate.count == 0
+
+
+def test_start_vm_and_wait_task(sdk, all_vms):
+    tasks = TaskApi(sdk)
+    vm = next(v for v in all_vms if v.name == "test-01")
+    [started] = VmApi(sdk).start_vm(VmStartParams(where=VmWhereInput(id=vm.id)))
+    assert started.task_id and started.data.id == vm.id
+    wait_task(started.task_id, sdk, interval=0.1, timeout=10)
+
+    [task] = tasks.get_tasks(GetTasksRequestBody(where=TaskWhereInput(id=started.task_id)))
+    assert task.status == "SUCCESSED"
+    assert tasks.get_tasks_connection({}).aggregate.count == 1
+    [after] = VmApi(sdk).get_vms({"where": {"id": vm.id}})
+    assert after.status == "RUNNING"
+
+
+def test_filter_by_id_in(sdk, all_vms):
+    wanted = [all_vms[1].id, all_vms[5].id, all_vms[-1].id]
+    got = VmApi(sdk).get_vms(GetVmsRequestBody(where=VmWhereInput(id_in=wanted)))
+    assert sorted(v.id for v in got) == sorted(wanted)
+
+
+def test_filter_by_name_contains(sdk, all_vms):
+    got = VmApi(sdk).get_vms(GetVmsRequestBody(where=VmWhereInput(name_contains="web")))
+    assert names(got) == names(v for v in all_vms if "web" in v.name)
+    assert len(got) == 3
+
+
+def test_filter_by_status(sdk, all_vms):
+    for status in ("RUNNING", "STOPPED", "SUSPENDED"):
+        got = VmApi(sdk).get_vms(GetVmsRequestBody(where=VmWhereInput(status=status)))
+        expected = [v for v in all_vms if v.status == status]
+        assert expected and names(got) == names(expected)
+    counted = VmApi(sdk).get_vms_connection({"where": {"status": "SUSPENDED"}}).aggregate.count
+    assert counted == 2
+
+
+def test_filter_by_host(sdk, all_vms):
+    for host in HostApi(sdk).get_hosts({}):
+        got = VmApi(sdk).get_vms(GetVmsRequestBody(where=VmWhereInput(host=HostWhereInput(id=host.id))))
+        expected = [v for v in all_vms if v.host is not None and v.host.id == host.id]
+        assert expected and names(got) == names(expected)
+
+
+def test_wrong_password_is_400(connect):
+    client = connect()
+    with pytest.raises(ApiException) as e:
+        login(client, "root", "wrong-password")
+    assert e.value.status == 400
+    assert "Authorization" not in client.configuration.api_key
+
+
+def test_bad_token_is_401(connect):
+    with pytest.raises(UnauthorizedException) as e:
+        VmApi(connect("not-a-real-token")).get_vms({})
+    assert e.value.status == 401
+
+
+def test_api_version_needs_no_login(connect):
+    version = ApiInfoApi(connect()).get_api_version()
+    assert isinstance(version, str) and version
