@@ -95,7 +95,9 @@ def _check(path, entry, kind, value):
     for key in REQUIRED.get(kind, ()):
         if key not in value:
             raise ScenarioError(path, where, f"missing required key {key!r}")
-    children = {"users": "user", "clusters": "cluster", "hosts": "host", "vms": "vm"}
+    # Only these kinds nest entries; generate.clusters is a count, not a list.
+    children = {"scenario": {"users": "user", "clusters": "cluster"},
+                "cluster": {"hosts": "host", "vms": "vm"}}.get(kind, {})
     for key, child in children.items():
         for i, item in enumerate(value.get(key) or ()):
             _check(path, f"{entry}.{key}[{i}]" if entry else f"{key}[{i}]", child, item)
