@@ -7,6 +7,7 @@ import sys
 from urllib.parse import urlsplit
 
 import requests
+from urllib3 import HTTPHeaderDict, HTTPResponse
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
@@ -50,6 +51,10 @@ class WSGIAdapter(BaseAdapter):
         response.reason = started["status"].partition(" ")[2]
         response.headers = CaseInsensitiveDict(started["headers"])
         response._content = content
+        # A raw urllib3 response too, so tools that read `response.raw` (Schemathesis) see the headers and version.
+        response.raw = HTTPResponse(body=io.BytesIO(content), headers=HTTPHeaderDict(started["headers"]),
+                                    status=response.status_code, version=11, reason=response.reason,
+                                    preload_content=False)
         response.url = request.url
         response.request = request
         response.encoding = "utf-8"
