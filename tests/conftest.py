@@ -7,14 +7,9 @@ import pytest
 from mock_server.api import create_app
 from mock_server.domain.simulator import Settings, Simulator
 
-from . import upstream as up
+from contracts import upstream as up
 
 TOKEN = "cloudtower-sim-root-token"  # declared in the default scenario
-
-
-def pytest_addoption(parser):
-    parser.addoption("--upstream-spec", default=None,
-                     help=f"an upstream CloudTower OpenAPI file or folder (default: ${up.ENV}, else ../shared/upstream)")
 
 
 @pytest.fixture(scope="session")

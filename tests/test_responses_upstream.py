@@ -33,7 +33,7 @@ def test_oracle_keeps_properties_named_description(upstream):
     `Task.description` vanished from the converted schema while staying required, no Vm or Task could validate."""
     for name in ("Vm", "Task"):
         assert "description" in upstream.defs[name]["properties"], (
-            f"tests/upstream.py dropped the property {name}.description from its JSON Schema")
+            f"contracts/upstream.py dropped the property {name}.description from its JSON Schema")
 
 
 def test_oracle_accepts_a_wellformed_vm_and_rejects_a_broken_one(upstream, api):

@@ -1,5 +1,5 @@
-"""The upstream CloudTower spec as a test oracle: found through a setting, turned into JSON Schema, and used to
-validate what the simulator answers."""
+"""The upstream CloudTower spec as the oracle: found through a setting (never copied into the repo), turned into JSON
+Schema, and used to validate what a target answers."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-import jsonschema
-
 ROOT = Path(__file__).resolve().parent.parent
 ENV = "CLOUDTOWER_UPSTREAM_SPEC"
-DEFAULT_DIR = ROOT.parent / "shared" / "upstream"
+# ../shared/upstream beside the checkout; from an installed copy, ../shared/upstream from the working directory
+DEFAULT_DIR = next((d for d in (ROOT.parent / "shared" / "upstream", Path.cwd().parent / "shared" / "upstream")
+                    if d.is_dir()), ROOT.parent / "shared" / "upstream")
 
 
 def spec_path(version: str = "4.6.0", option: str | None = None) -> Path:
@@ -50,9 +50,9 @@ def _to_json_schema(node):
 
 
 class Upstream:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path | None, doc: dict | None = None):
         self.path = path
-        self.doc = json.loads(path.read_text())
+        self.doc = doc if doc is not None else json.loads(path.read_text())
         self.version = self.doc["info"]["version"]
         self.defs = {n: _to_json_schema(s) for n, s in self.doc["components"]["schemas"].items()}
 
@@ -70,11 +70,14 @@ class Upstream:
 
     @lru_cache(maxsize=None)
     def _validator(self, schema_json: str):
+        import jsonschema  # here, so the pytest plugin loads even where the contracts' extras are not installed
         schema = {"$defs": self.defs, **_to_json_schema(json.loads(schema_json))}
         return jsonschema.Draft202012Validator(schema)
 
     def validate(self, path: str, status: int, body) -> None:
         """Raise jsonschema.ValidationError unless `body` is what upstream declares for `path` answering `status`."""
+        import jsonschema
+
         v = self._validator(json.dumps(self.response_schema(path, status), sort_keys=True))
         error = jsonschema.exceptions.best_match(v.iter_errors(body))
         if error is not None:

@@ -1,0 +1,91 @@
+"""Fixtures of the contract suite: the target, the oracle, the safety gates, and the check that every answer a
+contract caused conforms to the oracle."""
+
+from __future__ import annotations
+
+import pytest
+
+from . import conformance, safety, target as targets
+from . import upstream as up
+from .plugin import LEFTOVERS, TARGET
+
+
+@pytest.fixture(scope="session")
+def oracle(request) -> up.Upstream:
+    """The upstream spec of --spec-version; without one, the simulator's own declaration of the same shapes (which
+    tests/ hold to upstream), so a fresh clone still checks every answer."""
+    path = up.spec_path(request.config.getoption("--spec-version"), request.config.getoption("--upstream-spec"))
+    if path.is_file():
+        return up.load(str(path))
+    from mock_server.schema.openapi import document
+    oracle = up.Upstream(None, document())
+    oracle.missing = f"upstream spec {path} not found ({up.HOW}); the simulator's own declaration was the oracle"
+    return oracle
+
+
+@pytest.fixture(scope="session")
+def target(request, oracle) -> targets.Target:
+    config = request.config
+    prefix = config.getoption("--test-vm-prefix")
+    if not prefix or not prefix.strip():
+        raise pytest.UsageError("--test-vm-prefix must not be empty: it is what keeps contracts off other VMs")
+    url = config.getoption("--target-url")
+    if url:
+        t = targets.remote(url, config.getoption("--token"), config.getoption("--username"),
+                           config.getoption("--password"), config.getoption("--insecure"),
+                           config.getoption("--allow-mutations"), prefix)
+    else:
+        t = targets.in_process(prefix)
+    t.version = t.client().get_version()
+    config.stash[TARGET] = t
+    if t.mutations_allowed:
+        refusal = safety.prepare(t, config.getoption("--maintenance-host"))
+        if refusal:
+            pytest.exit(f"contracts refuse to start against {t.name}: {refusal}", returncode=4)
+    yield t
+    if t.mutations_allowed:
+        config.stash[LEFTOVERS] = safety.restore(t)
+
+
+@pytest.fixture(scope="session")
+def max_examples(request) -> int:
+    return request.config.getoption("--contract-max-examples")
+
+
+@pytest.fixture(autouse=True)
+def contract(request, target, oracle):
+    """Gate each contract by its marks; afterwards, hold every exchange it caused to the oracle, and leave the
+    failing exchanges (or the last few) in the report."""
+    marks = {m.name for m in request.node.iter_markers()}
+    if "control" in marks and not target.control:
+        pytest.skip(f"needs the simulator's /_sim control API; {target.name} has none")
+    if marks & {"mutating", "maintenance"} and not target.mutations_allowed:
+        pytest.skip("changes the cluster: run with --allow-mutations --maintenance-host ID to allow it")
+    if target.control:
+        target.reset()  # each contract starts from the scenario
+    target.exchanges.clear()
+    yield
+    exchanges = list(target.exchanges)
+    found = [(e, p) for e in exchanges for p in conformance.problems(oracle, e)]
+    shown = [e for e, _ in found] or exchanges[-3:]
+    shown = list({id(e): e for e in shown}.values())
+    request.node.user_properties.append(("exchanges", [e.as_dict() for e in shown]))
+    if "mutating" in marks or "maintenance" in marks:
+        left = safety.restore(target) if not target.control else []
+        if left:
+            pytest.fail("could not restore the cluster: " + "; ".join(left))
+    call = request.node.stash.get(CALL, None)
+    if found and call is not None and call.passed:  # a failed call already says what went wrong
+        lines = list(dict.fromkeys(p for _, p in found))
+        pytest.fail(f"{len(lines)} answer(s) do not conform:\n  " + "\n  ".join(lines[:20]), pytrace=False)
+
+
+CALL = pytest.StashKey()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[CALL] = report
+    return report

@@ -1,0 +1,112 @@
+"""The pytest plugin of the contract suite (registered through the `pytest11` entry point): its options, its marks,
+and the JSON report. The fixtures live in contracts/conftest.py, so they reach only the contract tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from . import upstream as up
+
+TARGET = pytest.StashKey()  # the Target of this run, set by the `target` fixture
+LEFTOVERS = pytest.StashKey()  # what the final clean-up could not restore
+RESULTS = pytest.StashKey()
+
+
+def pytest_addoption(parser):
+    g = parser.getgroup("cloudtower-contracts", "CloudTower contract suite")
+    g.addoption("--upstream-spec", default=None,
+                help=f"the upstream CloudTower OpenAPI file, or a folder of cloudtower-openapi-<version>.json "
+                     f"(default: ${up.ENV}, else ../shared/upstream)")
+    g.addoption("--spec-version", default=os.environ.get("CLOUDTOWER_SPEC_VERSION", "4.6.0"),
+                help="which upstream version is the oracle when --upstream-spec is a folder (default 4.6.0)")
+    g.addoption("--target-url", default=os.environ.get("CLOUDTOWER_URL"),
+                help="a CloudTower (or simulator) base URL, e.g. https://tower.example/v2/api ($CLOUDTOWER_URL); "
+                     "default: the simulator in-process")
+    g.addoption("--token", default=os.environ.get("CLOUDTOWER_TOKEN"), help="API token ($CLOUDTOWER_TOKEN)")
+    g.addoption("--username", default=os.environ.get("CLOUDTOWER_USERNAME"), help="($CLOUDTOWER_USERNAME)")
+    g.addoption("--password", default=os.environ.get("CLOUDTOWER_PASSWORD"), help="($CLOUDTOWER_PASSWORD)")
+    g.addoption("--insecure", action="store_true", help="accept a self-signed TLS certificate")
+    g.addoption("--allow-mutations", action="store_true",
+                help="let contracts change the target: create, operate and delete VMs named --test-vm-prefix, and "
+                     "put --maintenance-host into maintenance mode and back (a URL target is read-only without it)")
+    g.addoption("--maintenance-host", default=None, help="id or name of the one host maintenance contracts may use")
+    g.addoption("--test-vm-prefix", default="contract-", help="name prefix of the VMs contracts create (default "
+                                                                "contract-); no other VM is touched")
+    g.addoption("--contract-max-examples", type=int, default=int(os.environ.get("CONTRACT_MAX_EXAMPLES", "25")),
+                help="Hypothesis examples per generated contract (default 25)")
+    g.addoption("--contract-report", default=None, metavar="FILE", help="write a JSON report of the run to FILE")
+
+
+def pytest_configure(config):
+    for line in ("mutating: changes the target (runs in-process, or with --allow-mutations)",
+                 "maintenance: puts the maintenance host into maintenance mode and back",
+                 "control: needs the simulator's /_sim control API (reset, clock); skipped on other targets"):
+        config.addinivalue_line("markers", line)
+    if config.getoption("--allow-mutations") and config.getoption("--target-url") \
+            and not config.getoption("--maintenance-host"):
+        raise pytest.UsageError("--allow-mutations needs --maintenance-host ID: name the one host the maintenance "
+                                "contracts may put into maintenance mode")
+    config.stash[RESULTS] = Results()
+    config.pluginmanager.register(config.stash[RESULTS], "cloudtower-contract-results")
+
+
+def _is_contract(nodeid: str) -> bool:
+    return "contracts/test_" in nodeid.replace(os.sep, "/")
+
+
+class Results:
+    """Each contract's outcome, merged over its setup, call and teardown reports."""
+
+    def __init__(self):
+        self.entries: dict[str, dict] = {}
+
+    def pytest_runtest_logreport(self, report):
+        if not _is_contract(report.nodeid):
+            return
+        entry = self.entries.setdefault(report.nodeid, {"contract": report.nodeid, "outcome": "passed",
+                                                         "duration": 0.0})
+        entry["duration"] = round(entry["duration"] + report.duration, 3)
+        if report.failed:
+            if entry["outcome"] != "failed":
+                entry["outcome"], entry["phase"] = "failed", report.when
+                entry["message"] = str(report.longrepr)[-6000:]
+        elif report.skipped and report.when != "teardown":
+            entry["outcome"] = "skipped"
+            entry["message"] = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        for name, value in report.user_properties:
+            if name == "exchanges" and entry["outcome"] == "failed":
+                entry["exchanges"] = value
+
+
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    path = config.getoption("--contract-report")
+    if not path or RESULTS not in config.stash:
+        return
+    target = config.stash.get(TARGET, None)
+    contracts = list(config.stash[RESULTS].entries.values())
+    report = {
+        "target": target.name if target else config.getoption("--target-url") or "simulator (in-process)",
+        "api_version": target.version if target else None,
+        "mutations": bool(target and target.mutations_allowed),
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "summary": {k: sum(1 for c in contracts if c["outcome"] == k) for k in ("passed", "failed", "skipped")},
+        "exit_status": int(exitstatus),
+        "leftovers": config.stash.get(LEFTOVERS, []),
+        "contracts": contracts,
+    }
+    with open(path, "w") as f:
+        json.dump(report, f, indent=2)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    target = config.stash.get(TARGET, None)
+    if target is None:
+        return
+    terminalreporter.write_line(f"contracts ran against {target.name}, API version {target.version}")
+    for leftover in config.stash.get(LEFTOVERS, []):
+        terminalreporter.write_line(f"NOT RESTORED: {leftover}", red=True)

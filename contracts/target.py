@@ -1,0 +1,132 @@
+"""What the contracts run against: the simulator in-process, or any CloudTower at a URL. Every exchange goes through
+one `requests.Session` whose hook records it, so any contract can check the traffic it caused and a report can show
+the request and response of a failure."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import requests
+
+from client import Backoff, CloudTowerClient
+from client.transport import wsgi_session
+
+IN_PROCESS_URL = "http://cloudtower-sim.in-process/v2/api"
+# realtime at this speed: a maintenance round trip takes about a second, yet the host is seen ENTERING first
+IN_PROCESS_SPEED = 60.0
+BODY_LIMIT = 4000  # characters of a body kept in a report
+
+
+def _text(body) -> str | None:
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    return body
+
+
+def _short(body: str | None) -> str | None:
+    if body is None or len(body) <= BODY_LIMIT:
+        return body
+    return body[:BODY_LIMIT] + f"... ({len(body)} characters)"
+
+
+@dataclass
+class Exchange:
+    method: str
+    path: str  # below the base path, e.g. /get-vms
+    request_body: str | None
+    status: int
+    headers: dict
+    response_body: str | None
+
+    def json(self):
+        try:
+            return json.loads(self.response_body) if self.response_body is not None else None
+        except ValueError:
+            return None
+
+    def as_dict(self) -> dict:
+        return {"request": {"method": self.method, "path": self.path, "body": _short(self.request_body)},
+                "response": {"status": self.status, "headers": self.headers, "body": _short(self.response_body)}}
+
+
+@dataclass
+class Target:
+    name: str
+    base_url: str
+    session: requests.Session
+    token: str | None
+    simulator: object | None = None  # the in-process Simulator, when there is one
+    mutations_allowed: bool = False
+    maintenance_host: str | None = None  # id of the host maintenance contracts may use
+    prefix: str = "contract-"
+    credentials: tuple[str, str] | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+    version: str | None = None
+
+    def __post_init__(self):
+        self.session.hooks["response"].append(self._record)
+        self._base_path = urlsplit(self.base_url).path.rstrip("/")
+
+    def _record(self, response: requests.Response, *args, **kwargs):
+        path = urlsplit(response.url or "").path
+        if path.startswith(self._base_path):
+            path = path[len(self._base_path):] or "/"
+        request = response.request
+        self.exchanges.append(Exchange(request.method if request else "?", path,
+                                       _text(request.body if request else None), response.status_code,
+                                       {k.lower(): v for k, v in response.headers.items()},
+                                       _text(response.content)))
+        return response
+
+    @property
+    def control(self) -> bool:
+        """The simulator's /_sim control API is at hand (reset, clock)."""
+        return self.simulator is not None
+
+    def client(self, **kw) -> CloudTowerClient:
+        """A client on the target's session, polling fast (a simulator in realtime mode finishes in a second)."""
+        kw.setdefault("backoff", Backoff(initial=0.02, factor=1.5, maximum=1.0))
+        return CloudTowerClient(self.base_url, token=self.token, session=self.session, **kw)
+
+    def headers(self) -> dict:
+        return {"Authorization": self.token} if self.token else {}
+
+    def reset(self) -> None:
+        """Put the simulator back to its scenario (control API only), and log in again: tokens go with the world."""
+        root = self.base_url[: -len("/v2/api")] if self.base_url.endswith("/v2/api") else self.base_url
+        self.session.post(root + "/_sim/reset", json={}).raise_for_status()
+        if self.credentials:
+            self.token = self.client().login(*self.credentials)
+
+
+def in_process(prefix: str) -> Target:
+    from mock_server.api import create_app
+    from mock_server.domain.simulator import Settings, Simulator
+
+    sim = Simulator(Settings(task_mode="realtime", speed=IN_PROCESS_SPEED))
+    users = sim.scenario.data.get("users") or [{"username": "root", "password": "HC!r0cks"}]
+    target = Target("simulator (in-process)", IN_PROCESS_URL, wsgi_session(create_app(simulator=sim)), None,
+                    simulator=sim, mutations_allowed=True, prefix=prefix,
+                    credentials=(users[0]["username"], users[0]["password"]))
+    target.token = target.client().login(*target.credentials)
+    return target
+
+
+def remote(url: str, token: str | None, username: str | None, password: str | None, insecure: bool,
+           allow_mutations: bool, prefix: str) -> Target:
+    session = requests.Session()
+    session.verify = not insecure
+    if insecure:
+        import urllib3
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    base = url.rstrip("/")
+    if not base.endswith("/v2/api"):
+        base += "/v2/api"
+    credentials = (username, password or "") if username else None
+    target = Target(base, base, session, token, mutations_allowed=allow_mutations, prefix=prefix,
+                    credentials=credentials)
+    if not token and credentials:
+        target.token = target.client().login(*credentials)
+    return target
