@@ -61,8 +61,8 @@ def contract(request, target, oracle):
         pytest.skip(f"needs the simulator's /_sim control API; {target.name} has none")
     if marks & {"mutating", "maintenance"} and not target.mutations_allowed:
         pytest.skip("changes the cluster: run with --allow-mutations --maintenance-host ID to allow it")
-    if target.control:
-        target.reset()  # each contract starts from the scenario
+    if target.control and marks & {"mutating", "maintenance", "control"}:
+        target.reset()  # a contract that changes the world starts from the scenario
     target.exchanges.clear()
     yield
     exchanges = list(target.exchanges)

@@ -44,8 +44,10 @@ def restore(target: Target, timeout: float = 600.0) -> list[str]:
     client = target.client()
     left = []
     try:
-        vms = client.get_vms({"name_starts_with": target.prefix})
-        if vms:
+        on = {"name_starts_with": target.prefix, "status_not": "STOPPED"}
+        if client.get_vms(on):  # CloudTower deletes only stopped VMs
+            client.wait_tasks([a["task_id"] for a in client.poweroff_vm(on) if a.get("task_id")], timeout)
+        if client.get_vms({"name_starts_with": target.prefix}):
             answers = client.delete_vm({"name_starts_with": target.prefix})
             client.wait_tasks([a["task_id"] for a in answers if a.get("task_id")], timeout)
         left += [f"VM {v['name']} ({v['id']}) still exists" for v in

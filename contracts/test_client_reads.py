@@ -1,0 +1,148 @@
+"""Client contracts: every read method of the client against the target. They read only, so they run anywhere, and
+they compare the API with itself: counts with lists, pages with the whole, filters with the objects' own fields."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+KINDS = ["clusters", "hosts", "vms", "tasks"]
+# a numeric field of each kind to check orderBy against, besides name (tasks have no name: their creation time)
+ORDERED = {"clusters": ("name", "total_memory_bytes"), "hosts": ("name", "total_memory_bytes"),
+           "vms": ("name", "memory"), "tasks": ("local_created_at", "progress")}
+
+
+@pytest.fixture
+def client(target):
+    return target.client()
+
+
+def listing(client, kind, **query):
+    return getattr(client, f"get_{kind}")(**query)
+
+
+def count(client, kind, **query):
+    return getattr(client, f"count_{kind}")(**query)
+
+
+def examples(max_examples):
+    return settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
+                    suppress_health_check=list(HealthCheck))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_object_parses_with_an_id(client, kind):
+    objects = listing(client, kind)
+    assert isinstance(objects, list)
+    assert all(isinstance(o, dict) and isinstance(o.get("id"), str) and o["id"] for o in objects)
+    assert len({o["id"] for o in objects}) == len(objects), f"get-{kind} answered an id twice"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_connection_count_equals_list_length(client, kind, max_examples):
+    objects = listing(client, kind)
+    assert count(client, kind) == len(objects)
+    if not objects:
+        return
+
+    @examples(max_examples)
+    @given(st.sampled_from(objects), st.sampled_from(["id", "id_in", "id_not", "id_not_in"]))
+    def same_where(obj, op):
+        value = [obj["id"]] if op.endswith("_in") else obj["id"]
+        where = {op: value}
+        assert count(client, kind, where=where) == len(listing(client, kind, where=where)), where
+
+    same_where()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_pages_concatenate_to_the_ordered_whole(client, kind, max_examples):
+    order = f"{ORDERED[kind][0]}_ASC"
+    whole = [o["id"] for o in listing(client, kind, order_by=order)]
+
+    @examples(max_examples)
+    @given(st.integers(min_value=1, max_value=max(1, len(whole))))
+    def pages(size):
+        got = []
+        for skip in range(0, len(whole) + size, size):
+            page = listing(client, kind, order_by=order, first=size, skip=skip)
+            assert len(page) <= size
+            got += [o["id"] for o in page]
+        assert got == whole, f"pages of {size} ({order}) do not concatenate to the whole list"
+
+    pages()
+    if len(whole) >= 2:  # cursors handed out by one page lead to the next
+        after = listing(client, kind, order_by=order, after=whole[0])
+        assert [o["id"] for o in after] == whole[1:]
+        before = listing(client, kind, order_by=order, before=whole[-1])
+        assert [o["id"] for o in before] == whole[:-1]
+
+
+def _sorted(values, descending):
+    """Ordered as a database would order them: nulls aside, strings either by code point or case-folded."""
+    present = [v for v in values if v is not None]
+    keys = [lambda v: v] + ([lambda v: v.casefold()] if all(isinstance(v, str) for v in present) else [])
+    return any(present == sorted(present, key=k, reverse=descending) for k in keys)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("field_index", [0, 1])
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+def test_order_by_really_orders(client, kind, field_index, direction):
+    field = ORDERED[kind][field_index]
+    objects = listing(client, kind, order_by=f"{field}_{direction}")
+    values = [o.get(field) for o in objects]
+    assert _sorted(values, direction == "DESC"), f"{field}_{direction} answered {values}"
+    assert sorted(o["id"] for o in objects) == sorted(o["id"] for o in listing(client, kind))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_lookups_round_trip(client, kind, max_examples):
+    objects = listing(client, kind)
+    if not objects:
+        pytest.skip(f"the target has no {kind}")
+
+    @examples(max_examples)
+    @given(st.lists(st.sampled_from(objects), min_size=1, max_size=5, unique_by=lambda o: o["id"]))
+    def lookups(chosen):
+        first = chosen[0]
+        assert [o["id"] for o in listing(client, kind, where={"id": first["id"]})] == [first["id"]]
+        ids = {o["id"] for o in chosen}
+        assert {o["id"] for o in listing(client, kind, where={"id_in": sorted(ids)})} == ids
+        if first.get("name") is not None:
+            named = listing(client, kind, where={"name": first["name"]})
+            assert first["id"] in {o["id"] for o in named}
+            assert all(o["name"] == first["name"] for o in named)
+
+    lookups()
+
+
+RELATIONS = [("vms", "host"), ("vms", "cluster"), ("hosts", "cluster")]
+
+
+@pytest.mark.parametrize("kind,relation", RELATIONS)
+def test_relation_filters_agree_with_the_objects(client, kind, relation, max_examples):
+    objects = listing(client, kind)
+    targets = listing(client, relation + "s")
+    if not targets:
+        pytest.skip(f"the target has no {relation}s")
+
+    @examples(max_examples)
+    @given(st.sampled_from(targets))
+    def agree(other):
+        expected = {o["id"] for o in objects if (o.get(relation) or {}).get("id") == other["id"]}
+        got = listing(client, kind, where={relation: {"id": other["id"]}})
+        assert {o["id"] for o in got} == expected, f"{kind} where {relation}.id = {other['id']}"
+        assert count(client, kind, where={relation: {"id": other["id"]}}) == len(expected)
+
+    agree()
+
+
+def test_host_counters_match_the_vms(client):
+    """What a host says it runs is what the VMs say runs on it."""
+    vms = listing(client, "vms")
+    for host in listing(client, "hosts"):
+        on_host = [v for v in vms if (v.get("host") or {}).get("id") == host["id"]]
+        running = sum(1 for v in on_host if v["status"] == "RUNNING")
+        assert host["running_vm_num"] == running, host["name"]

@@ -1,0 +1,181 @@
+"""Workflow contracts: the seed page's maintenance round trip step by step, and VM lifecycles, through the client,
+checking every documented answer and every state the host and VMs pass through. They change the cluster: they run
+in-process, or against a URL with --allow-mutations, on the named maintenance host and on VMs with the test prefix."""
+
+from __future__ import annotations
+
+import pytest
+
+from client import wire
+
+from .safety import find_host, host_state
+
+GIB = 1 << 30
+ENTER_PATH = ["IN_USE", "ENTERING_MAINTENANCE_MODE", "MAINTENANCE_MODE"]
+TASK_ORDER = ["PENDING", "EXECUTING", wire.TASK_DONE]
+
+
+def placement(client, cluster_id: str) -> dict[str, tuple[str | None, str]]:
+    return {v["id"]: ((v.get("host") or {}).get("id"), v["status"])
+            for v in client.get_vms({"cluster": {"id": cluster_id}})}
+
+
+def follow(client, task_id: str, host_id: str, timeout: float = 1800.0) -> tuple[dict, list[str]]:
+    """Poll the task and the host until the task ends, checking the task only moves forward; answer the last task
+    and the host states seen, in order, without repeats."""
+    states, last_rank, last_progress = [], -1, -1.0
+    deadline = client._monotonic() + timeout
+    intervals = client.backoff.intervals()
+    while True:
+        host = find_host(client, host_id)
+        if not states or states[-1] != host_state(host):
+            states.append(host_state(host))
+        task = client.get_task(task_id)
+        assert task is not None, f"task {task_id} vanished"
+        if task["status"] in TASK_ORDER:
+            rank = TASK_ORDER.index(task["status"])
+            assert rank >= last_rank, f"task {task_id} went back to {task['status']}"
+            last_rank = rank
+        progress = task.get("progress") or 0.0
+        assert progress >= last_progress, f"task {task_id} progress fell from {last_progress} to {progress}"
+        last_progress = progress
+        if task["status"] in (wire.TASK_DONE, wire.TASK_FAILED):
+            host = find_host(client, host_id)
+            if states[-1] != host_state(host):
+                states.append(host_state(host))
+            return task, states
+        assert client._monotonic() < deadline, f"task {task_id} still {task['status']} after {timeout}s"
+        client._sleep(next(intervals))
+
+
+@pytest.mark.maintenance
+def test_maintenance_round_trip(target):
+    client = target.client()
+    host = find_host(client, target.maintenance_host)
+    assert host_state(host) == "IN_USE"
+    cluster = host["cluster"]["id"]
+    before = placement(client, cluster)
+    on_host = {vm_id for vm_id, (h, _) in before.items() if h == host["id"]}
+    uuids = {v["id"]: v["local_id"] for v in client.get_vms({"id_in": sorted(on_host)})} if on_host else {}
+
+    # 1. precheck: a task id, then a result polled until done, naming only VMs of this host
+    task_id = client.enter_maintenance_mode_precheck({"id": host["id"]})
+    assert isinstance(task_id, str) and task_id
+    result = client.enter_maintenance_mode_precheck_result(task_id)
+    polls = 1
+    while not result.done:
+        assert polls < 2000, "the precheck never finished"
+        client._sleep(0.05)
+        result = client.enter_maintenance_mode_precheck_result(task_id)
+        polls += 1
+    shutdown = list(result.shutdown_vms)
+    assert set(shutdown) <= set(uuids.values()), f"the precheck names VMs not on {host['name']}: {shutdown}"
+
+    # 2. enter: one WithTask<Host>, the host passing through ENTERING_MAINTENANCE_MODE into MAINTENANCE_MODE
+    answer = client.start_enter_maintenance_mode(host["id"], shutdown)
+    assert isinstance(answer, dict) and answer["data"]["id"] == host["id"] and answer.get("task_id"), answer
+    task, states = follow(client, answer["task_id"], host["id"])
+    assert task["status"] == wire.TASK_DONE, f"enter task {task['status']}: {task.get('error_message')}"
+    assert states[-1] == "MAINTENANCE_MODE", f"host states {states}"
+    assert [s for s in ENTER_PATH if s in states] == states, f"host states out of order: {states}"
+    if on_host:
+        assert "ENTERING_MAINTENANCE_MODE" in states, f"never saw the host ENTERING_MAINTENANCE_MODE: {states}"
+
+    # 3. in maintenance: nothing runs on the host; the shut-down VMs are off; every other VM has moved
+    during = placement(client, cluster)
+    running_here = [v for v, (h, s) in during.items() if h == host["id"] and s == "RUNNING"]
+    assert not running_here, f"VMs still RUNNING on {host['name']} in MAINTENANCE_MODE: {running_here}"
+    stopped = {vm for vm, u in uuids.items() if u in shutdown}
+    assert all(during[vm][1] == "STOPPED" for vm in stopped), "a VM the enter was told to shut down is not STOPPED"
+    moved = on_host - stopped
+    still = [vm for vm in moved if during[vm][0] == host["id"]]
+    assert not still, f"VMs left on {host['name']} in maintenance: {still}"
+
+    # 4. the exit precheck: exactly what the enter task did, nothing changed since
+    exit_result = client.exit_maintenance_mode_precheck_result({"id": host["id"]})
+    assert {v.vm_uuid for v in exit_result.shut_down_vms} == set(shutdown)
+    migrated = exit_result.live_migrate_vms + exit_result.offline_migrate_vms
+    assert {v.vm_uuid for v in migrated} == {uuids[vm] for vm in moved}
+    names = {h["id"]: h["name"] for h in client.get_hosts({"cluster": {"id": cluster}})}
+    by_uuid = {u: vm for vm, u in uuids.items()}
+    for info in migrated:
+        assert info.target_host_name == names[during[by_uuid[info.vm_uuid]][0]], info
+    for info in exit_result.shut_down_vms + migrated:
+        assert info.changed is not True, f"{info.vm_name} reported changed: {info.reason}"
+
+    # 5. exit: back into service, every VM back where it was, in the power state it had
+    answer = client.start_exit_maintenance_mode(
+        host["id"], [v.vm_uuid for v in exit_result.shut_down_vms],
+        [v.vm_uuid for v in exit_result.live_migrate_vms], [v.vm_uuid for v in exit_result.offline_migrate_vms])
+    assert isinstance(answer, dict) and answer["data"]["id"] == host["id"], answer
+    task, states = follow(client, answer["task_id"], host["id"])
+    assert task["status"] == wire.TASK_DONE, f"exit task {task['status']}: {task.get('error_message')}"
+    assert states[-1] == "IN_USE", f"host states {states}"
+    after = placement(client, cluster)
+    moved_or_changed = {vm: (before[vm], after.get(vm)) for vm in before if after.get(vm) != before[vm]}
+    assert not moved_or_changed, f"VMs not back as they were (before, after): {moved_or_changed}"
+
+
+def new_vm(target, client, name: str, status: str, host_id: str | None = None) -> dict:
+    host = find_host(client, target.maintenance_host)
+    params = {"name": target.prefix + name, "cluster_id": host["cluster"]["id"], "memory": 1, "memory_unit": "GB",
+              "cpu_cores": 1, "cpu_sockets": 1, "ha": False, "firmware": "BIOS", "status": status,
+              "vm_nics": [], "vm_disks": {}}
+    if host_id:
+        params["host_id"] = host_id
+    answer = client.create_vm(params)
+    assert isinstance(answer, list) and len(answer) == 1, answer
+    task = client.wait_task(answer[0]["task_id"])
+    assert task["status"] == wire.TASK_DONE
+    vm = client.get_vms({"id": answer[0]["data"]["id"]})
+    assert len(vm) == 1 and vm[0]["name"] == params["name"], vm
+    return vm[0]
+
+
+def operate(client, op: str, vm: dict, **kw) -> dict:
+    """Run one VM operation on exactly this VM; answer the VM as read back afterwards."""
+    answer = getattr(client, op)({"id": vm["id"]}, **kw)
+    assert isinstance(answer, list) and len(answer) == 1, f"{op} answered {answer!r}, not one WithTask in an array"
+    assert answer[0]["data"]["id"] == vm["id"]
+    client.wait_task(answer[0]["task_id"])
+    found = client.get_vms({"id": vm["id"]})
+    return found[0] if found else None
+
+
+@pytest.mark.mutating
+def test_vm_power_lifecycle(target):
+    client = target.client()
+    vm = new_vm(target, client, "power", "STOPPED")
+    assert vm["status"] == "STOPPED"
+    for op, status in [("start_vm", "RUNNING"), ("suspend_vm", "SUSPENDED"), ("resume_vm", "RUNNING"),
+                       ("restart_vm", "RUNNING"), ("force_restart_vm", "RUNNING"), ("shutdown_vm", "STOPPED"),
+                       ("start_vm", "RUNNING"), ("poweroff_vm", "STOPPED")]:
+        vm = operate(client, op, vm)
+        assert vm["status"] == status, f"after {op} the VM is {vm['status']}, not {status}"
+        if status == "STOPPED":
+            assert vm["status"] != "RUNNING"
+        else:
+            assert (vm.get("host") or {}).get("id"), f"a {status} VM has no host after {op}"
+    answer = client.delete_vm({"id": vm["id"]})
+    assert isinstance(answer, list) and len(answer) == 1, answer
+    client.wait_task(answer[0]["task_id"])
+    assert client.get_vms({"id": vm["id"]}) == []
+
+
+@pytest.mark.mutating
+def test_vm_migration_round_trip(target):
+    client = target.client()
+    home = find_host(client, target.maintenance_host)
+    others = [h for h in client.get_hosts({"cluster": {"id": home["cluster"]["id"]}})
+              if h["id"] != home["id"] and host_state(h) == "IN_USE" and h["status"] == "CONNECTED_HEALTHY"]
+    if not others:
+        pytest.skip("the maintenance host's cluster has no other host in service to migrate to")
+    vm = new_vm(target, client, "migrate", "RUNNING", host_id=home["id"])
+    assert vm["host"]["id"] == home["id"] and vm["status"] == "RUNNING"
+    vm = operate(client, "migrate_vm", vm, host_id=others[0]["id"])
+    assert vm["host"]["id"] == others[0]["id"] and vm["status"] == "RUNNING", "a live migration moved or stopped it"
+    vm = operate(client, "migrate_vm", vm, host_id=home["id"])
+    assert vm["host"]["id"] == home["id"] and vm["status"] == "RUNNING"
+    operate(client, "poweroff_vm", vm)
+    client.wait_tasks([a["task_id"] for a in client.delete_vm({"id": vm["id"]})])
+    assert client.get_vms({"id": vm["id"]}) == []
