@@ -239,6 +239,10 @@ class CloudTowerClient:
         while pending:
             for task in self.get_tasks({"id_in": pending}):
                 last[task["id"]] = task
+                if task.get("status") not in wire.TASK_STATUSES:  # waiting on would never end
+                    raise ServerError(f"task {task['id']} has status {task.get('status')!r}, which CloudTower does "
+                                      f"not have ({', '.join(wire.TASK_STATUSES)})", path=wire.READS["tasks"],
+                                      operation=wire.READS["tasks"], body=task)
                 if task["status"] in (wire.TASK_DONE, wire.TASK_FAILED):
                     done[task["id"]] = task
                     pending.remove(task["id"])

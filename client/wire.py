@@ -30,3 +30,4 @@ EXIT_INPUT = {"shut_down_vms": "poweron_vms", "live_migrate_vms": "live_migrate_
 
 TASK_DONE = "SUCCESSED"  # sic
 TASK_FAILED = "FAILED"
+TASK_STATUSES = ("PENDING", "EXECUTING", "PAUSED", TASK_DONE, TASK_FAILED)

@@ -7,7 +7,7 @@ import pytest
 
 from . import conformance, safety, target as targets
 from . import upstream as up
-from .plugin import LEFTOVERS, TARGET
+from .plugin import LEFTOVERS, ORACLE, TARGET
 
 
 @pytest.fixture(scope="session")
@@ -16,11 +16,12 @@ def oracle(request) -> up.Upstream:
     tests/ hold to upstream), so a fresh clone still checks every answer."""
     path = up.spec_path(request.config.getoption("--spec-version"), request.config.getoption("--upstream-spec"))
     if path.is_file():
+        request.config.stash[ORACLE] = f"upstream spec {path}"
         return up.load(str(path))
     from mock_server.schema.openapi import document
-    oracle = up.Upstream(None, document())
-    oracle.missing = f"upstream spec {path} not found ({up.HOW}); the simulator's own declaration was the oracle"
-    return oracle
+    request.config.stash[ORACLE] = (f"the simulator's own declaration: upstream spec {path} not found "
+                                    f"({up.HOW})")
+    return up.Upstream(None, document())
 
 
 @pytest.fixture(scope="session")
@@ -59,9 +60,12 @@ def contract(request, target, oracle):
     marks = {m.name for m in request.node.iter_markers()}
     if "control" in marks and not target.control:
         pytest.skip(f"needs the simulator's /_sim control API; {target.name} has none")
+    if "simulator" in marks and not target.control:
+        pytest.skip("sent only to the simulator in-process: a server that wrongly accepted one of these generated "
+                    "bodies could act on a real cluster (the workflow contracts cover the operation instead)")
     if marks & {"mutating", "maintenance"} and not target.mutations_allowed:
         pytest.skip("changes the cluster: run with --allow-mutations --maintenance-host ID to allow it")
-    if target.control and marks & {"mutating", "maintenance", "control"}:
+    if target.control and marks & {"mutating", "maintenance", "control", "simulator"}:
         target.reset()  # a contract that changes the world starts from the scenario
     target.exchanges.clear()
     yield

@@ -14,6 +14,7 @@ from . import upstream as up
 TARGET = pytest.StashKey()  # the Target of this run, set by the `target` fixture
 LEFTOVERS = pytest.StashKey()  # what the final clean-up could not restore
 RESULTS = pytest.StashKey()
+ORACLE = pytest.StashKey()  # what answers were held to: the upstream spec's path and version, or why not
 
 
 def pytest_addoption(parser):
@@ -44,7 +45,8 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     for line in ("mutating: changes the target (runs in-process, or with --allow-mutations)",
                  "maintenance: puts the maintenance host into maintenance mode and back",
-                 "control: needs the simulator's /_sim control API (reset, clock); skipped on other targets"):
+                 "control: needs the simulator's /_sim control API (reset, clock); skipped on other targets",
+                 "simulator: generated bodies too risky for a real cluster; sent only to the simulator in-process"):
         config.addinivalue_line("markers", line)
     if config.getoption("--allow-mutations") and config.getoption("--target-url") \
             and not config.getoption("--maintenance-host"):
@@ -93,6 +95,7 @@ def pytest_sessionfinish(session, exitstatus):
         "target": target.name if target else config.getoption("--target-url") or "simulator (in-process)",
         "api_version": target.version if target else None,
         "mutations": bool(target and target.mutations_allowed),
+        "oracle": config.stash.get(ORACLE, None),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "summary": {k: sum(1 for c in contracts if c["outcome"] == k) for k in ("passed", "failed", "skipped")},
         "exit_status": int(exitstatus),
@@ -107,6 +110,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     target = config.stash.get(TARGET, None)
     if target is None:
         return
-    terminalreporter.write_line(f"contracts ran against {target.name}, API version {target.version}")
+    terminalreporter.write_line(f"contracts ran against {target.name}, API version {target.version}; "
+                                f"oracle: {config.stash.get(ORACLE, '?')}")
     for leftover in config.stash.get(LEFTOVERS, []):
         terminalreporter.write_line(f"NOT RESTORED: {leftover}", red=True)

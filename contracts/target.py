@@ -14,8 +14,8 @@ from client import Backoff, CloudTowerClient
 from client.transport import wsgi_session
 
 IN_PROCESS_URL = "http://cloudtower-sim.in-process/v2/api"
-# realtime at this speed: a maintenance round trip takes about a second, yet the host is seen ENTERING first
-IN_PROCESS_SPEED = 60.0
+# realtime at this speed: a maintenance round trip takes a fraction of a second, yet polls see the host ENTERING
+IN_PROCESS_SPEED = 200.0
 BODY_LIMIT = 4000  # characters of a body kept in a report
 
 
@@ -64,6 +64,7 @@ class Target:
     credentials: tuple[str, str] | None = None
     exchanges: list[Exchange] = field(default_factory=list)
     version: str | None = None
+    poll_ceiling: float = 1.0  # seconds; the longest wait between two polls of a task
 
     def __post_init__(self):
         self.session.hooks["response"].append(self._record)
@@ -87,7 +88,7 @@ class Target:
 
     def client(self, **kw) -> CloudTowerClient:
         """A client on the target's session, polling fast (a simulator in realtime mode finishes in a second)."""
-        kw.setdefault("backoff", Backoff(initial=0.02, factor=1.5, maximum=1.0))
+        kw.setdefault("backoff", Backoff(initial=0.01, factor=1.5, maximum=self.poll_ceiling))
         return CloudTowerClient(self.base_url, token=self.token, session=self.session, **kw)
 
     def headers(self) -> dict:
@@ -109,7 +110,7 @@ def in_process(prefix: str) -> Target:
     users = sim.scenario.data.get("users") or [{"username": "root", "password": "HC!r0cks"}]
     target = Target("simulator (in-process)", IN_PROCESS_URL, wsgi_session(create_app(simulator=sim)), None,
                     simulator=sim, mutations_allowed=True, prefix=prefix,
-                    credentials=(users[0]["username"], users[0]["password"]))
+                    credentials=(users[0]["username"], users[0]["password"]), poll_ceiling=0.05)
     target.token = target.client().login(*target.credentials)
     return target
 

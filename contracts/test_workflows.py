@@ -32,6 +32,8 @@ def follow(client, task_id: str, host_id: str, timeout: float = 1800.0) -> tuple
             states.append(host_state(host))
         task = client.get_task(task_id)
         assert task is not None, f"task {task_id} vanished"
+        assert task["status"] in wire.TASK_STATUSES, (
+            f"task {task_id} has status {task['status']!r}, not one of CloudTower's {wire.TASK_STATUSES}")
         if task["status"] in TASK_ORDER:
             rank = TASK_ORDER.index(task["status"])
             assert rank >= last_rank, f"task {task_id} went back to {task['status']}"

@@ -35,7 +35,56 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--upstream-spec", metavar="FILE",
                        help="an upstream CloudTower OpenAPI file: operations it lists answer 501, not 404")
     serve.add_argument("--threads", type=int, default=4, help="server threads (default 4)")
+    contract = sub.add_parser("contract", help="run the contract suite against the simulator or a CloudTower",
+                              description="Run the contract suite (pytest underneath). Without --target-url it runs "
+                                          "against the simulator in-process. Against a URL it only reads unless "
+                                          "--allow-mutations is given. Arguments after -- go to pytest.")
+    contract.add_argument("--target-url", help="CloudTower base URL, e.g. https://tower/v2/api ($CLOUDTOWER_URL)")
+    contract.add_argument("--token", help="API token ($CLOUDTOWER_TOKEN)")
+    contract.add_argument("--username", help="($CLOUDTOWER_USERNAME)")
+    contract.add_argument("--password", help="($CLOUDTOWER_PASSWORD)")
+    contract.add_argument("--insecure", action="store_true", help="accept a self-signed TLS certificate")
+    contract.add_argument("--allow-mutations", action="store_true",
+                          help="let contracts create/operate/delete --test-vm-prefix VMs and put --maintenance-host "
+                               "into maintenance mode and back")
+    contract.add_argument("--maintenance-host", metavar="ID", help="id or name of the one host contracts may use")
+    contract.add_argument("--test-vm-prefix", help="name prefix of the VMs contracts create (default contract-)")
+    contract.add_argument("--upstream-spec", metavar="FILE", help="the upstream OpenAPI spec used as the oracle")
+    contract.add_argument("--spec-version", help="upstream version when --upstream-spec is a folder (default 4.6.0)")
+    contract.add_argument("--max-examples", type=int, help="Hypothesis examples per generated contract (default 25)")
+    contract.add_argument("--report", metavar="FILE", help="write a JSON report (target, API version, each "
+                                                           "contract's outcome, failing request and response)")
+    contract.add_argument("pytest_args", nargs="*", help="after --: more pytest arguments, e.g. -k wire")
     return p
+
+
+def contract(args) -> int:
+    try:
+        import pytest
+
+        import contracts
+    except ImportError as e:
+        print(f"cloudtower-sim: the contract suite needs its extras ({e}): pip install 'cloudtower-sim[contracts]'",
+              file=sys.stderr)
+        return 2
+    import os
+
+    argv = [os.path.dirname(contracts.__file__), "-p", "no:cacheprovider", "-q"]
+    for name in ("target_url", "token", "username", "password", "maintenance_host", "test_vm_prefix",
+                 "upstream_spec", "spec_version"):
+        if getattr(args, name):
+            argv += [f"--{name.replace('_', '-')}", getattr(args, name)]
+    for name in ("insecure", "allow_mutations"):
+        if getattr(args, name):
+            argv.append(f"--{name.replace('_', '-')}")
+    if args.max_examples is not None:
+        argv += ["--contract-max-examples", str(args.max_examples)]
+    if args.report:
+        argv += ["--contract-report", args.report]
+    code = pytest.main(argv + list(args.pytest_args))
+    if args.report:
+        print(f"cloudtower-sim: report written to {args.report}")
+    return int(code)
 
 
 def serve(args) -> int:
@@ -79,6 +128,8 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "contract":
+        return contract(args)
     return 2
 
 

@@ -155,6 +155,19 @@ def test_a_finished_task_is_not_waited_for(sim):
     assert sim.slept == [] and sim.polls == 1
 
 
+def test_a_status_cloudtower_does_not_have_stops_the_wait(sim):
+    """A server that spells the end of a task otherwise (SUCCEEDED) would have the client poll until the timeout."""
+    task_id = sim.client.shutdown_vm({"name": "web-01"})[0]["task_id"]
+    sim.advance(10)
+    real = sim.client.get_tasks
+    sim.client.get_tasks = lambda where: [{**t, "status": "SUCCEEDED"} for t in real(where)]
+    sim.reset_counts()
+    with pytest.raises(CloudTowerError) as e:
+        sim.client.wait_task(task_id, timeout=60)
+    assert "'SUCCEEDED'" in str(e.value) and "SUCCESSED" in str(e.value)
+    assert sim.slept == []
+
+
 # --- failures and timeouts ------------------------------------------------------------------------------------------
 def test_a_failed_task_raises_task_failed(sim):
     """Enter maintenance without listing the host-bound license-server: its live migration fails the task."""
