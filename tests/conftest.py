@@ -65,11 +65,14 @@ def api(client):
 class Served:
     """The simulator served by waitress on a free loopback port, in a thread."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, wrap=None):
         from waitress import create_server
 
         self.sim = Simulator(settings)
-        self.server = create_server(create_app(simulator=self.sim), host="127.0.0.1", port=0, threads=4)
+        app = create_app(simulator=self.sim)
+        if wrap is not None:  # a WSGI middleware around the simulator, e.g. one that breaks its answers
+            app = wrap(app, self.sim)
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=4)
         self.base_url = f"http://127.0.0.1:{self.server.effective_port}/v2/api"
         self.root = self.base_url[: -len("/v2/api")]
         self._stop = threading.Event()
@@ -96,8 +99,8 @@ def served():
     """served(**settings) starts a server; all are closed at the end of the test."""
     started = []
 
-    def start(**kw):
-        s = Served(Settings(**kw))
+    def start(wrap=None, **kw):
+        s = Served(Settings(**kw), wrap)
         started.append(s)
         return s
 

@@ -1,0 +1,125 @@
+"""Test-only WSGI middleware that breaks the simulator's answers the way a drifting simulator (or a changed
+CloudTower) would, one breakage at a time, so tests can show the contract suite notices each."""
+
+from __future__ import annotations
+
+import json
+
+
+def _rewrite_json(body: bytes, change):
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    return json.dumps(change(data)).encode()
+
+
+def _replace_strings(data, old, new):
+    if isinstance(data, dict):
+        return {k: _replace_strings(v, old, new) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_replace_strings(v, old, new) for v in data]
+    return new if data == old else data
+
+
+def _rename_key(data, old, new):
+    return {new if k == old else k: v for k, v in data.items()} if isinstance(data, dict) else data
+
+
+def _drop_host_field(data):
+    if isinstance(data, list):
+        return [{k: v for k, v in h.items() if k != "management_ip"} if isinstance(h, dict) else h for h in data]
+    return data
+
+
+def _unwrap_single(data):
+    return data[0] if isinstance(data, list) and len(data) == 1 else data
+
+
+class Breakage:
+    """One breakage: which paths it touches and what it does to (status, body)."""
+
+    def __init__(self, name, paths, change=None, status=None, expect=()):
+        self.name, self.paths, self.change, self.status, self.expect = name, paths, change, status, expect
+
+    def __call__(self, sim, path, status, body):
+        if self.paths and path not in self.paths:
+            return status, body
+        if self.status is not None:
+            status, body = self.status(sim, status, body)
+        if self.change is not None and status == 200:
+            body = _rewrite_json(body, lambda d: self.change(sim, d))
+        return status, body
+
+
+def _server_error_on_bad_input(sim, status, body):
+    if status != 400:
+        return status, body
+    error = json.loads(body)
+    return 500, json.dumps({**error, "status": 500, "message": "Internal server error"}).encode()
+
+
+def _vm_left_in_maintenance(sim, data):
+    """Show one running VM of another host on the host in maintenance, as if it had not been moved."""
+    down = [h for h in sim.world.hosts.values() if h.maintenance_state == "MAINTENANCE_MODE"]
+    if not down or not isinstance(data, list):
+        return data
+    host = down[0]
+    for vm in data:
+        if isinstance(vm, dict) and vm.get("status") == "RUNNING" and (vm.get("host") or {}).get("id") != host.id:
+            vm["host"] = {"id": host.id, "name": host.name, "management_ip": host.management_ip}
+            break
+    return data
+
+
+VM_OPERATIONS = ["/start-vm", "/shutdown-vm", "/poweroff-vm", "/restart-vm", "/force-restart-vm", "/suspend-vm",
+                 "/resume-vm", "/migrate-vm", "/create-vm", "/delete-vm"]
+
+BREAKAGES = {
+    "drop-required-host-field": Breakage(
+        "drop-required-host-field", ["/get-hosts"], lambda sim, d: _drop_host_field(d),
+        expect=["management_ip"]),
+    "succeeded-for-successed": Breakage(
+        "succeeded-for-successed", None, lambda sim, d: _replace_strings(d, "SUCCESSED", "SUCCEEDED"),
+        expect=["SUCCEEDED"]),
+    "shutdownVms-on-exit": Breakage(
+        "shutdownVms-on-exit", ["/exit-maintance-mode-precheck-result"],
+        lambda sim, d: _rename_key(d, "shutDownVms", "shutdownVms"), expect=["shutDownVms"]),
+    "single-withtask": Breakage(
+        "single-withtask", VM_OPERATIONS, lambda sim, d: _unwrap_single(d), expect=["array"]),
+    "500-on-bad-input": Breakage(
+        "500-on-bad-input", ["/get-vms"], status=_server_error_on_bad_input, expect=["500"]),
+    "no-entering-maintenance": Breakage(
+        "no-entering-maintenance", None,
+        lambda sim, d: _replace_strings(d, "ENTERING_MAINTENANCE_MODE", "IN_USE"),
+        expect=["ENTERING_MAINTENANCE_MODE"]),
+    "vm-left-in-maintenance": Breakage(
+        "vm-left-in-maintenance", ["/get-vms"], _vm_left_in_maintenance, expect=["MAINTENANCE_MODE"]),
+}
+
+
+def middleware(breakage: Breakage):
+    """wrap(app, sim) for tests/conftest.py's Served: answers pass through `breakage` on their way out."""
+    def wrap(app, sim):
+        def drifted(environ, start_response):
+            path = environ.get("PATH_INFO", "")
+            op = path[len("/v2/api"):] if path.startswith("/v2/api") else path
+            captured = {}
+
+            def capture(status, headers, exc_info=None):
+                captured["status"], captured["headers"] = status, headers
+
+            chunks = app(environ, capture)
+            try:
+                body = b"".join(chunks)
+            finally:
+                if hasattr(chunks, "close"):
+                    chunks.close()
+            code = int(captured["status"].split()[0])
+            new_code, body = breakage(sim, op, code, body)
+            status = captured["status"] if new_code == code else f"{new_code} Drifted"
+            headers = [(k, str(len(body)) if k.lower() == "content-length" else v) for k, v in captured["headers"]]
+            start_response(status, headers)
+            return [body]
+        return drifted
+    return wrap
