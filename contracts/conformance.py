@@ -16,6 +16,20 @@ def _where(error: jsonschema.ValidationError) -> str:
     return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
 
 
+def _json_type(value) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null", int: "integer",
+            float: "number"}.get(type(value), type(value).__name__)
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    """jsonschema's message, without the whole offending instance (a Host is a screenful)."""
+    if error.validator == "type":
+        return f"expected {error.validator_value!r}, got {_json_type(error.instance)}"
+    if error.validator == "enum":
+        return f"{error.instance!r:.80} is not one of {error.validator_value}"
+    return error.message[:300]
+
+
 def problems(oracle: Upstream, exchange: Exchange) -> list[str]:
     """What is wrong with one exchange, in words that name the operation, the field and the value."""
     if exchange.path.startswith("/_sim"):
@@ -53,5 +67,5 @@ def problems(oracle: Upstream, exchange: Exchange) -> list[str]:
         validate(body)
     except jsonschema.ValidationError as e:
         found.append(f"{name} with a body that breaks {schema_name} of CloudTower {oracle.version}: "
-                     f"at {_where(e)}: {e.message[:300]}")
+                     f"at {_where(e)}: {_message(e)}")
     return found

@@ -65,24 +65,27 @@ def contract(request, target, oracle):
                     "bodies could act on a real cluster (the workflow contracts cover the operation instead)")
     if marks & {"mutating", "maintenance"} and not target.mutations_allowed:
         pytest.skip("changes the cluster: run with --allow-mutations --maintenance-host ID to allow it")
+    if marks & {"mutating", "maintenance"} and target.tainted:
+        pytest.skip(f"not run: an earlier contract could not restore the cluster ({target.tainted})")
     if target.control and marks & {"mutating", "maintenance", "control", "simulator"}:
         target.reset()  # a contract that changes the world starts from the scenario
     target.exchanges.clear()
     yield
     exchanges = list(target.exchanges)
     found = [(e, p) for e in exchanges for p in conformance.problems(oracle, e)]
-    shown = [e for e, _ in found] or exchanges[-3:]
-    shown = list({id(e): e for e in shown}.values())
+    shown = list({id(e): e for e, _ in found}.values())[:5] or exchanges[-3:]
     request.node.user_properties.append(("exchanges", [e.as_dict() for e in shown]))
-    if "mutating" in marks or "maintenance" in marks:
-        left = safety.restore(target) if not target.control else []
+    lines = list(dict.fromkeys(p for _, p in found))
+    if lines:
+        request.node.user_properties.append(("nonconforming", lines[:20]))
+    if marks & {"mutating", "maintenance"} and not target.control:
+        left = safety.restore(target)
         if left:
+            target.tainted = "; ".join(left)
             pytest.fail("could not restore the cluster: " + "; ".join(left))
     call = request.node.stash.get(CALL, None)
-    if found and call is not None and call.passed:  # a failed call already says what went wrong
-        lines = list(dict.fromkeys(p for _, p in found))
+    if lines and call is not None and call.passed:  # a failed call says what went wrong, the report adds these
         pytest.fail(f"{len(lines)} answer(s) do not conform:\n  " + "\n  ".join(lines[:20]), pytrace=False)
-
 
 CALL = pytest.StashKey()
 

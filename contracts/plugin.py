@@ -79,9 +79,9 @@ class Results:
         elif report.skipped and report.when != "teardown":
             entry["outcome"] = "skipped"
             entry["message"] = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        for name, value in report.user_properties:
-            if name == "exchanges" and entry["outcome"] == "failed":
-                entry["exchanges"] = value
+        for name, value in report.user_properties:  # the failing exchanges and what in them broke the oracle
+            if name in ("exchanges", "nonconforming") and entry["outcome"] == "failed":
+                entry[name] = value
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -65,6 +65,7 @@ class Target:
     exchanges: list[Exchange] = field(default_factory=list)
     version: str | None = None
     poll_ceiling: float = 1.0  # seconds; the longest wait between two polls of a task
+    tainted: str | None = None  # why the cluster could not be restored: no further contract may change it
 
     def __post_init__(self):
         self.session.hooks["response"].append(self._record)

@@ -126,7 +126,7 @@ def new_vm(target, client, name: str, status: str, host_id: str | None = None) -
     if host_id:
         params["host_id"] = host_id
     answer = client.create_vm(params)
-    assert isinstance(answer, list) and len(answer) == 1, answer
+    assert isinstance(answer, list) and len(answer) == 1, f"create-vm answered {answer!r:.300}, not an array"
     task = client.wait_task(answer[0]["task_id"])
     assert task["status"] == wire.TASK_DONE
     vm = client.get_vms({"id": answer[0]["data"]["id"]})
@@ -137,7 +137,7 @@ def new_vm(target, client, name: str, status: str, host_id: str | None = None) -
 def operate(client, op: str, vm: dict, **kw) -> dict:
     """Run one VM operation on exactly this VM; answer the VM as read back afterwards."""
     answer = getattr(client, op)({"id": vm["id"]}, **kw)
-    assert isinstance(answer, list) and len(answer) == 1, f"{op} answered {answer!r}, not one WithTask in an array"
+    assert isinstance(answer, list) and len(answer) == 1, f"{op} answered {answer!r:.300}, not an array of one"
     assert answer[0]["data"]["id"] == vm["id"]
     client.wait_task(answer[0]["task_id"])
     found = client.get_vms({"id": vm["id"]})

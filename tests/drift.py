@@ -37,7 +37,8 @@ def _unwrap_single(data):
 
 
 class Breakage:
-    """One breakage: which paths it touches and what it does to (status, body)."""
+    """One breakage: which paths it touches, what it does to (status, body), and the words of which at least one
+    the failing contracts' report must contain."""
 
     def __init__(self, name, paths, change=None, status=None, expect=()):
         self.name, self.paths, self.change, self.status, self.expect = name, paths, change, status, expect
@@ -78,23 +79,23 @@ VM_OPERATIONS = ["/start-vm", "/shutdown-vm", "/poweroff-vm", "/restart-vm", "/f
 BREAKAGES = {
     "drop-required-host-field": Breakage(
         "drop-required-host-field", ["/get-hosts"], lambda sim, d: _drop_host_field(d),
-        expect=["management_ip"]),
+        expect=["'management_ip' is a required property"]),
     "succeeded-for-successed": Breakage(
         "succeeded-for-successed", None, lambda sim, d: _replace_strings(d, "SUCCESSED", "SUCCEEDED"),
-        expect=["SUCCEEDED"]),
+        expect=["'SUCCEEDED' is not one of"]),
     "shutdownVms-on-exit": Breakage(
         "shutdownVms-on-exit", ["/exit-maintance-mode-precheck-result"],
-        lambda sim, d: _rename_key(d, "shutDownVms", "shutdownVms"), expect=["shutDownVms"]),
+        lambda sim, d: _rename_key(d, "shutDownVms", "shutdownVms"), expect=["'shutDownVms' is a required property"]),
     "single-withtask": Breakage(
-        "single-withtask", VM_OPERATIONS, lambda sim, d: _unwrap_single(d), expect=["array"]),
+        "single-withtask", VM_OPERATIONS, lambda sim, d: _unwrap_single(d), expect=["expected 'array', got object", "not an array"]),
     "500-on-bad-input": Breakage(
-        "500-on-bad-input", ["/get-vms"], status=_server_error_on_bad_input, expect=["500"]),
+        "500-on-bad-input", ["/get-vms"], status=_server_error_on_bad_input, expect=["POST /get-vms answered 500"]),
     "no-entering-maintenance": Breakage(
         "no-entering-maintenance", None,
         lambda sim, d: _replace_strings(d, "ENTERING_MAINTENANCE_MODE", "IN_USE"),
-        expect=["ENTERING_MAINTENANCE_MODE"]),
+        expect=["never saw the host ENTERING_MAINTENANCE_MODE"]),
     "vm-left-in-maintenance": Breakage(
-        "vm-left-in-maintenance", ["/get-vms"], _vm_left_in_maintenance, expect=["MAINTENANCE_MODE"]),
+        "vm-left-in-maintenance", ["/get-vms"], _vm_left_in_maintenance, expect=["still RUNNING on node-1 in MAINTENANCE_MODE"]),
 }
 
 
