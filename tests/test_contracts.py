@@ -141,6 +141,11 @@ def test_the_suite_catches_every_drift(tmp_path, served):
         if proc.returncode == 0 or report is None or report["summary"]["failed"] == 0:
             missed[name] = "the suite passed" if report else proc.stderr[-1000:]
             continue
+        failed = [c for c in report["contracts"] if c["outcome"] == "failed"]
+        if not all(c.get("exchanges") and c["exchanges"][0]["request"]["path"].startswith("/")
+                   and isinstance(c["exchanges"][0]["response"]["status"], int) for c in failed):
+            missed[name] = "a failed contract carries no request and response"
+            continue
         text = _failures(report)
         if not any(words in text for words in drift.BREAKAGES[name].expect):
             missed[name] = f"the failures name none of {drift.BREAKAGES[name].expect}"
