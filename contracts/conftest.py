@@ -59,15 +59,14 @@ def contract(request, target, oracle):
     failing exchanges (or the last few) in the report."""
     marks = {m.name for m in request.node.iter_markers()}
     if "control" in marks and not target.control:
-        pytest.skip(f"needs the simulator's /_sim control API; {target.name} has none")
-    if "simulator" in marks and not target.control:
-        pytest.skip("sent only to the simulator in-process: a server that wrongly accepted one of these generated "
-                    "bodies could act on a real cluster (the workflow contracts cover the operation instead)")
+        pytest.skip(f"needs the simulator's /_sim control API to undo what it does, and {target.name} has none: "
+                    "these generated bodies go only to the simulator in-process, since a server that wrongly "
+                    "accepted one could act on a real cluster (the workflow contracts cover the operation there)")
     if marks & {"mutating", "maintenance"} and not target.mutations_allowed:
         pytest.skip("changes the cluster: run with --allow-mutations --maintenance-host ID to allow it")
     if marks & {"mutating", "maintenance"} and target.tainted:
         pytest.skip(f"not run: an earlier contract could not restore the cluster ({target.tainted})")
-    if target.control and marks & {"mutating", "maintenance", "control", "simulator"}:
+    if target.control and marks & {"mutating", "maintenance", "control"}:
         target.reset()  # a contract that changes the world starts from the scenario
     target.exchanges.clear()
     yield

@@ -45,8 +45,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     for line in ("mutating: changes the target (runs in-process, or with --allow-mutations)",
                  "maintenance: puts the maintenance host into maintenance mode and back",
-                 "control: needs the simulator's /_sim control API (reset, clock); skipped on other targets",
-                 "simulator: generated bodies too risky for a real cluster; sent only to the simulator in-process"):
+                 "control: needs the simulator's /_sim control API (reset, clock); skipped on other targets"):
         config.addinivalue_line("markers", line)
     if config.getoption("--allow-mutations") and config.getoption("--target-url") \
             and not config.getoption("--maintenance-host"):

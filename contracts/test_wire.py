@@ -121,13 +121,13 @@ def test_valid_vm_operations_conform(target, wire_schema, oracle, max_examples, 
     run(target, wire_schema, oracle, max_examples, path, GenerationMode.POSITIVE, scope=scope)
 
 
-@pytest.mark.simulator
+@pytest.mark.control
 @pytest.mark.parametrize("path", VM_OPERATIONS + SIMULATOR_ONLY)
 def test_invalid_mutations_are_rejected_with_error_body(target, wire_schema, oracle, max_examples, path):
     run(target, wire_schema, oracle, max_examples, path, GenerationMode.NEGATIVE)
 
 
-@pytest.mark.simulator
+@pytest.mark.control
 @pytest.mark.parametrize("path", SIMULATOR_ONLY)
 def test_generated_mutations_conform(target, wire_schema, oracle, max_examples, path):
     run(target, wire_schema, oracle, max_examples, path, GenerationMode.POSITIVE)
