@@ -59,17 +59,19 @@ def parser() -> argparse.ArgumentParser:
 
 
 def contract(args) -> int:
+    import importlib.util
+
     try:
         import pytest
-
-        import contracts
+        import schemathesis  # noqa: F401
     except ImportError as e:
         print(f"cloudtower-sim: the contract suite needs its extras ({e}): pip install 'cloudtower-sim[contracts]'",
               file=sys.stderr)
         return 2
-    import os
-
-    argv = [os.path.dirname(contracts.__file__), "-p", "no:cacheprovider", "-q"]
+    # found, not imported: pytest must import the contracts itself to rewrite their asserts into messages
+    package = importlib.util.find_spec("contracts").submodule_search_locations[0]
+    argv = [package, "-p", "no:cacheprovider", "-q",
+            "-W", "ignore:Module already imported so cannot be rewritten"]  # mock_server: this CLI
     for name in ("target_url", "token", "username", "password", "maintenance_host", "test_vm_prefix",
                  "upstream_spec", "spec_version"):
         if getattr(args, name):
