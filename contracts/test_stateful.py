@@ -4,8 +4,11 @@ against any target that allows mutations."""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.errors import Flaky
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
@@ -22,7 +25,24 @@ POWER = {"STOPPED": {"start_vm": "RUNNING"},
 MAX_VMS = 3
 
 
-def machine(target):
+def noted(errors: list):
+    """Keep the first failure of each step: on a live cluster Hypothesis' replay of it can meet another world and
+    report only that the replay differed (Flaky)."""
+    def wrap(step):
+        @functools.wraps(step)
+        def run(self, *args, **kwargs):
+            try:
+                return step(self, *args, **kwargs)
+            except Exception as e:
+                errors.append(f"{step.__name__}: {type(e).__name__}: {e}")
+                raise
+        return run
+    return wrap
+
+
+def machine(target, errors: list):
+    note = noted(errors)
+
     class Contract(RuleBasedStateMachine):
         """The model: the status each of our VMs must show, and whether the host is in maintenance."""
 
@@ -45,6 +65,7 @@ def machine(target):
 
         @precondition(lambda self: len(self.vms) < MAX_VMS)
         @rule(status=st.sampled_from(["RUNNING", "STOPPED"]))
+        @note
         def create(self, status):
             self.serial += 1
             params = {"name": f"{target.prefix}sm-{self.serial}", "cluster_id": self.cluster, "memory": 1,
@@ -58,6 +79,7 @@ def machine(target):
 
         @precondition(lambda self: self.vms)
         @rule(data=st.data())
+        @note
         def operate(self, data):
             vm_id = data.draw(st.sampled_from(sorted(self.vms, key=self.names.get)))
             op, expected = data.draw(st.sampled_from(sorted(POWER[self.vms[vm_id]].items())))
@@ -72,6 +94,7 @@ def machine(target):
 
         @precondition(lambda self: any(s == "STOPPED" for s in self.vms.values()))
         @rule(data=st.data())
+        @note
         def delete(self, data):
             vm_id = data.draw(st.sampled_from(sorted((v for v, s in self.vms.items() if s == "STOPPED"),
                                                      key=self.names.get)))
@@ -80,6 +103,7 @@ def machine(target):
 
         @precondition(lambda self: not self.in_maintenance)
         @rule()
+        @note
         def enter_maintenance(self):
             try:
                 report = self.client.enter_maintenance_mode(self.host["id"])
@@ -92,6 +116,7 @@ def machine(target):
 
         @precondition(lambda self: self.in_maintenance)
         @rule()
+        @note
         def exit_maintenance(self):
             report = self.client.exit_maintenance_mode(self.host["id"])
             self.in_maintenance = False
@@ -100,11 +125,13 @@ def machine(target):
                     self.vms[vm["id"]] = "RUNNING"
 
         @invariant()
+        @note
         def our_vms_show_what_was_done(self):
             shown = {v["id"]: v["status"] for v in self.client.get_vms({"name_starts_with": target.prefix})}
             assert shown == self.vms
 
         @invariant()
+        @note
         def nothing_runs_on_a_host_in_maintenance(self):
             hosts = self.client.get_hosts({"cluster": {"id": self.cluster}})
             down = {h["id"] for h in hosts if host_state(h) == "MAINTENANCE_MODE"}
@@ -115,6 +142,7 @@ def machine(target):
             assert len(busy) <= 1, f"more than one host of the cluster in maintenance: {busy}"
 
         @invariant()
+        @note
         def running_vms_have_a_host_with_the_count(self):
             for vm in self.client.get_vms({"id_in": sorted(self.vms)}):
                 if vm["status"] != "STOPPED":
@@ -127,6 +155,10 @@ def machine(target):
 def test_operations_and_maintenance_keep_the_invariants(target, max_examples):
     # a cluster elsewhere is not reset between runs: replaying a failure to shrink it would meet another world
     phases = list(Phase) if target.control else [Phase.explicit, Phase.generate]
-    run_state_machine_as_test(machine(target), settings=settings(
-        max_examples=max(2, max_examples // 5), stateful_step_count=8, deadline=None, database=None,
-        derandomize=True, suppress_health_check=list(HealthCheck), phases=phases))
+    errors: list[str] = []
+    try:
+        run_state_machine_as_test(machine(target, errors), settings=settings(
+            max_examples=max(2, max_examples // 5), stateful_step_count=8, deadline=None, database=None,
+            derandomize=True, suppress_health_check=list(HealthCheck), phases=phases))
+    except Flaky as e:
+        raise AssertionError(f"first failure: {errors[0] if errors else e}") from e
