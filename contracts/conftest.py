@@ -86,6 +86,7 @@ def contract(request, target, oracle):
     if lines and call is not None and call.passed:  # a failed call says what went wrong, the report adds these
         pytest.fail(f"{len(lines)} answer(s) do not conform:\n  " + "\n  ".join(lines[:20]), pytrace=False)
 
+
 CALL = pytest.StashKey()
 
 

@@ -18,6 +18,18 @@ RESULTS = pytest.StashKey()
 ORACLE = pytest.StashKey()  # what answers were held to: the upstream spec's path and version, or why not
 
 
+def _positive(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number of examples, got {text!r}")
+    return value
+
+
 def pytest_addoption(parser):
     g = parser.getgroup("cloudtower-contracts", "CloudTower contract suite")
     g.addoption("--upstream-spec", default=None,
@@ -38,7 +50,7 @@ def pytest_addoption(parser):
     g.addoption("--maintenance-host", default=None, help="id or name of the one host maintenance contracts may use")
     g.addoption("--test-vm-prefix", default="contract-", help="name prefix of the VMs contracts create (default "
                                                                 "contract-); no other VM is touched")
-    g.addoption("--contract-max-examples", type=int, default=int(os.environ.get("CONTRACT_MAX_EXAMPLES", "25")),
+    g.addoption("--contract-max-examples", type=_positive, default=os.environ.get("CONTRACT_MAX_EXAMPLES", "25"),
                 help="Hypothesis examples per generated contract (default 25)")
     g.addoption("--contract-report", default=None, metavar="FILE", help="write a JSON report of the run to FILE")
 

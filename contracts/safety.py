@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .target import Target
 
+
 def host_state(host: dict) -> str:
     """The maintenance state of a host: IN_USE when CloudTower answers no host_state at all."""
     return (host.get("host_state") or {}).get("state") or "IN_USE"
@@ -24,7 +25,7 @@ def prepare(target: Target, maintenance_host: str | None) -> str | None:
     host = find_host(client, maintenance_host) if maintenance_host else None
     if host is None:
         return f"--maintenance-host {maintenance_host!r} names no single host"
-    if host_state(host) not in ("IN_USE",):
+    if host_state(host) != "IN_USE":
         return f"host {host['name']} is {host_state(host)}, not in service: leave it as you found it"
     if host["status"] != "CONNECTED_HEALTHY":
         return f"host {host['name']} is {host['status']}; maintenance contracts need a healthy host"

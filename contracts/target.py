@@ -57,7 +57,7 @@ class Target:
     base_url: str
     session: requests.Session
     token: str | None
-    simulator: object | None = None  # the in-process Simulator, when there is one
+    control: bool = False  # the simulator's /_sim control API is at hand (reset, clock)
     mutations_allowed: bool = False
     maintenance_host: str | None = None  # id of the host maintenance contracts may use
     prefix: str = "contract-"
@@ -82,11 +82,6 @@ class Target:
                                        _text(response.content)))
         return response
 
-    @property
-    def control(self) -> bool:
-        """The simulator's /_sim control API is at hand (reset, clock)."""
-        return self.simulator is not None
-
     def client(self, **kw) -> CloudTowerClient:
         """A client on the target's session, polling fast (a simulator in realtime mode finishes in a second)."""
         kw.setdefault("backoff", Backoff(initial=0.01, factor=1.5, maximum=self.poll_ceiling))
@@ -110,7 +105,7 @@ def in_process(prefix: str) -> Target:
     sim = Simulator(Settings(task_mode="realtime", speed=IN_PROCESS_SPEED))
     users = sim.scenario.data.get("users") or [{"username": "root", "password": "HC!r0cks"}]
     target = Target("simulator (in-process)", IN_PROCESS_URL, wsgi_session(create_app(simulator=sim)), None,
-                    simulator=sim, mutations_allowed=True, prefix=prefix,
+                    control=True, mutations_allowed=True, prefix=prefix,
                     credentials=(users[0]["username"], users[0]["password"]), poll_ceiling=0.05)
     target.token = target.client().login(*target.credentials)
     return target

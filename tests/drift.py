@@ -76,27 +76,30 @@ def _vm_left_in_maintenance(sim, data):
 VM_OPERATIONS = ["/start-vm", "/shutdown-vm", "/poweroff-vm", "/restart-vm", "/force-restart-vm", "/suspend-vm",
                  "/resume-vm", "/migrate-vm", "/create-vm", "/delete-vm"]
 
-BREAKAGES = {
-    "drop-required-host-field": Breakage(
+BREAKAGES = {b.name: b for b in [
+    Breakage(
         "drop-required-host-field", ["/get-hosts"], lambda sim, d: _drop_host_field(d),
         expect=["'management_ip' is a required property"]),
-    "succeeded-for-successed": Breakage(
+    Breakage(
         "succeeded-for-successed", None, lambda sim, d: _replace_strings(d, "SUCCESSED", "SUCCEEDED"),
         expect=["'SUCCEEDED' is not one of"]),
-    "shutdownVms-on-exit": Breakage(
+    Breakage(
         "shutdownVms-on-exit", ["/exit-maintance-mode-precheck-result"],
-        lambda sim, d: _rename_key(d, "shutDownVms", "shutdownVms"), expect=["'shutDownVms' is a required property"]),
-    "single-withtask": Breakage(
-        "single-withtask", VM_OPERATIONS, lambda sim, d: _unwrap_single(d), expect=["expected 'array', got object", "not an array"]),
-    "500-on-bad-input": Breakage(
+        lambda sim, d: _rename_key(d, "shutDownVms", "shutdownVms"),
+        expect=["'shutDownVms' is a required property"]),
+    Breakage(
+        "single-withtask", VM_OPERATIONS, lambda sim, d: _unwrap_single(d),
+        expect=["expected 'array', got object", "not an array"]),
+    Breakage(
         "500-on-bad-input", ["/get-vms"], status=_server_error_on_bad_input, expect=["POST /get-vms answered 500"]),
-    "no-entering-maintenance": Breakage(
+    Breakage(
         "no-entering-maintenance", None,
         lambda sim, d: _replace_strings(d, "ENTERING_MAINTENANCE_MODE", "IN_USE"),
         expect=["never saw the host ENTERING_MAINTENANCE_MODE"]),
-    "vm-left-in-maintenance": Breakage(
-        "vm-left-in-maintenance", ["/get-vms"], _vm_left_in_maintenance, expect=["still RUNNING on node-1 in MAINTENANCE_MODE"]),
-}
+    Breakage(
+        "vm-left-in-maintenance", ["/get-vms"], _vm_left_in_maintenance,
+        expect=["still RUNNING on node-1 in MAINTENANCE_MODE"]),
+]}
 
 
 def middleware(breakage: Breakage):

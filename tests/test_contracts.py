@@ -5,7 +5,6 @@ it refuses to start when what it may touch is unclear, and it fails, naming the 
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -115,14 +114,18 @@ def test_it_refuses_to_start_where_prefix_vms_exist(tmp_path, served):
     assert [v["name"] for v in client.get_vms({"name_starts_with": "contract-"})] == ["contract-mine"]
 
 
+@pytest.mark.parametrize("value", ["0", "many"])
+def test_a_bad_example_count_is_a_usage_error(value):
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--contract-max-examples", value, "--collect-only", "-q",
+                           "contracts"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert "--contract-max-examples" in proc.stderr and "positive whole number" in proc.stderr
+
+
 def test_an_unknown_maintenance_host_is_refused(tmp_path, served):
     server = served(control=False)
     proc, _ = run_contracts(tmp_path, server.base_url, "--allow-mutations", "--maintenance-host", "node-9")
     assert proc.returncode == 4 and "node-9" in proc.stdout + proc.stderr
-
-
-def _failures(report) -> str:
-    return json.dumps([c for c in report["contracts"] if c["outcome"] == "failed"])
 
 
 def test_the_suite_catches_every_drift(tmp_path, served):
@@ -146,7 +149,7 @@ def test_the_suite_catches_every_drift(tmp_path, served):
                    and isinstance(c["exchanges"][0]["response"]["status"], int) for c in failed):
             missed[name] = "a failed contract carries no request and response"
             continue
-        text = _failures(report)
+        text = json.dumps(failed)
         if not any(words in text for words in drift.BREAKAGES[name].expect):
             missed[name] = f"the failures name none of {drift.BREAKAGES[name].expect}"
     assert not missed, missed
