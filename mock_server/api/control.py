@@ -13,14 +13,14 @@ bp = Blueprint("control", __name__, url_prefix="/_sim")
 @bp.post("/reset")
 def reset():
     sim = simulator()
-    with sim.world.session():
+    with sim.session():
         world = sim.reset()
     return json_response({"reset": True, "scenario": str(sim.scenario.path), "clock": world.clock.describe()})
 
 
 @bp.get("/clock")
 def read_clock():
-    with simulator().world.session() as world:
+    with simulator().session() as world:
         return json_response(world.clock.describe())
 
 
@@ -31,7 +31,7 @@ def change_clock():
     if not isinstance(body, dict) or not set(body) <= {"advance", "mode", "speed"} or not body:
         raise InvalidInput("body", 'expected an object with "advance" (seconds), or "mode" '
                                    f"({', '.join(MODES)}) and optionally \"speed\"")
-    with simulator().world.session() as world:
+    with simulator().session() as world:
         clock = world.clock
         if "mode" in body or "speed" in body:
             mode, speed = body.get("mode", clock.mode), body.get("speed")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from . import scenario as scenarios
@@ -22,15 +24,29 @@ class Simulator:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings()
         self.scenario = scenarios.load(self.settings.scenario)
+        # one lock over whichever world is current: held for each request and for a reset, so a request never
+        # answers from, or writes to, a world a reset has discarded
+        self.lock = threading.RLock()
         self.world: World = self._build()
 
     def _build(self) -> World:
         s = self.settings
-        return scenarios.build(self.scenario, s.task_mode, s.speed, s.seed)
+        world = scenarios.build(self.scenario, s.task_mode, s.speed, s.seed)
+        world.lock = self.lock  # World.session on this world then serializes with Simulator.session and reset
+        return world
+
+    @contextmanager
+    def session(self):
+        """Hold the simulator for one request: the current world, caught up to the clock; no reset until released."""
+        with self.lock:
+            world = self.world
+            world.runner.run_due()
+            yield world
 
     def reset(self) -> World:
-        """Back to the loaded scenario, keeping the clock's current mode and speed."""
-        clock = self.world.clock
-        self.settings.task_mode, self.settings.speed = clock.mode, clock.speed
-        self.world = self._build()
-        return self.world
+        """Back to the loaded scenario, keeping the clock's current mode and speed; waits for requests in flight."""
+        with self.lock:
+            clock = self.world.clock
+            self.settings.task_mode, self.settings.speed = clock.mode, clock.speed
+            self.world = self._build()
+            return self.world

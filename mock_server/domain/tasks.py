@@ -4,6 +4,7 @@ the step completes. Events wait in a heap keyed by simulated time; `run_due` app
 from __future__ import annotations
 
 import heapq
+import logging
 from dataclasses import dataclass
 from typing import Callable
 
@@ -13,12 +14,18 @@ from .model import Task
 
 QUEUE_DELAY = 0.5  # seconds a new task waits PENDING before a worker takes it
 
+log = logging.getLogger("cloudtower_sim")
+
 
 @dataclass
 class Step:
     key: str
     duration: float
-    apply: Callable[[], None] | None = None  # raises TaskError to fail the task
+    apply: Callable[[], None] | None = None  # raises TaskError to fail the task (anything else: INTERNAL_ERROR)
+
+
+def internal_error(e: Exception, where: str) -> TaskError:
+    return TaskError(f"internal error in {where}: {type(e).__name__}: {e}", "INTERNAL_ERROR")
 
 
 class TaskRunner:
@@ -78,6 +85,10 @@ class TaskRunner:
         except TaskError as e:
             self._end(job, e)
             return
+        except Exception as e:  # a simulator bug: fail this task, not the request whose clock check ran the step
+            log.exception("task %s (%s): step %s raised", task.id, task.description, step.key)
+            self._end(job, internal_error(e, f"step {step.key}"))
+            return
         task.steps[job.index].update(current=1.0, finished=True)
         job.index += 1
         task.progress = max(task.progress, round(job.index / len(job.steps), 4))
@@ -94,12 +105,19 @@ class TaskRunner:
         task.finished_at = iso(self.now())
         if error is None:
             task.status, task.progress = "SUCCESSED", 1.0
-            if job.on_success:
-                job.on_success()
-        else:
-            task.status, task.error_code, task.error_message = "FAILED", error.code, error.message
-            if job.on_failure:
+            try:
+                if job.on_success:
+                    job.on_success()
+                return
+            except Exception as e:  # the work did not finish as planned: the task fails, and cleans up as failed
+                log.exception("task %s (%s): on_success raised", task.id, task.description)
+                error = internal_error(e, "on_success")
+        task.status, task.error_code, task.error_message = "FAILED", error.code, error.message
+        if job.on_failure:
+            try:
                 job.on_failure(error)
+            except Exception:  # the task stays FAILED with its own error; the cleanup's failure is only logged
+                log.exception("task %s (%s): on_failure raised", task.id, task.description)
 
     # time ------------------------------------------------------------------------------------------------------------
     def run_due(self) -> None:
@@ -116,6 +134,8 @@ class TaskRunner:
             self._event_time = t
             try:
                 fn()
+            except Exception:  # steps and callbacks are guarded above; this keeps any other bug out of the request
+                log.exception("task event raised")
             finally:
                 self._event_time = None
 

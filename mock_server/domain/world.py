@@ -1,5 +1,6 @@
 """The world: every cluster, host, VM, task and user, the clock, and the task runner. One lock serializes access, and
-every access first lets the world catch up to the clock."""
+every access first lets the world catch up to the clock. A Simulator makes each world it builds use the Simulator's
+lock, so that a reset waits for whoever holds the old world (the API goes through `Simulator.session`)."""
 
 from __future__ import annotations
 
@@ -29,13 +30,13 @@ class World:
         self.users: dict[str, User] = {}
         self.tokens: dict[str, User] = {}
         self._seq = 0
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()  # replaced by the owning Simulator's lock
 
     # access ----------------------------------------------------------------------------------------------------------
     @contextmanager
     def session(self):
         """Hold the world for one request, caught up to the clock."""
-        with self._lock:
+        with self.lock:
             self.runner.run_due()
             yield self
 
