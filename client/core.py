@@ -110,42 +110,10 @@ class CloudTowerClient:
         return {k: v for k, v in body.items() if v is not None}
 
     def _list(self, kind: str, *query) -> list:
-        return self.call(wire.READS[kind], self._query(*query))
+        return self.call(wire.READS[kind][0], self._query(*query))
 
     def _count(self, kind: str, *query) -> int:
-        return self.call(wire.READS[kind] + "-connection", self._query(*query))["aggregate"]["count"]
-
-    def get_clusters(self, where=None, order_by=None, first=None, skip=None, after=None, before=None,
-                     last=None) -> list[Cluster]:
-        return self._list("clusters", where, order_by, first, skip, after, before, last)
-
-    def count_clusters(self, where=None, order_by=None, first=None, skip=None, after=None, before=None,
-                       last=None) -> int:
-        return self._count("clusters", where, order_by, first, skip, after, before, last)
-
-    def get_hosts(self, where=None, order_by=None, first=None, skip=None, after=None, before=None,
-                  last=None) -> list[Host]:
-        return self._list("hosts", where, order_by, first, skip, after, before, last)
-
-    def count_hosts(self, where=None, order_by=None, first=None, skip=None, after=None, before=None,
-                    last=None) -> int:
-        return self._count("hosts", where, order_by, first, skip, after, before, last)
-
-    def get_vms(self, where=None, order_by=None, first=None, skip=None, after=None, before=None,
-                last=None) -> list[Vm]:
-        return self._list("vms", where, order_by, first, skip, after, before, last)
-
-    def count_vms(self, where=None, order_by=None, first=None, skip=None, after=None, before=None,
-                  last=None) -> int:
-        return self._count("vms", where, order_by, first, skip, after, before, last)
-
-    def get_tasks(self, where=None, order_by=None, first=None, skip=None, after=None, before=None,
-                  last=None) -> list[Task]:
-        return self._list("tasks", where, order_by, first, skip, after, before, last)
-
-    def count_tasks(self, where=None, order_by=None, first=None, skip=None, after=None, before=None,
-                    last=None) -> int:
-        return self._count("tasks", where, order_by, first, skip, after, before, last)
+        return self.call(wire.READS[kind][1], self._query(*query))["aggregate"]["count"]
 
     def get_task(self, task_id: str) -> Task | None:
         found = self.get_tasks({"id": task_id})
@@ -241,8 +209,8 @@ class CloudTowerClient:
                 last[task["id"]] = task
                 if task.get("status") not in wire.TASK_STATUSES:  # waiting on would never end
                     raise ServerError(f"task {task['id']} has status {task.get('status')!r}, which CloudTower does "
-                                      f"not have ({', '.join(wire.TASK_STATUSES)})", path=wire.READS["tasks"],
-                                      operation=wire.READS["tasks"], body=task)
+                                      f"not have ({', '.join(wire.TASK_STATUSES)})", path=wire.READS["tasks"][0],
+                                      operation=wire.READS["tasks"][0], body=task)
                 if task["status"] in (wire.TASK_DONE, wire.TASK_FAILED):
                     done[task["id"]] = task
                     pending.remove(task["id"])
@@ -274,3 +242,20 @@ class CloudTowerClient:
         is false; or a dict of poweron_vms / live_migrate_back_vms / offline_migrate_back_vms), wait; answer what
         came back and what did not."""
         return workflow.exit(self, host_id, restore, timeout, poll_interval)
+
+
+def _reader(kind: str, count: bool):
+    def read(self, where=None, order_by=None, first=None, skip=None, after=None, before=None, last=None):
+        return (self._count if count else self._list)(kind, where, order_by, first, skip, after, before, last)
+    path = wire.READS[kind][count]
+    read.__name__ = f"{'count' if count else 'get'}_{kind}"
+    read.__doc__ = (f"POST {path}: the {'number of ' if count else ''}{kind} that match `where` (upstream's query "
+                    "language), ordered by `order_by` (e.g. 'name_ASC') and paged by first/skip/after/before/last.")
+    return read
+
+
+# get_<x> and count_<x> for every entity the simulator reads, named after upstream's paths (/get-vm-snapshots:
+# get_vm_snapshots, count_vm_snapshots)
+for _kind in wire.READS:
+    setattr(CloudTowerClient, f"get_{_kind}", _reader(_kind, False))
+    setattr(CloudTowerClient, f"count_{_kind}", _reader(_kind, True))

@@ -1,5 +1,7 @@
 """Every wire name the client uses, upstream's spellings included, in one place."""
 
+from mock_server.schema.spec import read_paths
+
 PATHS = {
     "login": "/login",
     "get_version": "/get-version",
@@ -19,7 +21,9 @@ PATHS = {
     "resume_vm": "/resume-vm",
     "migrate_vm": "/migrate-vm",
 }
-READS = {"clusters": "/get-clusters", "hosts": "/get-hosts", "vms": "/get-vms", "tasks": "/get-tasks"}
+# the reads, from the extract of the upstream spec the simulator serves: "vm_snapshots" -> ("/get-vm-snapshots",
+# "/get-vm-snapshots-connection")
+READS = {listing[len("/get-"):].replace("-", "_"): (listing, count) for listing, count in read_paths().values()}
 
 # result keys of the maintenance operations: camelCase, and "shutdownVms" on enter but "shutDownVms" on exit
 ENTER_RESULT_SHUTDOWN = "shutdownVms"

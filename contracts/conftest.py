@@ -18,10 +18,12 @@ def oracle(request) -> up.Upstream:
     if path.is_file():
         request.config.stash[ORACLE] = f"upstream spec {path}"
         return up.load(str(path))
-    from mock_server.schema.openapi import document
+    from mock_server.api.registry import simulated
+    from mock_server.schema.spec import Spec
     request.config.stash[ORACLE] = (f"the simulator's own declaration: upstream spec {path} not found "
                                     f"({up.HOW})")
-    return up.Upstream(None, document())
+    spec = Spec.load(request.config.getoption("--spec-version") or None)
+    return up.Upstream(None, spec.document(sorted(simulated(spec.version))))
 
 
 @pytest.fixture(scope="session")

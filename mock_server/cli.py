@@ -9,6 +9,7 @@ import sys
 from .domain.clock import MODES
 from .domain.scenario import ScenarioError
 from .domain.simulator import Settings, Simulator
+from .schema.spec import DEFAULT_VERSION, VERSIONS
 
 
 def _speed(text: str) -> float:
@@ -34,6 +35,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-control", action="store_true", help="switch off the /_sim control API")
     serve.add_argument("--upstream-spec", metavar="FILE",
                        help="an upstream CloudTower OpenAPI file: operations it lists answer 501, not 404")
+    serve.add_argument("--api-version", choices=VERSIONS, help="the CloudTower API version to answer as: its paths, "
+                                                             "fields and enums (default: the scenario's, else "
+                                                             f"{DEFAULT_VERSION})")
     serve.add_argument("--threads", type=int, default=4, help="server threads (default 4)")
     contract = sub.add_parser("contract", help="run the contract suite against the simulator or a CloudTower",
                               description="Run the contract suite (pytest underneath). Without --target-url it runs "
@@ -95,7 +99,7 @@ def serve(args) -> int:
     from .api import create_app
 
     settings = Settings(scenario=args.scenario, seed=args.seed, task_mode=args.task_mode, speed=args.speed,
-                        control=not args.no_control, upstream_spec=args.upstream_spec)
+                        control=not args.no_control, upstream_spec=args.upstream_spec, api_version=args.api_version)
     try:
         sim = Simulator(settings)
     except ScenarioError as e:
@@ -105,7 +109,7 @@ def serve(args) -> int:
     host = args.host if ":" not in args.host else f"[{args.host}]"
     users = sim.scenario.data.get("users") or [{"username": "root", "password": "HC!r0cks"}]
     print(f"cloudtower-sim: serving {sim.scenario.path.name} ({len(sim.world.hosts)} hosts, {len(sim.world.vms)} VMs), "
-          f"task mode {args.task_mode}", flush=True)
+          f"CloudTower API {sim.spec.version}, task mode {args.task_mode}", flush=True)
     print(f"base URL: http://{host}:{server.effective_port}/v2/api", flush=True)
     print(f"credentials: {users[0]['username']} / {users[0]['password']}", flush=True)
     tokens = users[0].get("tokens")

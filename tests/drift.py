@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+from mock_server.api.registry import simulated
+from mock_server.schema.types import ListOf
+
 
 def _rewrite_json(body: bytes, change):
     try:
@@ -73,8 +76,9 @@ def _vm_left_in_maintenance(sim, data):
     return data
 
 
-VM_OPERATIONS = ["/start-vm", "/shutdown-vm", "/poweroff-vm", "/restart-vm", "/force-restart-vm", "/suspend-vm",
-                 "/resume-vm", "/migrate-vm", "/create-vm", "/delete-vm"]
+# the operations that answer an array of WithTask, one per VM
+VM_OPERATIONS = sorted(p for p, b in simulated().items()
+                       if isinstance(b.op.response, ListOf) and b.op.response.item.name.startswith("WithTask_"))
 
 BREAKAGES = {b.name: b for b in [
     Breakage(

@@ -170,3 +170,16 @@ def test_bad_arguments_exit_non_zero():
     for args in (["--task-mode", "sometimes"], ["--speed", "0"]):
         done = subprocess.run(SERVE + args, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
         assert done.returncode != 0 and args[0] in done.stderr
+
+
+def test_api_version(serve):
+    s = serve("--api-version", "4.0.0")
+    assert any("CloudTower API 4.0.0" in line for line in s.banner), s.banner
+    assert requests.get(f"{s.base_url}/get-version", timeout=10).json() == "4.0.0"
+    [vm] = s.post("get-vms", {"first": 1}, token=s.token()).json()
+    assert "bios_uuid" not in vm  # a 4.1.0 field
+
+
+def test_an_unserved_api_version_is_refused():
+    r = subprocess.run(SERVE + ["--api-version", "3.4.4"], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
+    assert r.returncode == 2 and "4.0.0" in r.stderr and "4.6.0" in r.stderr, r.stderr

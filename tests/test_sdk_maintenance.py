@@ -13,6 +13,8 @@ from cloudtower.api import HostApi, TaskApi, VmApi
 from cloudtower.exceptions import ApiException
 from cloudtower.utils import login, wait_task
 
+from mock_server.schema.spec import VERSIONS
+
 SPEED = 50  # simulated seconds per wall second: the whole workflow takes a few seconds of wall time
 REQUEST_TIMEOUT = 10  # seconds, for each HTTP request the test makes itself
 WORKFLOW_TIMEOUT = 60  # wall seconds for any polling loop or wait_task call
@@ -53,9 +55,10 @@ def poll(fn, until, timeout=WORKFLOW_TIMEOUT, interval=0.01, what="condition"):
         time.sleep(interval)
 
 
-@pytest.fixture
-def sdk(served):
-    s = served(task_mode="realtime", speed=SPEED)
+@pytest.fixture(params=VERSIONS)
+def sdk(served, request):
+    """The SDK logged in to a simulator answering as each served CloudTower API version."""
+    s = served(task_mode="realtime", speed=SPEED, api_version=request.param)
     client = ApiClient(Configuration(host=s.base_url))
     assert client.configuration.client_side_validation  # the default, left on
     bounded(login, client, "root", "HC!r0cks", timeout=REQUEST_TIMEOUT)

@@ -1,72 +1,85 @@
-"""The declared subset against the upstream spec: same operations, shapes, filters and orderings."""
+"""The checked-in extracts against the upstream specs they are made from, and what the simulator reads out of them."""
 
 import pytest
 
-from mock_server.schema.entities import ENTITIES, FILTER_ONLY
-from mock_server.schema.openapi import document
-from mock_server.schema.operations import OPERATIONS, upstream_operations
-from mock_server.schema.types import SCHEMAS
+from mock_server.api.registry import ENTRIES, READS, simulated
+from mock_server.schema import extract
+from mock_server.schema.spec import VERSIONS, Spec, WhereKey
 
 
-@pytest.mark.parametrize("name", sorted(ENTITIES))
-def test_entity_shape_matches_upstream(upstream, name):
-    theirs = upstream.schemas[name]
-    ours = SCHEMAS[name].openapi()
-    assert set(ours["properties"]) == set(theirs["properties"])
-    assert set(ours["required"]) == set(theirs["required"])
-    for field, prop in theirs["properties"].items():
-        assert bool(prop.get("nullable")) == bool(ours["properties"][field].get("nullable")), field
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_checked_in_extract_is_current(upstream_for, version):
+    """Regenerating the extract from the upstream spec gives the checked-in file: fails when the registry gained an
+    operation or the spec changed and `python -m mock_server.schema.extract` was not run."""
+    upstream = upstream_for(version)
+    assert extract.build(upstream.path) == (extract.EXTRACTS / f"{version}.json").read_text(), (
+        f"mock_server/schema/extracts/{version}.json is stale: run python -m mock_server.schema.extract")
 
 
-@pytest.mark.parametrize("name", sorted(ENTITIES) + sorted(FILTER_ONLY))
-def test_where_inputs_match_upstream(upstream, name):
-    theirs = upstream.schemas[f"{name}WhereInput"]["properties"]
-    ours = SCHEMAS[f"{name}WhereInput"].openapi()["properties"]
-    assert set(ours) == set(theirs)
-    for key, prop in theirs.items():
-        mine = ours[key]
-        assert mine.get("type") == prop.get("type"), key
-        if prop.get("type") == "array":
-            assert mine["items"] == prop["items"], key
-        if "allOf" in prop:
-            assert mine["allOf"] == prop["allOf"], key
+@pytest.mark.parametrize("version", VERSIONS)
+def test_served_shapes_are_upstreams_without_descriptions(upstream_for, version):
+    upstream = upstream_for(version)
+    served = Spec.load(version).document(sorted(simulated(version)))
+    assert served["info"]["version"] == version
+    for name, schema in served["components"]["schemas"].items():
+        assert schema == extract._strip(upstream.schemas[name]), name
+    for path, item in served["paths"].items():
+        (method, op), = item.items()
+        theirs = upstream.doc["paths"][path][method]
+        assert op["operationId"] == theirs["operationId"]
+        assert op["requestBody"] == extract._strip(theirs["requestBody"]) if "requestBody" in theirs else True
+        assert op["responses"]["200"] == extract._strip(theirs["responses"]["200"]), path
 
 
-@pytest.mark.parametrize("name", sorted(ENTITIES))
-def test_order_by_matches_upstream(upstream, name):
-    assert set(SCHEMAS[f"{name}OrderByInput"].values) == set(upstream.schemas[f"{name}OrderByInput"]["enum"])
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_registered_operation_is_served_where_upstream_has_it(upstream_for, version):
+    upstream = upstream_for(version)
+    served = simulated(version)
+    for path in ENTRIES:
+        assert (path in served) == (path in upstream.doc["paths"]), path
+    for entity in READS:
+        listing, count = Spec.load(version).reads[entity]
+        assert listing in served and count in served
+        assert upstream.doc["paths"][listing]["post"]["operationId"] == f"Get{entity}s"
 
 
-def test_enums_match_upstream(upstream):
-    for name, t in SCHEMAS.items():
-        if hasattr(t, "values"):
-            assert list(t.values) == upstream.schemas[name]["enum"], name
+def test_read_paths_are_upstreams_not_built_from_the_name(upstream):
+    """`VmSnapshot` is read at /get-vm-snapshots, which no string-building from the name gives."""
+    assert extract.read_paths(upstream.doc, "VmSnapshot") == ("/get-vm-snapshots", "/get-vm-snapshots-connection")
+    assert extract.read_paths(upstream.doc, "Vds") == ("/get-vdses", "/get-vdses-connection")
 
 
-def test_operations_match_upstream(upstream):
-    for path, op in OPERATIONS.items():
-        method, theirs = upstream.operation(path)
-        assert method == op.method.lower(), path
-        assert theirs["operationId"] == op.operation_id
-        assert theirs["tags"] == [op.tag]
-        assert bool(theirs["security"]) == op.auth
-        if op.request is not None:
-            assert op.request.ref() == theirs["requestBody"]["content"]["application/json"]["schema"], path
-        assert op.response.ref() == theirs["responses"]["200"]["content"]["application/json"]["schema"], path
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_upstream_operation_list_is_the_specs(upstream_for, version):
+    upstream = upstream_for(version)
+    theirs = {p: (m.upper(), o["operationId"]) for p, ms in upstream.doc["paths"].items() for m, o in ms.items()}
+    assert Spec.load(version).upstream_operations == theirs
 
 
-def test_request_bodies_and_nested_shapes_match_upstream(upstream):
-    served = document()["components"]["schemas"]
-    for name, schema in served.items():
-        if name.endswith("WhereInput") and schema.get("description"):
-            continue  # a relation target the simulator does not model (accepted as any object)
-        if schema.get("description", "").startswith("not modeled"):
-            continue
-        theirs = upstream.schemas[name]
-        if "properties" in theirs:
-            assert set(schema["properties"]) == set(theirs["properties"]), name
-            assert set(schema.get("required", [])) == set(theirs.get("required", [])), name
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_where_key_reads_as_a_field_and_an_operator(version):
+    """Scalar keys name a field of the entity (with one of Prisma-1's operators); relation keys name a relation whose
+    target has a WhereInput. Holds for every entity the simulator answers."""
+    spec = Spec.load(version)
+    for entity in spec.reads:
+        fields = spec.schemas[entity]["properties"]
+        for key, w in spec.filters(entity).items():
+            assert isinstance(w, WhereKey)
+            assert w.field in fields, (entity, key, w)
+            assert key == w.field + w.op, (entity, key, w)
+            if w.kind != "scalar":
+                assert w.target + "WhereInput" in spec.schemas, (entity, key)
 
 
-def test_upstream_operation_list_is_the_spec(upstream):
-    assert upstream_operations() == upstream_operations(upstream.path)
+def test_where_keys_that_look_alike_are_told_apart():
+    keys = Spec.load().filters("Vm")
+    assert keys["name_not_in"] == WhereKey("name", "scalar", "_not_in")
+    assert keys["name_not"] == WhereKey("name", "scalar", "_not")
+    assert keys["in_recycle_bin"] == WhereKey("in_recycle_bin", "scalar", "")
+    assert keys["host"] == WhereKey("host", "to_one", "", "Host")
+    assert keys["vm_disks_none"] == WhereKey("vm_disks", "to_many", "_none", "VmDisk")
+
+
+def test_an_unknown_version_is_refused_naming_the_served_ones():
+    with pytest.raises(ValueError, match="4.0.0, 4.1.0, 4.3.0, 4.6.0"):
+        Spec.load("3.4.4")

@@ -1,22 +1,34 @@
-"""The Flask app: one blueprint per upstream tag under /v2/api, the control API under /_sim."""
+"""The Flask app: the registered operations of the served API version under /v2/api, one blueprint per upstream tag,
+and the control API under /_sim."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 from flask import Flask
 
 from ..domain.simulator import Settings, Simulator
-from ..schema.operations import BASE_PATH
-from . import clusters, control, hosts, tasks, users, vms
-from .wire import install_error_handlers
+from . import control
+from .registry import bind
+from .wire import install_error_handlers, install_routes
 
 
 def create_app(settings: Settings | None = None, simulator: Simulator | None = None) -> Flask:
     sim = simulator or Simulator(settings)
     app = Flask("cloudtower_sim")
     app.extensions["cloudtower_sim"] = sim
-    for module in (users, clusters, hosts, vms, tasks):
-        app.register_blueprint(module.bp, url_prefix=BASE_PATH)
+    install_routes(app, bind(sim.spec))
     if sim.settings.control:
         app.register_blueprint(control.bp)
-    install_error_handlers(app, sim.settings.upstream_spec)
+    install_error_handlers(app, upstream_operations(sim))
     return app
+
+
+def upstream_operations(sim: Simulator) -> dict[str, tuple[str, str]]:
+    """Every operation of the upstream API: from `upstream_spec` when given, else from the served version's extract."""
+    path = sim.settings.upstream_spec
+    if not path:
+        return sim.spec.upstream_operations
+    spec = json.loads(Path(path).read_text())
+    return {p: (m.upper(), o["operationId"]) for p, ms in spec["paths"].items() for m, o in ms.items()}

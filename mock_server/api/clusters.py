@@ -1,8 +1,5 @@
 """Tag Cluster."""
 
-from flask import Blueprint
+from .registry import reads
 
-from .reads import register_reads
-
-bp = Blueprint("clusters", __name__)
-register_reads(bp, "Cluster")
+reads("Cluster")

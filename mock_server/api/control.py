@@ -3,9 +3,8 @@
 from flask import Blueprint, request
 
 from ..domain.clock import MODES
-from ..schema.openapi import document
 from ..schema.types import InvalidInput
-from .wire import json_response, simulator
+from .wire import json_response, operations, simulator
 
 bp = Blueprint("control", __name__, url_prefix="/_sim")
 
@@ -53,4 +52,4 @@ def change_clock():
 
 @bp.get("/openapi.json")
 def openapi():
-    return json_response(document())
+    return json_response(simulator().spec.document(sorted(operations())))

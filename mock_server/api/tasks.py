@@ -1,8 +1,5 @@
 """Tag Task."""
 
-from flask import Blueprint
+from .registry import reads
 
-from .reads import register_reads
-
-bp = Blueprint("tasks", __name__)
-register_reads(bp, "Task")
+reads("Task")

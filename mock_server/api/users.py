@@ -1,18 +1,13 @@
 """Tags User and ApiInfo: log in, and the API version."""
 
-from flask import Blueprint
-
-from .wire import operation
-
-bp = Blueprint("users", __name__)
-API_VERSION = "4.6.0"
+from .registry import operation
 
 
-@operation(bp, "/login")
+@operation("/login", mutation=False)
 def login(world, body, user):
     return {"task_id": None, "data": {"token": world.login(body["username"], body["password"])}}
 
 
-@operation(bp, "/get-version")
+@operation("/get-version", mutation=False)
 def get_version(world, body, user):
-    return API_VERSION
+    return world.api_version

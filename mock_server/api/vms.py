@@ -1,13 +1,9 @@
 """Tag Vm: the reads, the power and placement operations, create and delete."""
 
-from flask import Blueprint
-
 from ..domain import vms as ops
-from .reads import register_reads
-from .wire import operation
+from .registry import operation, reads
 
-bp = Blueprint("vms", __name__)
-register_reads(bp, "Vm")
+reads("Vm")
 
 
 def _with_tasks(started):
@@ -25,15 +21,15 @@ def _operate(op):
 for _path, _op in (("/start-vm", "start"), ("/shutdown-vm", "shutdown"), ("/poweroff-vm", "poweroff"),
                    ("/restart-vm", "restart"), ("/force-restart-vm", "force_restart"), ("/suspend-vm", "suspend"),
                    ("/resume-vm", "resume"), ("/migrate-vm", "migrate")):
-    operation(bp, _path)(_operate(_op))
+    operation(_path)(_operate(_op))
 
 
-@operation(bp, "/create-vm")
+@operation("/create-vm")
 def create_vm(world, body, user):
     return _with_tasks(ops.create(world, user, body))
 
 
-@operation(bp, "/delete-vm")
+@operation("/delete-vm")
 def delete_vm(world, body, user):
     matched = world.query("Vm", {"where": body["where"]})
     return [{"task_id": task_id, "data": {"id": vm.id}} for task_id, vm in ops.operate(world, user, "delete", matched)]

@@ -1,5 +1,6 @@
-"""The one place where HTTP meets the domain: parse and validate the body, hold the world, call the handler, serialize
-the answer through the operation's response type, and turn every refusal into an `ErrorBody`."""
+"""The one place where HTTP meets the domain: route each registered operation of the served version, parse and validate
+the body, hold the world, call the handler, serialize the answer through the operation's response type, and turn
+every refusal into an `ErrorBody`."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import DomainError
-from ..schema.operations import BASE_PATH, OPERATIONS, upstream_operations
 from ..schema.types import InvalidInput
+from .registry import Bound
+
+BASE_PATH = "/v2/api"
 
 CONTENT_LANGUAGES = ("zh-CN", "en-US", "*")
 MAX_DEPTH = 32  # deeper bodies are refused before they reach the (recursive) validator and filters
@@ -25,11 +28,16 @@ def json_response(payload, status: int = 200) -> Response:
     return Response(json.dumps(payload, separators=(",", ":")), status, mimetype="application/json")
 
 
+def operations() -> dict[str, Bound]:
+    """The operations this app serves, path -> Bound."""
+    return current_app.extensions["cloudtower_operations"]
+
+
 def error_body(status: int, message: str, code: str | None = None) -> Response:
     body = {"message": message, "status": status, "path": request.path}
-    op = OPERATIONS.get(request.path[len(BASE_PATH):]) if request.path.startswith(BASE_PATH) else None
-    if op is not None:
-        body["operationName"] = op.operation_id
+    bound = operations().get(request.path[len(BASE_PATH):]) if request.path.startswith(BASE_PATH) else None
+    if bound is not None:
+        body["operationName"] = bound.op.operation_id
     if code:
         body["code"] = code
     return json_response(body, status)
@@ -59,31 +67,37 @@ def _depth(value) -> int:
     return depth - 1
 
 
-def operation(bp: Blueprint, path: str):
-    """Register `handler(world, body, user)` as the view of the upstream operation at `path`."""
-    op = OPERATIONS[path]
-
-    def register(handler):
-        def view():
-            language = request.headers.get("content-language")
-            if language is not None and language not in CONTENT_LANGUAGES:
-                raise InvalidInput("content-language", f"expected one of {', '.join(CONTENT_LANGUAGES)}",
-                                   repr(language))
-            sim = simulator()
-            with sim.world.session() as world:
-                user = world.user_for(request.headers.get("Authorization")) if op.auth else None
-                body = read_body(op)
-                result = handler(world, body, user)
-                return json_response(op.response.render(result))
-
-        bp.add_url_rule(path, op.operation_id, view, methods=[op.method])
-        return handler
-
-    return register
+def install_routes(app: Flask, bound: dict[str, Bound]) -> None:
+    """One blueprint per upstream tag, one route per operation."""
+    app.extensions["cloudtower_operations"] = bound
+    blueprints: dict[str, Blueprint] = {}
+    for path, b in sorted(bound.items()):
+        bp = blueprints.setdefault(b.op.tag, Blueprint(b.op.tag.lower(), __name__))
+        bp.add_url_rule(path, b.op.operation_id, _view(b), methods=[b.op.method])
+    for bp in blueprints.values():
+        app.register_blueprint(bp, url_prefix=BASE_PATH)
 
 
-def install_error_handlers(app: Flask, spec_path: str | None) -> None:
-    upstream = upstream_operations(spec_path)
+def _view(b: Bound):
+    op, handler = b.op, b.handler
+
+    def view():
+        language = request.headers.get("content-language")
+        if language is not None and language not in CONTENT_LANGUAGES:
+            raise InvalidInput("content-language", f"expected one of {', '.join(CONTENT_LANGUAGES)}",
+                               repr(language))
+        sim = simulator()
+        with sim.session() as world:
+            user = world.user_for(request.headers.get("Authorization")) if op.auth else None
+            body = read_body(op)
+            result = handler(world, body, user)
+            return json_response(op.response.render(result))
+
+    return view
+
+
+def install_error_handlers(app: Flask, upstream: dict[str, tuple[str, str]]) -> None:
+    """`upstream`: every operation of the upstream API, path -> (method, operationId): those answer 501."""
 
     @app.before_request
     def _request_id():
@@ -110,8 +124,8 @@ def install_error_handlers(app: Flask, spec_path: str | None) -> None:
             method, op_id = upstream[name]
             return error_body(501, f"{op_id} ({method} {path}) is a CloudTower operation that cloudtower-sim does "
                                    "not simulate")
-        if e.code == 405 and name in OPERATIONS:
-            return error_body(405, f"{path} takes {OPERATIONS[name].method}, not {request.method}")
+        if e.code == 405 and name in operations():
+            return error_body(405, f"{path} takes {operations()[name].op.method}, not {request.method}")
         if e.code == 404:
             return error_body(404, f"no such path: {path} is not an operation of the CloudTower API")
         return error_body(e.code or 500, e.description or str(e))

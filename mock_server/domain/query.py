@@ -1,5 +1,5 @@
-"""The query body of every `get-*` call: `where` (Prisma-1 grammar, derived from the entity declarations), `orderBy`
-and paging. Bodies reach here already validated against the schema.
+"""The query body of every `get-*` call: `where` (Prisma-1 grammar, as the served version's `<X>WhereInput` declares
+it), `orderBy` and paging. Bodies reach here already validated against the schema.
 
 Null semantics: `f: null` matches a null field and `f_not: null` a non-null one; every other positive operator is
 false on a null field and each negation is the exact complement of its positive operator. A null operand of any other
@@ -10,11 +10,17 @@ from __future__ import annotations
 import json
 from typing import Callable, Iterable
 
-from ..schema.entities import ENTITIES, FILTER_ONLY
-from ..schema.types import get
 from .errors import BadRequest
 
 Predicate = Callable[[object], bool]
+Grammar = Callable[[str], dict]  # entity -> {where key: WhereKey(field, kind, op, target)}
+
+
+def get(obj, name):
+    """Read a field from a domain object or a dict; what the object does not model reads as None."""
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
 
 _POSITIVE = {
     "": lambda v, x: v == x,
@@ -32,37 +38,36 @@ for _op in ("", "_in", "_contains", "_starts_with", "_ends_with"):
     SCALAR_OPS[f"_not{_op}"] = (lambda p: lambda v, x: not p(v, x))(_POSITIVE[_op])
 
 
-def compile_where(entity: str, where: dict | None) -> Predicate:
-    """A predicate for `where` over objects of `entity` (modeled, or filter-only: then always null or empty)."""
+def compile_where(grammar: Grammar, entity: str, where: dict | None) -> Predicate:
+    """A predicate for `where` over objects of `entity` (modeled, or not: then every relation to it is empty)."""
     if not where:
         return lambda o: True
-    keys = (ENTITIES.get(entity) or FILTER_ONLY[entity]).where_keys
-    tests = [_compile_key(entity, keys, k, x) for k, x in where.items()]
+    keys = grammar(entity)
+    tests = [_compile_key(grammar, entity, keys, k, x) for k, x in where.items()]
     tests = [t for t in tests if t is not None]
     return lambda o: all(t(o) for t in tests)
 
 
-def _compile_key(entity, keys, key, x) -> Predicate | None:
+def _compile_key(grammar, entity, keys, key, x) -> Predicate | None:
     if key in ("AND", "OR", "NOT"):
         if x is None:
             return None
-        subs = [compile_where(entity, w) for w in x]
+        subs = [compile_where(grammar, entity, w) for w in x]
         if key == "AND":
             return lambda o: all(s(o) for s in subs)
         if key == "OR":
             return lambda o: any(s(o) for s in subs)
         return lambda o: not any(s(o) for s in subs)
-    field, op = keys[key]
-    name, kind, target = field.name, field.kind, field.target
+    name, kind, op, target = keys[key].field, keys[key].kind, keys[key].op, keys[key].target
     if kind == "to_one":
         if x is None:
             return lambda o: get(o, name) is None
-        sub = compile_where(target, x)
+        sub = compile_where(grammar, target, x)
         return lambda o: (r := get(o, name)) is not None and sub(r)
     if kind == "to_many":
         if x is None:
             return None
-        sub = compile_where(target, x)
+        sub = compile_where(grammar, target, x)
         if op == "_some":
             return lambda o: any(sub(r) for r in get(o, name) or ())
         if op == "_every":
@@ -85,12 +90,13 @@ def _sort_key(value):
     return (0, value)
 
 
-def select(entity: str, items: Iterable, body: dict | None, index: dict | None = None) -> list:
+def select(grammar: Grammar, entity: str, items: Iterable, body: dict | None, index: dict | None = None) -> list:
     """Filter, order and page `items` (in creation order) as upstream's query body says."""
     body = body or {}
     where = body.get("where") or {}
     candidates = _candidates(where, items, index)
-    result = [o for o in candidates if compile_where(entity, where)(o)]
+    matches = compile_where(grammar, entity, where)
+    result = [o for o in candidates if matches(o)]
     order = body.get("orderBy")
     if order:
         name, _, direction = order.rpartition("_")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from ..schema.spec import DEFAULT_VERSION, VERSIONS as API_VERSIONS, Spec
 from .clock import Clock, parse_time
 from .model import GIB, Cluster, Host, User, Vm
 from .world import World
@@ -29,7 +30,8 @@ class ScenarioError(Exception):
 # what each kind of entry may say: key -> (accepted python types, what to tell the user)
 _STR, _INT, _NUM, _BOOL = (str,), (int,), (int, float), (bool,)
 SHAPES = {
-    "scenario": {"seed": _INT, "start_time": _STR, "users": (list,), "clusters": (list,), "generate": (dict,)},
+    "scenario": {"seed": _INT, "start_time": _STR, "api_version": _STR, "users": (list,), "clusters": (list,),
+                 "generate": (dict,)},
     "user": {"username": _STR, "password": _STR, "role": _STR, "tokens": (list,)},
     "cluster": {"name": _STR, "ip": _STR, "version": _STR, "type": _STR, "architecture": _STR,
                 "hosts": (list,), "vms": (list,)},
@@ -45,7 +47,7 @@ REQUIRED = {"user": ("username", "password"), "cluster": ("name",), "host": ("na
 CHOICES = {("vm", "status"): VM_STATUSES, ("host", "status"): HOST_STATUSES, ("vm", "firmware"): ("BIOS", "UEFI"),
            ("vm", "guest_os_type"): ("LINUX", "UNKNOWN", "WINDOWS"), ("user", "role"): ("ADMIN", "READ_ONLY", "ROOT"),
            ("cluster", "type"): ("BLUESHARK", "SMTX_ELF", "SMTX_OS", "SMTX_ZBS"),
-           ("cluster", "architecture"): ("AARCH64", "X86_64")}
+           ("cluster", "architecture"): ("AARCH64", "X86_64"), ("scenario", "api_version"): API_VERSIONS}
 
 
 @dataclass
@@ -105,7 +107,9 @@ def _check(path, entry, kind, value):
         _check(path, "generate", "generate", value["generate"])
 
 
-def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: int | None = None) -> World:
+def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: int | None = None,
+          grammar=None, api_version: str = DEFAULT_VERSION) -> World:
+    """The world of `scenario`; `grammar` reads `where` keys (default: as the served version `api_version` does)."""
     data = scenario.data
     start = time.time() if mode == "realtime" and "start_time" not in data else None
     if start is None:
@@ -114,7 +118,8 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
         except ValueError:
             raise ScenarioError(scenario.path, "start_time", "expected an ISO 8601 time such as "
                                 f"{DEFAULT_START}, got {data['start_time']!r}") from None
-    world = World(Clock(start, mode, speed), seed if seed is not None else scenario.seed)
+    world = World(Clock(start, mode, speed), seed if seed is not None else scenario.seed,
+                  grammar or Spec.load(api_version).filters, api_version)
     users = data.get("users") or [{"username": "root", "password": "HC!r0cks"}]
     for i, u in enumerate(users):
         user = world.add(User(world.ids.cuid(), u["username"], u["password"], u.get("role", "ROOT")))

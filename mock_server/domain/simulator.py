@@ -6,6 +6,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from ..schema.spec import DEFAULT_VERSION, Spec
 from . import scenario as scenarios
 from .world import World
 
@@ -18,6 +19,7 @@ class Settings:
     speed: float = 1.0
     control: bool = True  # serve the /_sim control API
     upstream_spec: str | None = None  # an upstream spec file for the list of operations (501 vs 404)
+    api_version: str | None = None  # the CloudTower API version served; None: the scenario's, else 4.6.0
 
 
 class Simulator:
@@ -27,11 +29,12 @@ class Simulator:
         # one lock over whichever world is current: held for each request and for a reset, so a request never
         # answers from, or writes to, a world a reset has discarded
         self.lock = threading.RLock()
+        self.spec = Spec.load(self.settings.api_version or self.scenario.data.get("api_version", DEFAULT_VERSION))
         self.world: World = self._build()
 
     def _build(self) -> World:
         s = self.settings
-        world = scenarios.build(self.scenario, s.task_mode, s.speed, s.seed)
+        world = scenarios.build(self.scenario, s.task_mode, s.speed, s.seed, self.spec.filters, self.spec.version)
         world.lock = self.lock  # World.session on this world then serializes with Simulator.session and reset
         return world
 

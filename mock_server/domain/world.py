@@ -19,8 +19,10 @@ KINDS = {"Cluster": "clusters", "Host": "hosts", "Vm": "vms", "Task": "tasks", "
 
 
 class World:
-    def __init__(self, clock: Clock, seed: int = 0):
+    def __init__(self, clock: Clock, seed: int = 0, grammar=None, api_version: str = ""):
         self.clock = clock
+        self.grammar = grammar  # entity -> its where keys, as the served version declares them (see query.py)
+        self.api_version = api_version
         self.ids = Ids(seed)
         self.runner = TaskRunner(clock)
         self.clusters: dict[str, Cluster] = {}
@@ -77,7 +79,7 @@ class World:
 
     def query(self, kind: str, body: dict | None) -> list:
         table = getattr(self, KINDS[kind])
-        return select(kind, table.values(), body, table)
+        return select(self.grammar, kind, table.values(), body, table)
 
     def vm_by_uuid(self, uuid: str) -> Vm | None:
         return next((v for v in self.vms.values() if v.local_id == uuid), None)

@@ -1,14 +1,11 @@
-"""A small type system for the simulated API: each type validates request values, renders domain values into
-wire JSON, and describes itself as OpenAPI 3.0. Named types live in one registry, so a shape is declared once."""
+"""The type system the extract compiles into (see spec.py): each type validates request values and renders domain
+values into wire JSON. Named types live in the scope of one API version's spec."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 from typing import ClassVar
-
-SCHEMAS: dict[str, "Type"] = {}
-
 
 class InvalidInput(Exception):
     """A request value that breaks the schema; `field` is a dotted path such as `where.name_in[0]`."""
@@ -58,12 +55,6 @@ class Type:
     def render(self, value):
         return value
 
-    def openapi(self) -> dict:
-        raise NotImplementedError
-
-    def ref(self) -> dict:
-        name = getattr(self, "name", None)
-        return {"$ref": f"#/components/schemas/{name}"} if name else self.openapi()
 
 
 @dataclass(eq=False)
@@ -92,12 +83,6 @@ class Scalar(Type):
         return {"str": "a string", "datetime": "a date-time string", "int32": "a 32-bit integer",
                 "int64": "a 64-bit integer", "double": "a number", "bool": "a boolean", "json": "an object"}[self.kind]
 
-    def openapi(self):
-        return {"str": {"type": "string"}, "datetime": {"type": "string"},
-                "int32": {"type": "integer", "format": "int32"}, "int64": {"type": "integer", "format": "int64"},
-                "double": {"type": "number", "format": "double"}, "bool": {"type": "boolean"},
-                "json": {"type": "object", "properties": {}}}[self.kind]
-
 
 @dataclass(eq=False)
 class Enum(Type):
@@ -108,9 +93,6 @@ class Enum(Type):
         if value not in self.values or not isinstance(value, str):
             raise InvalidInput(path, f"expected one of {', '.join(self.values)}", describe(value))
         return value
-
-    def openapi(self):
-        return {"enum": list(self.values), "type": "string"}
 
 
 @dataclass(eq=False)
@@ -125,18 +107,16 @@ class ListOf(Type):
     def render(self, value):
         return None if value is None else [self.item.render(v) for v in value]
 
-    def openapi(self):
-        return {"items": self.item.ref(), "type": "array"}
-
 
 @dataclass(eq=False)
 class Ref(Type):
-    """A named type, looked up when first used so that declarations may refer to each other in any order."""
+    """A named type of a spec, resolved when first used (schemas refer to each other, recursively)."""
     target: str
+    scope: object  # the Spec that defines it: scope.type(name)
 
     @property
     def resolved(self) -> Type:
-        return SCHEMAS[self.target]
+        return self.scope.type(self.target)
 
     @property
     def name(self):
@@ -148,9 +128,6 @@ class Ref(Type):
     def render(self, value):
         return self.resolved.render(value)
 
-    def openapi(self):
-        return self.resolved.openapi()
-
 
 @dataclass(eq=False)
 class Field:
@@ -158,14 +135,6 @@ class Field:
     type: Type
     required: bool = False
     nullable: bool = False
-
-    def openapi(self):
-        ref = self.type.ref()
-        if not self.nullable:
-            return ref
-        if "$ref" in ref:
-            return {"allOf": [ref], "nullable": True}
-        return {**ref, "nullable": True}
 
 
 class RenderError(Exception):
@@ -228,38 +197,22 @@ class Object(Type):
             if v is None:
                 if f.required:
                     raise RenderError(f"{self.name}.{f.name} is required but the world has no value for it")
-                out[f.name] = None
+                if f.nullable:  # a field upstream declares neither required nor nullable is left out instead
+                    out[f.name] = None
             else:
                 out[f.name] = f.type.render(v)
         return out
-
-    def openapi(self):
-        doc = {"properties": {f.name: f.openapi() for f in self.fields}}
-        required = [f.name for f in self.fields if f.required]
-        if required:
-            doc["required"] = required
-        doc["type"] = "object"
-        if self.strict:
-            doc["additionalProperties"] = False
-        return doc
 
 
 def key_missing(value: dict, key: str) -> bool:
     return key not in value or value[key] is None
 
 
-@dataclass(eq=False)
-class Opaque(Type):
-    """A shape the simulator does not model (it always answers null there); accepts any object."""
-    name: str
+class Any(Type):
+    """A schema with no type (`{}`): any JSON value."""
 
     def validate(self, value, path):
-        if not isinstance(value, dict):
-            raise InvalidInput(path, f"expected an object ({self.name})", describe(value))
         return value
-
-    def openapi(self):
-        return {"type": "object", "description": "not modeled by the simulator: always null"}
 
 
 @dataclass(eq=False)
@@ -276,30 +229,3 @@ class Hinted(Type):
 
     def render(self, value):
         return self.inner.render(value)
-
-    def openapi(self):
-        return self.inner.openapi()
-
-    def ref(self):
-        return self.inner.ref()
-
-
-def register(t: Type) -> Type:
-    SCHEMAS[t.name] = t
-    return t
-
-
-def obj(name, *fields: Field, strict=True, hints=None) -> Object:
-    return register(Object(name, list(fields), strict, hints or {}))
-
-
-def req(name, t: Type) -> Field:
-    return Field(name, t, required=True)
-
-
-def opt(name, t: Type, nullable=True) -> Field:
-    return Field(name, t, nullable=nullable)
-
-
-STR, INT32, INT64, DOUBLE, BOOL, DATETIME, JSON = (Scalar(k) for k in
-                                                   ("str", "int32", "int64", "double", "bool", "datetime", "json"))

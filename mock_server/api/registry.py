@@ -1,0 +1,102 @@
+"""The registry: one entry per simulated operation. An entry names the upstream path and the handler that maps the
+validated body to a domain call and the domain's answer to wire names; method, operationId, tag and the request and
+response types come from the extract of the served API version. Reads are declared by naming the entity once: the
+`get-...` and `get-...-connection` paths are upstream's (see `schema.extract.read_paths`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from ..schema.spec import Operation, Spec
+
+Handler = Callable  # handler(world, body, user) -> what the operation's response type renders
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: str
+    handler: Handler
+    mutation: bool = True  # changes the world (a read-only user may not call it)
+
+
+ENTRIES: dict[str, Entry] = {}
+READS: list[str] = []  # entities with get-x / get-x-connection
+
+
+def operation(path: str, mutation: bool = True):
+    """Declare `handler(world, body, user)` as the simulated operation at upstream's `path`."""
+    def register(handler: Handler) -> Handler:
+        if path in ENTRIES:
+            raise ValueError(f"{path} is registered twice")
+        ENTRIES[path] = Entry(path, handler, mutation)
+        return handler
+    return register
+
+
+def reads(*entities: str) -> None:
+    READS.extend(e for e in entities if e not in READS)
+
+
+def load() -> None:
+    """Import the handler modules, which fill the registry."""
+    from . import clusters, hosts, tasks, users, vms  # noqa: F401
+
+
+def wanted() -> tuple[list[str], list[str]]:
+    """What the extract must hold: the registered paths and the read entities."""
+    load()
+    return sorted(ENTRIES), list(READS)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A registered operation as one API version has it."""
+    op: "Operation"
+    handler: Handler
+    mutation: bool
+
+
+def bind(spec: "Spec") -> dict[str, Bound]:
+    """The operations `spec`'s version has, path -> Bound; a registered path the version lacks is left out (it
+    answers as a path that does not exist)."""
+    load()
+    bound = {p: Bound(spec.operations[p], e.handler, e.mutation) for p, e in ENTRIES.items() if p in spec.operations}
+    for entity in READS:
+        if entity in spec.reads:
+            listing, count = spec.reads[entity]
+            bound[listing] = Bound(spec.operations[listing], _lister(entity), False)
+            bound[count] = Bound(spec.operations[count], _counter(entity), False)
+    return bound
+
+
+def _lister(entity: str) -> Handler:
+    return lambda world, body, user: world.query(entity, body)
+
+
+def _counter(entity: str) -> Handler:
+    return lambda world, body, user: {"aggregate": {"count": len(world.query(entity, body))}}
+
+
+def simulated(version: str | None = None) -> dict[str, Bound]:
+    """The simulated operations of an API version (default: the newest served), path -> Bound."""
+    from ..schema.spec import DEFAULT_VERSION, Spec
+
+    return bind(Spec.load(version or DEFAULT_VERSION))
+
+
+def acts_on_vms(op: "Operation") -> bool:
+    """A mutation whose body chooses existing VMs by a `VmWhereInput` (start-vm, delete-vm, ...)."""
+    request = getattr(op.request, "resolved", None)
+    where = getattr(request, "by_name", {}).get("where")
+    return where is not None and getattr(where.type, "name", None) == "VmWhereInput"
+
+
+def markdown_table(version: str | None = None) -> str:
+    """The README's table of simulated operations, by upstream tag."""
+    by_tag: dict[str, list[str]] = {}
+    for path, b in sorted(simulated(version).items()):
+        by_tag.setdefault(b.op.tag, []).append(f"`{path}`" if b.op.method == "POST" else f"`{b.op.method} {path}`")
+    rows = [f"| {tag} | {', '.join(paths)} |" for tag, paths in sorted(by_tag.items())]
+    return "\n".join(["| tag | operations |", "|---|---|", *rows])

@@ -1,0 +1,153 @@
+"""Writes the compact extract of an upstream CloudTower spec that the simulator runs on: the simulated operations and
+every schema they reach (the whole WhereInput/OrderByInput graph and its enums), plus the list of all upstream
+operations (to answer 501 rather than 404). Descriptions and examples are dropped; what is left are facts.
+
+    python -m mock_server.schema.extract [--upstream DIR] [--version V ...] [--check]
+
+The operations come from the registry (`mock_server.api.registry`): its paths, and for each entity it reads, the
+upstream `get-...` and `get-...-connection` paths whose answers are that entity."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+EXTRACTS = HERE / "extracts"
+VERSIONS = ("4.0.0", "4.1.0", "4.3.0", "4.6.0")
+DROPPED = {"description", "example", "examples"}
+REF = "#/components/schemas/"
+
+
+def _strip(node, in_properties=False):
+    """Drop descriptions and examples; a property named `description` stays (it is a field, not a keyword)."""
+    if isinstance(node, list):
+        return [_strip(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if in_properties:
+        return {k: _strip(v) for k, v in node.items()}
+    return {k: _strip(v, k == "properties") for k, v in node.items() if k not in DROPPED}
+
+
+def _refs(node, out: set) -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "$ref" and isinstance(v, str) and v.startswith(REF):
+                out.add(v[len(REF):])
+            else:
+                _refs(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _refs(v, out)
+
+
+def _reach(schemas: dict, roots: set) -> set:
+    seen, todo = set(), list(roots)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        found: set = set()
+        _refs(schemas[name], found)
+        todo.extend(found - seen)
+    return seen
+
+
+def _json_200(op: dict):
+    return op["responses"]["200"].get("content", {}).get("application/json", {}).get("schema")
+
+
+def read_paths(spec: dict, entity: str) -> tuple[str, str] | None:
+    """Upstream's list and count paths of `entity`: the operations answering `[<entity>]` and `<entity>Connection`
+    (so `VmSnapshot` is read at /get-vm-snapshots, as upstream names it)."""
+    listing = count = None
+    for path, methods in spec["paths"].items():
+        for op in methods.values():
+            schema = _json_200(op) or {}
+            if schema == {"items": {"$ref": REF + entity}, "type": "array"} and path.startswith("/get-"):
+                listing = path
+            elif schema == {"$ref": REF + entity + "Connection"}:
+                count = path
+    return (listing, count) if listing and count else None
+
+
+def extract(spec: dict, paths: list[str], entities: list[str], source: str = "") -> dict:
+    """The extract of `spec` for the operations at `paths` and the reads of `entities` (those the spec has)."""
+    schemas = spec["components"]["schemas"]
+    reads = {e: list(p) for e in entities if (p := read_paths(spec, e))}
+    wanted = sorted({p for p in paths if p in spec["paths"]} | {p for pair in reads.values() for p in pair})
+    ops = {p: _strip(spec["paths"][p]) for p in wanted}
+    roots = {"ErrorBody"}
+    _refs(ops, roots)
+    for e in reads:
+        roots.add(e)
+    names = _reach(schemas, roots)
+    return {
+        "version": spec["info"]["version"],
+        "source": source,
+        "upstream_operations": {p: [m.upper(), o["operationId"]] for p, ms in sorted(spec["paths"].items())
+                                for m, o in ms.items()},
+        "reads": dict(sorted(reads.items())),
+        "paths": ops,
+        "security_schemes": spec["components"].get("securitySchemes", {}),
+        "schemas": {n: _strip(schemas[n]) for n in sorted(names)},
+    }
+
+
+def dumps(data: dict) -> str:
+    """One top-level key per line, and one path or schema per line: small diffs when upstream changes."""
+    lines = ["{"]
+    keys = list(data)
+    for i, key in enumerate(keys):
+        end = "," if i < len(keys) - 1 else ""
+        value = data[key]
+        if key in ("paths", "schemas", "upstream_operations"):
+            inner = [f"  {json.dumps(k)}: {json.dumps(v, separators=(',', ':'))}" for k, v in value.items()]
+            lines.append(f" {json.dumps(key)}: {{\n" + ",\n".join(inner) + f"\n }}{end}")
+        else:
+            lines.append(f" {json.dumps(key)}: {json.dumps(value, separators=(',', ':'))}{end}")
+    return "\n".join(lines) + "\n}\n"
+
+
+def build(upstream_file: Path) -> str:
+    from ..api.registry import wanted  # the registry names the operations; importing it registers them all
+
+    raw = upstream_file.read_bytes()
+    paths, entities = wanted()
+    source = f"{upstream_file.name} sha256:{hashlib.sha256(raw).hexdigest()[:16]}"
+    return dumps(extract(json.loads(raw), paths, entities, source))
+
+
+def main(argv=None) -> int:
+    from contracts.upstream import DEFAULT_DIR  # the one place that knows where ../shared/upstream is
+
+    p = argparse.ArgumentParser(prog="python -m mock_server.schema.extract", description=__doc__.split("\n\n")[0])
+    p.add_argument("--upstream", type=Path, default=DEFAULT_DIR, help=f"folder of cloudtower-openapi-<v>.json "
+                                                                      f"(default {DEFAULT_DIR})")
+    p.add_argument("--version", action="append", choices=VERSIONS, help="one version (default: all)")
+    p.add_argument("--check", action="store_true", help="only say whether the checked-in extracts are current")
+    args = p.parse_args(argv)
+    stale = []
+    for version in args.version or VERSIONS:
+        text = build(args.upstream / f"cloudtower-openapi-{version}.json")
+        target = EXTRACTS / f"{version}.json"
+        if target.is_file() and target.read_text() == text:
+            continue
+        stale.append(version)
+        if not args.check:
+            EXTRACTS.mkdir(exist_ok=True)
+            target.write_text(text)
+            print(f"wrote {target} ({len(text) // 1024} KiB)")
+    if args.check and stale:
+        print(f"stale extracts: {', '.join(stale)}; run python -m mock_server.schema.extract", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
