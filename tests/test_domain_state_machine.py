@@ -7,6 +7,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from mock_server.domain import maintenance, scenario, vms
 from mock_server.domain.errors import DomainError
+from mock_server.domain.maintenance import Move
+from mock_server.domain.states import TaskKey
 
 ORDER = ["PENDING", "EXECUTING", "SUCCESSED", "FAILED"]
 OPS = sorted(vms.ALLOWED)
@@ -40,7 +42,7 @@ class World(RuleBasedStateMachine):
         vm = self._vm(i)
         if vm is None:
             return
-        host_id = self._host(to).id if to is not None and op in ("start", "migrate") else None
+        host_id = self._host(to).id if to is not None and op in (TaskKey.START_VM, TaskKey.MIGRATE_VM) else None
         self._try(vms.operate, self.world, None, op, [vm], host_id)
 
     @rule(i=st.integers(0, 10), running=st.booleans(), gib=st.sampled_from([1, 8, 64, 200]))
@@ -61,7 +63,7 @@ class World(RuleBasedStateMachine):
         before = {v.local_id: (v.status, v.host_bound) for v in host.vms}
         started = self._try(maintenance.enter, self.world, None, host.id, listed)
         if started is not None:
-            self.entering[host.id] = {"task": started[0], "listed": set(listed), "vms": before}
+            self.entering[host.id] = {"task": started[0].id, "listed": set(listed), "vms": before}
 
     @rule(i=st.integers(0, 10), keep=st.booleans())
     def exit_maintenance(self, i, keep):
@@ -69,10 +71,10 @@ class World(RuleBasedStateMachine):
         result = self._try(maintenance.exit_precheck_result, self.world, {"id": host.id})
         if result is None:
             return
-        pick = lambda key: [x["vm_uuid"] for x in result[key] if x["vm_state"] != "deleted" and not keep]  # noqa
-        data = {"poweron_vms": pick("shutDownVms"), "live_migrate_back_vms": pick("liveMigrateVms"),
-                "offline_migrate_back_vms": pick("offlineMigrateVms")}
-        self._try(maintenance.exit, self.world, None, host.id, data)
+        pick = lambda move: [c.moved.uuid for c in result  # noqa: E731
+                             if c.moved.move is move and c.status_now is not None and not keep]
+        self._try(maintenance.exit, self.world, None, host.id, pick(Move.SHUT_DOWN), pick(Move.LIVE_MIGRATED),
+                  pick(Move.OFFLINE_MIGRATED))
 
     @rule(seconds=st.sampled_from([0.5, 1, 3, 10, 60, 300]))
     def advance(self, seconds):
@@ -139,16 +141,16 @@ class World(RuleBasedStateMachine):
     def exit_precheck_lists_what_enter_moved(self):
         for host_id, asked in self.entering.items():
             host = self.world.hosts[host_id]
-            if host.maintenance_state != "MAINTENANCE_MODE" or host.host_state["maintenance_job_id"] != asked["task"]:
+            if host.maintenance_state != "MAINTENANCE_MODE" or host.host_state.maintenance_job_id != asked["task"]:
                 continue
             result = maintenance.exit_precheck_result(self.world, {"id": host_id})
-            got = {k: {x["vm_uuid"] for x in result[k]} for k in result}
+            got = {move: {c.moved.uuid for c in result if c.moved.move is move} for move in Move}
             vms_before = asked["vms"]
-            assert got["shutDownVms"] == asked["listed"]
-            assert got["liveMigrateVms"] == {u for u, (s, _) in vms_before.items()
-                                             if s != "STOPPED" and u not in asked["listed"]}
-            assert got["offlineMigrateVms"] == {u for u, (s, bound) in vms_before.items()
-                                                if s == "STOPPED" and not bound}
+            assert got[Move.SHUT_DOWN] == asked["listed"]
+            assert got[Move.LIVE_MIGRATED] == {u for u, (s, _) in vms_before.items()
+                                               if s != "STOPPED" and u not in asked["listed"]}
+            assert got[Move.OFFLINE_MIGRATED] == {u for u, (s, bound) in vms_before.items()
+                                                  if s == "STOPPED" and not bound}
 
 
 World.TestCase.settings = settings(max_examples=60, stateful_step_count=40, deadline=None,

@@ -3,6 +3,7 @@
 import pytest
 
 from mock_server.api.registry import ENTRIES, READS, simulated
+from mock_server.domain.states import HostStatus, MaintenanceState, TaskKey, TaskStatus, VmStatus
 from mock_server.schema import extract
 from mock_server.schema.spec import VERSIONS, Spec, WhereKey
 
@@ -83,3 +84,21 @@ def test_where_keys_that_look_alike_are_told_apart():
 def test_an_unknown_version_is_refused_naming_the_served_ones():
     with pytest.raises(ValueError, match="4.0.0, 4.1.0, 4.3.0, 4.6.0"):
         Spec.load("3.4.4")
+
+
+def test_task_keys_are_upstream_operation_ids():
+    operation_ids = {op_id for _, op_id in Spec.load().upstream_operations.values()}
+    assert {key.value for key in TaskKey} <= operation_ids
+
+
+def test_domain_states_are_upstreams_enums():
+    schemas = Spec.load().schemas
+    for enum, name in ((VmStatus, "VmStatus"), (HostStatus, "HostStatus"), (MaintenanceState, "MaintenanceModeEnum"),
+                       (TaskStatus, "TaskStatus")):
+        assert [e.value for e in enum] == schemas[name]["enum"]
+
+
+def test_a_task_carries_the_operation_id_on_the_wire(api):
+    [started] = api.ok("poweroff-vm", {"where": {"name": "web-01"}})
+    [task] = api.ok("get-tasks", {"where": {"id": started["task_id"]}})
+    assert task["key"] == task["resource_mutation"] == "PoweroffVm"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .states import HostState, HostStatus, MaintenanceState, TaskStatus, UserRole, UserSource, VmStatus
+
 GIB = 1024**3
 
 
@@ -13,8 +15,8 @@ class User:
     id: str
     username: str
     password: str
-    role: str = "ROOT"
-    source: str = "LOCAL"
+    role: UserRole = UserRole.ROOT
+    source: UserSource = UserSource.LOCAL
     internal: bool = False
     email_address: str | None = None
 
@@ -74,15 +76,15 @@ class Cluster:
 
     @property
     def running_vm_num(self):
-        return self._count("RUNNING")
+        return self._count(VmStatus.RUNNING)
 
     @property
     def stopped_vm_num(self):
-        return self._count("STOPPED")
+        return self._count(VmStatus.STOPPED)
 
     @property
     def suspended_vm_num(self):
-        return self._count("SUSPENDED")
+        return self._count(VmStatus.SUSPENDED)
 
     @property
     def total_memory_bytes(self):
@@ -109,6 +111,14 @@ class Cluster:
         return sum(h.used_data_space for h in self.hosts)
 
 
+@dataclass
+class MaintenanceHostState:
+    """Where a host is in the maintenance workflow (upstream's NestedMaintenanceHostState)."""
+    state: MaintenanceState
+    enter_maintenance_time: str
+    maintenance_job_id: str  # the enter task
+
+
 @dataclass(eq=False)
 class Host:
     id: str
@@ -126,9 +136,9 @@ class Host:
     cpu_vendor: str = "GenuineIntel"
     model: str = "SMTX ZBS 5.1.2"
     serial: str = ""
-    status: str = "CONNECTED_HEALTHY"
-    state: str = "IN_USE"
-    host_state: dict | None = None  # NestedMaintenanceHostState, once the host has been in maintenance
+    status: HostStatus = HostStatus.CONNECTED_HEALTHY
+    state: HostState = HostState.IN_USE
+    host_state: MaintenanceHostState | None = None  # once the host has been in maintenance
     os_version: str = "el7"
     ssd_disk_count: int = 2
     hdd_disk_count: int = 4
@@ -167,16 +177,16 @@ class Host:
 
     @property
     def maintenance_state(self) -> str:
-        return self.host_state["state"] if self.host_state else "IN_USE"
+        return self.host_state.state if self.host_state else MaintenanceState.IN_USE
 
     @property
     def in_service(self) -> bool:
-        return self.maintenance_state == "IN_USE"
+        return self.maintenance_state == MaintenanceState.IN_USE
 
     @property
     def active_vms(self):
         """VMs that hold memory on this host: running and suspended ones."""
-        return [v for v in self.vms if v.status in ("RUNNING", "SUSPENDED")]
+        return [v for v in self.vms if v.status in (VmStatus.RUNNING, VmStatus.SUSPENDED)]
 
     @property
     def running_pause_vm_memory_bytes(self):
@@ -203,15 +213,15 @@ class Host:
 
     @property
     def running_vm_num(self):
-        return self._count("RUNNING")
+        return self._count(VmStatus.RUNNING)
 
     @property
     def stopped_vm_num(self):
-        return self._count("STOPPED")
+        return self._count(VmStatus.STOPPED)
 
     @property
     def suspended_vm_num(self):
-        return self._count("SUSPENDED")
+        return self._count(VmStatus.SUSPENDED)
 
     @property
     def vm_num(self):
@@ -226,7 +236,7 @@ class Vm:
     cluster: Cluster
     memory: int
     vcpu: int
-    status: str
+    status: VmStatus
     host: Host | None = None
     description: str = ""
     cpu_sockets: int = 1
@@ -259,7 +269,7 @@ class Vm:
 
     @property
     def ips(self):
-        return self.ip if self.status == "RUNNING" else ""
+        return self.ip if self.status == VmStatus.RUNNING else ""
 
     @property
     def node_ip(self):
@@ -267,7 +277,7 @@ class Vm:
 
     @property
     def vm_tools_status(self):
-        return "RUNNING" if self.status == "RUNNING" else "NOT_RUNNING"
+        return "RUNNING" if self.status == VmStatus.RUNNING else "NOT_RUNNING"  # VmToolsStatus
 
     @property
     def os(self):
@@ -286,7 +296,7 @@ class Task:
     cluster: Cluster | None = None
     user: User | None = None
     args: dict = field(default_factory=dict)
-    status: str = "PENDING"
+    status: TaskStatus = TaskStatus.PENDING
     progress: float = 0.0
     steps: list = field(default_factory=list)  # NestedStep dicts
     started_at: str | None = None
@@ -299,4 +309,4 @@ class Task:
 
     @property
     def done(self):
-        return self.status in ("SUCCESSED", "FAILED")
+        return self.status in (TaskStatus.SUCCESSED, TaskStatus.FAILED)

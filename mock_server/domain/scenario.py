@@ -13,13 +13,13 @@ import yaml
 from ..schema.spec import DEFAULT_VERSION, VERSIONS as API_VERSIONS, Spec
 from .clock import Clock, parse_time
 from .model import GIB, Cluster, Host, User, Vm
+from .states import HostStatus, UserRole, VmStatus
 from .world import World
 
 DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "default.yaml"
 DEFAULT_START = "2026-01-01T00:00:00Z"
-VM_STATUSES = ("RUNNING", "STOPPED", "SUSPENDED")
-HOST_STATUSES = ("CONNECTED_ERROR", "CONNECTED_HEALTHY", "CONNECTED_WARNING", "CONNECTING", "INITIALIZING",
-                 "SESSION_EXPIRED")
+VM_STATUSES = (VmStatus.RUNNING, VmStatus.STOPPED, VmStatus.SUSPENDED)  # what a scenario may start a VM as
+HOST_STATUSES = tuple(HostStatus)
 
 
 class ScenarioError(Exception):
@@ -45,7 +45,7 @@ SHAPES = {
 REQUIRED = {"user": ("username", "password"), "cluster": ("name",), "host": ("name", "memory_gib"),
             "vm": ("name", "status", "memory_gib", "vcpu"), "generate": ("clusters", "hosts_per_cluster")}
 CHOICES = {("vm", "status"): VM_STATUSES, ("host", "status"): HOST_STATUSES, ("vm", "firmware"): ("BIOS", "UEFI"),
-           ("vm", "guest_os_type"): ("LINUX", "UNKNOWN", "WINDOWS"), ("user", "role"): ("ADMIN", "READ_ONLY", "ROOT"),
+           ("vm", "guest_os_type"): ("LINUX", "UNKNOWN", "WINDOWS"), ("user", "role"): tuple(UserRole),
            ("cluster", "type"): ("BLUESHARK", "SMTX_ELF", "SMTX_OS", "SMTX_ZBS"),
            ("cluster", "architecture"): ("AARCH64", "X86_64"), ("scenario", "api_version"): API_VERSIONS}
 
@@ -122,7 +122,7 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
                   grammar or Spec.load(api_version).filters, api_version)
     users = data.get("users") or [{"username": "root", "password": "HC!r0cks"}]
     for i, u in enumerate(users):
-        user = world.add(User(world.ids.cuid(), u["username"], u["password"], u.get("role", "ROOT")))
+        user = world.add(User(world.ids.cuid(), u["username"], u["password"], UserRole(u.get("role", "ROOT"))))
         for token in u.get("tokens") or ():
             if not isinstance(token, str) or not token:
                 raise ScenarioError(scenario.path, f"users[{i}].tokens", "expected a list of non-empty strings")
@@ -167,7 +167,8 @@ def _add_host(world, cluster, h, j):
     return world.add(Host(world.ids.cuid(), world.ids.uuid(), h["name"], ip, cluster,
                           total_memory_bytes=int(h["memory_gib"] * GIB),
                           os_memory_bytes=int(h.get("os_memory_gib", 16) * GIB),
-                          total_cpu_cores=h.get("cpu_cores", 32), status=h.get("status", "CONNECTED_HEALTHY"),
+                          total_cpu_cores=h.get("cpu_cores", 32),
+                          status=HostStatus(h.get("status", HostStatus.CONNECTED_HEALTHY)),
                           data_ip=_shift(ip, 1), vmotion_ip=_shift(ip, 2), serial=f"SN{world.ids.cuid()[1:11].upper()}",
                           chunk_id=str(j + 1)))
 
@@ -184,7 +185,7 @@ def _devices(world, names):
 def _add_vm(world, cluster, host, v):
     ip = v.get("ip", f"192.168.{len(cluster.vms) // 250 + 10}.{len(cluster.vms) % 250 + 2}")
     return world.add(Vm(world.ids.cuid(), world.ids.uuid(), v["name"], cluster, memory=int(v["memory_gib"] * GIB),
-                        vcpu=v["vcpu"], status=v["status"], host=host, description=v.get("description", ""),
+                        vcpu=v["vcpu"], status=VmStatus(v["status"]), host=host, description=v.get("description", ""),
                         cpu_sockets=v.get("cpu_sockets", 1) if v["vcpu"] % v.get("cpu_sockets", 1) == 0 else 1,
                         ha=v.get("ha", True), firmware=v.get("firmware", "BIOS"),
                         guest_os_type=v.get("guest_os_type", "LINUX"), ip=ip, local_created_at=world.now(),

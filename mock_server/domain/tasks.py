@@ -11,6 +11,7 @@ from typing import Callable
 from .clock import Clock, iso
 from .errors import ResourceLocked, TaskError
 from .model import Task
+from .states import TaskStatus
 
 QUEUE_DELAY = 0.5  # seconds a new task waits PENDING before a worker takes it
 
@@ -66,7 +67,7 @@ class TaskRunner:
         heapq.heappush(self._events, (t, self._seq, fn))
 
     def _begin(self, job: "_Job") -> None:
-        job.task.status = "EXECUTING"
+        job.task.status = TaskStatus.EXECUTING
         job.task.started_at = iso(self.now())
         self._next(job)
 
@@ -104,7 +105,7 @@ class TaskRunner:
                 self.locks.pop(oid, None)
         task.finished_at = iso(self.now())
         if error is None:
-            task.status, task.progress = "SUCCESSED", 1.0
+            task.status, task.progress = TaskStatus.SUCCESSED, 1.0
             try:
                 if job.on_success:
                     job.on_success()
@@ -112,7 +113,7 @@ class TaskRunner:
             except Exception as e:  # the work did not finish as planned: the task fails, and cleans up as failed
                 log.exception("task %s (%s): on_success raised", task.id, task.description)
                 error = internal_error(e, "on_success")
-        task.status, task.error_code, task.error_message = "FAILED", error.code, error.message
+        task.status, task.error_code, task.error_message = TaskStatus.FAILED, error.code, error.message
         if job.on_failure:
             try:
                 job.on_failure(error)

@@ -4,7 +4,8 @@ request changes nothing; each VM then gets its own task, whose effect lands when
 from __future__ import annotations
 
 from .errors import BadRequest, NotFound, TaskError
-from .model import GIB, Host, Vm
+from .model import GIB, Host, Task, Vm
+from .states import EntityAsyncStatus, HostState, HostStatus, TaskKey, VmStatus
 from .tasks import Step
 from .world import World
 
@@ -20,7 +21,7 @@ def live_migration_seconds(vm: Vm) -> float:
 # --- placement ------------------------------------------------------------------------------------------------------
 def eligible(host: Host) -> bool:
     """A host that may receive VMs: in service (not in or entering maintenance) and healthy."""
-    return host.in_service and host.status == "CONNECTED_HEALTHY" and host.state != "REMOVING"
+    return host.in_service and host.status == HostStatus.CONNECTED_HEALTHY and host.state != HostState.REMOVING
 
 
 def fits(vm: Vm, host: Host, extra: int = 0) -> bool:
@@ -54,7 +55,7 @@ def _target(world: World, vm: Vm, host_id: str | None, field: str, exclude=(), r
         raise BadRequest(f"{field}: host {host.name} is not in VM {vm.name}'s cluster {vm.cluster.name}")
     if not host.in_service:
         raise BadRequest(f"{field}: host {host.name} is {host.maintenance_state}; it takes no VMs")
-    if host.status != "CONNECTED_HEALTHY":
+    if host.status != HostStatus.CONNECTED_HEALTHY:
         raise BadRequest(f"{field}: host {host.name} is {host.status}; it takes no VMs")
     return host
 
@@ -75,17 +76,17 @@ def power_on(world: World, vm: Vm, host: Host) -> None:
         raise TaskError(f"VM {vm.name} cannot start on host {host.name}: "
                         f"{'it takes no VMs' if not eligible(host) else 'not enough memory free'}")
     world.place(vm, host)
-    vm.status = "RUNNING"
+    vm.status = VmStatus.RUNNING
 
 
 def power_off(world: World, vm: Vm) -> None:
-    vm.status = "STOPPED"
+    vm.status = VmStatus.STOPPED
     vm.last_shutdown_time = world.now()
 
 
 def move(world: World, vm: Vm, host: Host) -> None:
     """Migrate `vm` to `host`, live when it holds memory, offline when stopped."""
-    if vm.status != "STOPPED" and not fits(vm, host):
+    if vm.status != VmStatus.STOPPED and not fits(vm, host):
         raise TaskError(f"VM {vm.name} cannot migrate to host {host.name}: not enough memory free")
     if not eligible(host):
         raise TaskError(f"VM {vm.name} cannot migrate to host {host.name}: it takes no VMs")
@@ -93,18 +94,20 @@ def move(world: World, vm: Vm, host: Host) -> None:
 
 
 # --- operations -----------------------------------------------------------------------------------------------------
-ALLOWED = {
-    "start": ("STOPPED",), "shutdown": ("RUNNING",), "poweroff": ("RUNNING", "SUSPENDED"),
-    "restart": ("RUNNING",), "force_restart": ("RUNNING",), "suspend": ("RUNNING",), "resume": ("SUSPENDED",),
-    "migrate": ("RUNNING", "STOPPED"), "delete": ("STOPPED",),
+RUNNING, STOPPED, SUSPENDED = VmStatus.RUNNING, VmStatus.STOPPED, VmStatus.SUSPENDED
+ALLOWED = {  # the states each operation takes a VM from (simulator-behaviour.md section 4)
+    TaskKey.START_VM: (STOPPED,), TaskKey.SHUT_DOWN_VM: (RUNNING,), TaskKey.POWEROFF_VM: (RUNNING, SUSPENDED),
+    TaskKey.RESTART_VM: (RUNNING,), TaskKey.FORCE_RESTART_VM: (RUNNING,), TaskKey.SUSPEND_VM: (RUNNING,),
+    TaskKey.RESUME_VM: (SUSPENDED,), TaskKey.MIGRATE_VM: (RUNNING, STOPPED), TaskKey.DELETE_VM: (STOPPED,),
 }
-DESCRIBE = {"start": "Start VM", "shutdown": "Shut down VM", "poweroff": "Power off VM", "restart": "Restart VM",
-            "force_restart": "Force restart VM", "suspend": "Suspend VM", "resume": "Resume VM",
-            "migrate": "Migrate VM", "delete": "Delete VM"}
+DESCRIBE = {TaskKey.START_VM: "Start VM", TaskKey.SHUT_DOWN_VM: "Shut down VM", TaskKey.POWEROFF_VM: "Power off VM",
+            TaskKey.RESTART_VM: "Restart VM", TaskKey.FORCE_RESTART_VM: "Force restart VM",
+            TaskKey.SUSPEND_VM: "Suspend VM", TaskKey.RESUME_VM: "Resume VM", TaskKey.MIGRATE_VM: "Migrate VM",
+            TaskKey.DELETE_VM: "Delete VM"}
 
 
-def operate(world: World, user, op: str, vms: list[Vm], host_id: str | None = None) -> list[tuple[str, Vm]]:
-    """Run `op` on every VM in `vms`; answers (task id, VM) pairs. Refuses them all, changing nothing, if any can't:
+def operate(world: World, user, op: TaskKey, vms: list[Vm], host_id: str | None = None) -> list[tuple[Task, Vm]]:
+    """Run `op` on every VM in `vms`; answers (task, VM) pairs. Refuses them all, changing nothing, if any can't:
     memory is counted for the whole request, and a target host a task holds is ResourceLocked."""
     plans, reserved = [], {}
     for vm in vms:
@@ -116,15 +119,15 @@ def operate(world: World, user, op: str, vms: list[Vm], host_id: str | None = No
     world.runner.check_unlocked(*{host for _, (_, host) in plans if host is not None}, shared=True)
     started = []
     for vm, (steps, host) in plans:
-        task = world.start_task(f"{DESCRIBE[op]} {vm.name}", vm, f"{op}Vm", steps, locks=(vm,),
+        task = world.start_task(f"{DESCRIBE[op]} {vm.name}", vm, op, steps, locks=(vm,),
                                 shared=(host,) if host is not None else (), user=user)
-        started.append((task.id, vm))
+        started.append((task, vm))
     return started
 
 
-def _plan(world: World, op: str, vm: Vm, host_id: str | None, reserved: dict) -> tuple[list[Step], Host | None]:
+def _plan(world: World, op: TaskKey, vm: Vm, host_id: str | None, reserved: dict) -> tuple[list[Step], Host | None]:
     """The steps of `op` on `vm`, and the host it places the VM on; refusals raise here, before any task exists."""
-    if op == "start":
+    if op == TaskKey.START_VM:
         if host_id is None and vm.host is not None and eligible(vm.host) and fits(vm, vm.host,
                                                                                   reserved.get(vm.host.id, 0)):
             host = vm.host  # a VM starts where it last ran when it can
@@ -134,16 +137,18 @@ def _plan(world: World, op: str, vm: Vm, host_id: str | None, reserved: dict) ->
             raise BadRequest(f"VM {vm.name} has pass-through devices on host {vm.host.name}; it can only start there")
         _need_memory(vm, host, reserved)
         return [Step("start", POWER_SECONDS, lambda: power_on(world, vm, host))], host
-    if op in ("shutdown", "poweroff"):
-        return [Step(op, POWER_SECONDS if op == "shutdown" else 1.0, lambda: power_off(world, vm))], None
-    if op in ("restart", "force_restart"):
+    if op == TaskKey.SHUT_DOWN_VM:
+        return [Step("shutdown", POWER_SECONDS, lambda: power_off(world, vm))], None
+    if op == TaskKey.POWEROFF_VM:
+        return [Step("poweroff", 1.0, lambda: power_off(world, vm))], None
+    if op in (TaskKey.RESTART_VM, TaskKey.FORCE_RESTART_VM):
         return [Step("stop", POWER_SECONDS / 2), Step("start", POWER_SECONDS / 2)], None
-    if op == "suspend":
-        return [Step("suspend", POWER_SECONDS, lambda: setattr(vm, "status", "SUSPENDED"))], None
-    if op == "resume":
-        return [Step("resume", POWER_SECONDS, lambda: setattr(vm, "status", "RUNNING"))], None
-    if op == "migrate":
-        live = vm.status == "RUNNING"
+    if op == TaskKey.SUSPEND_VM:
+        return [Step("suspend", POWER_SECONDS, lambda: setattr(vm, "status", SUSPENDED))], None
+    if op == TaskKey.RESUME_VM:
+        return [Step("resume", POWER_SECONDS, lambda: setattr(vm, "status", RUNNING))], None
+    if op == TaskKey.MIGRATE_VM:
+        live = vm.status == RUNNING
         if vm.host_bound:
             raise BadRequest(f"VM {vm.name} has pass-through devices and cannot migrate")
         host = _target(world, vm, host_id, "data.host_id", exclude=(vm.host,), reserved=reserved if live else None)
@@ -153,12 +158,12 @@ def _plan(world: World, op: str, vm: Vm, host_id: str | None, reserved: dict) ->
             _need_memory(vm, host, reserved)
         seconds = live_migration_seconds(vm) if live else OFFLINE_MIGRATION_SECONDS
         return [Step("live_migrate" if live else "offline_migrate", seconds, lambda: move(world, vm, host))], host
-    if op == "delete":
+    if op == TaskKey.DELETE_VM:
         return [Step("delete", 1.0, lambda: world.remove_vm(vm))], None
     raise ValueError(op)
 
 
-def create(world: World, user, batch: list[dict]) -> list[tuple[str, Vm]]:
+def create(world: World, user, batch: list[dict]) -> list[tuple[Task, Vm]]:
     """`/create-vm`: every `VmCreationParams` is checked first; then each VM exists at once (entityAsyncStatus
     CREATING, STOPPED) and takes the requested status when its task completes."""
     planned, names, reserved = [], set(), {}
@@ -185,34 +190,34 @@ def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple
     vcpu = params.get("vcpu", cores * sockets)
     if vcpu != cores * sockets:
         raise BadRequest(f"{at}.vcpu: expected cpu_cores x cpu_sockets = {cores * sockets}, got {vcpu}")
-    if params["status"] not in ("RUNNING", "STOPPED"):
+    if params["status"] not in (RUNNING, STOPPED):
         raise BadRequest(f"{at}.status: a new VM is created RUNNING or STOPPED, not {params['status']}")
     if any(v.name == params["name"] for v in cluster.vms):
         raise BadRequest(f"{at}.name: cluster {cluster.name} already has a VM named {params['name']!r}")
-    vm = Vm("", "", params["name"], cluster, memory=memory, vcpu=vcpu, status="STOPPED",
+    vm = Vm("", "", params["name"], cluster, memory=memory, vcpu=vcpu, status=STOPPED,
             description=params.get("description", ""), cpu_sockets=sockets, ha=params["ha"],
             firmware=params["firmware"], guest_os_type=params.get("guest_os_type", "LINUX"))
     host = None
-    if params.get("host_id") is not None or params["status"] == "RUNNING":
+    if params.get("host_id") is not None or params["status"] == RUNNING:
         host = _target(world, vm, params.get("host_id"), f"{at}.host_id", reserved=reserved)
-        if params["status"] == "RUNNING":
+        if params["status"] == RUNNING:
             _need_memory(vm, host, reserved)
     return vm, host
 
 
-def _start_creation(world: World, user, vm: Vm, host: Host | None, status: str) -> tuple[str, Vm]:
+def _start_creation(world: World, user, vm: Vm, host: Host | None, status: str) -> tuple[Task, Vm]:
     vm.id, vm.local_id, vm.local_created_at = world.ids.cuid(), world.ids.uuid(), world.now()
-    vm.entityAsyncStatus = "CREATING"
+    vm.entityAsyncStatus = EntityAsyncStatus.CREATING
     world.add(vm)
     world.place(vm, host)
 
     def finish():
         vm.entityAsyncStatus = None
-        if status == "RUNNING":
+        if status == RUNNING:
             power_on(world, vm, host)
 
-    steps = [Step("create", 2.0), Step("finish", POWER_SECONDS if status == "RUNNING" else 0.5, finish)]
-    task = world.start_task(f"Create VM {vm.name}", vm, "createVm", steps, locks=(vm,),
+    steps = [Step("create", 2.0), Step("finish", POWER_SECONDS if status == RUNNING else 0.5, finish)]
+    task = world.start_task(f"Create VM {vm.name}", vm, TaskKey.CREATE_VM, steps, locks=(vm,),
                             shared=(host,) if host is not None else (), user=user,
                             on_failure=lambda error: setattr(vm, "entityAsyncStatus", None))
-    return task.id, vm
+    return task, vm
