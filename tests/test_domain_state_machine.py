@@ -42,7 +42,7 @@ class World(RuleBasedStateMachine):
         vm = self._vm(i)
         if vm is None:
             return
-        host_id = self._host(to).id if to is not None and op in (TaskKey.START_VM, TaskKey.MIGRATE_VM) else None
+        host_id = self._host(to).id if to is not None and op in (TaskKey.StartVm, TaskKey.MigrateVm) else None
         self._try(vms.operate, self.world, None, op, [vm], host_id)
 
     @rule(i=st.integers(0, 10), running=st.booleans(), gib=st.sampled_from([1, 8, 64, 200]))

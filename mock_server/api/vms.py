@@ -20,10 +20,10 @@ def _operate(op: TaskKey):
     return handler
 
 
-for _path, _op in (("/start-vm", TaskKey.START_VM), ("/shutdown-vm", TaskKey.SHUT_DOWN_VM),
-                   ("/poweroff-vm", TaskKey.POWEROFF_VM), ("/restart-vm", TaskKey.RESTART_VM),
-                   ("/force-restart-vm", TaskKey.FORCE_RESTART_VM), ("/suspend-vm", TaskKey.SUSPEND_VM),
-                   ("/resume-vm", TaskKey.RESUME_VM), ("/migrate-vm", TaskKey.MIGRATE_VM)):
+for _path, _op in (("/start-vm", TaskKey.StartVm), ("/shutdown-vm", TaskKey.ShutDownVm),
+                   ("/poweroff-vm", TaskKey.PoweroffVm), ("/restart-vm", TaskKey.RestartVm),
+                   ("/force-restart-vm", TaskKey.ForceRestartVm), ("/suspend-vm", TaskKey.SuspendVm),
+                   ("/resume-vm", TaskKey.ResumeVm), ("/migrate-vm", TaskKey.MigrateVm)):
     operation(_path)(_operate(_op))
 
 
@@ -35,5 +35,5 @@ def create_vm(world, body, user):
 @operation("/delete-vm")
 def delete_vm(world, body, user):
     matched = world.query("Vm", {"where": body["where"]})
-    return [{"task_id": task.id, "data": {"id": vm.id}} for task, vm in vms.operate(world, user, TaskKey.DELETE_VM,
+    return [{"task_id": task.id, "data": {"id": vm.id}} for task, vm in vms.operate(world, user, TaskKey.DeleteVm,
                                                                                    matched)]

@@ -121,7 +121,7 @@ def precheck(world: World, user, where: dict) -> Task:
             raise TaskError(f"host {host.name} cannot enter maintenance mode: {reason}", "MAINTENANCE_PRECHECK_FAILED")
         task.plan = plan_evacuation(world, host)
 
-    task = world.start_task(f"Maintenance mode precheck of host {host.name}", host, TaskKey.ENTER_MAINTENANCE_PRECHECK,
+    task = world.start_task(f"Maintenance mode precheck of host {host.name}", host, TaskKey.EnterMaintenanceModePreCheck,
                             [Step("precheck", PRECHECK_SECONDS, check)], user=user)
     return task
 
@@ -130,7 +130,7 @@ def precheck_result(world: World, task_id: str) -> PrecheckResult:
     task = world.tasks.get(task_id)
     if task is None:
         raise NotFound(f"where.task_id: no Task with id {task_id!r}")
-    if task.key != TaskKey.ENTER_MAINTENANCE_PRECHECK:
+    if task.key != TaskKey.EnterMaintenanceModePreCheck:
         raise BadRequest(f"where.task_id: task {task_id} is not a maintenance mode precheck ({task.description})")
     if task.status == TaskStatus.FAILED:
         raise BadRequest(task.error_message)
@@ -191,7 +191,7 @@ def enter(world: World, user, host_id: str, shutdown_uuids: list[str]) -> tuple[
 
     steps = ([shutdown(v) for v in shut] + [migrate(v, True) for v in live] +
              [migrate(v, False) for v in offline] + [Step("maintenance_mode", FINAL_SECONDS, done)])
-    task = world.start_task(f"Enter maintenance mode on host {host.name}", host, TaskKey.ENTER_MAINTENANCE, steps,
+    task = world.start_task(f"Enter maintenance mode on host {host.name}", host, TaskKey.EnterMaintenanceMode, steps,
                             locks=(host, *host.vms), user=user, on_failure=failed,
                             args={"host_id": host.id, "shutdown_vms": list(shutdown_uuids)})
     task.plan = record
@@ -292,7 +292,7 @@ def exit(world: World, user, host_id: str, poweron: list[str], live_back: list[s
     steps = ([Step("exit_maintenance_mode", FINAL_SECONDS, back_in_service)] +
              [bring_back(vm) for move_, vm in chosen if move_ is not Move.SHUT_DOWN] +
              [power_back(vm) for move_, vm in chosen if move_ is Move.SHUT_DOWN])
-    task = world.start_task(f"Exit maintenance mode on host {host.name}", host, TaskKey.EXIT_MAINTENANCE, steps,
+    task = world.start_task(f"Exit maintenance mode on host {host.name}", host, TaskKey.ExitMaintenanceMode, steps,
                             locks=(host, *(vm for _, vm in chosen)), user=user, on_success=finish,
                             args={"host_id": host.id, **{key: list(uuids) for key, uuids, _ in asked}})
     return task, host

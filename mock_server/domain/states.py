@@ -25,18 +25,5 @@ UserSource = _upstream("UserSource")
 EntityAsyncStatus = _upstream("EntityAsyncStatus")
 
 
-class TaskKey(StrEnum):
-    """The operation a task carries out, as upstream's operationId names it."""
-    START_VM = "StartVm"
-    SHUT_DOWN_VM = "ShutDownVm"
-    POWEROFF_VM = "PoweroffVm"
-    RESTART_VM = "RestartVm"
-    FORCE_RESTART_VM = "ForceRestartVm"
-    SUSPEND_VM = "SuspendVm"
-    RESUME_VM = "ResumeVm"
-    MIGRATE_VM = "MigrateVm"
-    DELETE_VM = "DeleteVm"
-    CREATE_VM = "CreateVm"
-    ENTER_MAINTENANCE_PRECHECK = "EnterMaintenanceModePreCheck"
-    ENTER_MAINTENANCE = "EnterMaintenanceMode"
-    EXIT_MAINTENANCE = "ExitMaintenanceMode"
+# what a task carries out: every upstream operationId (TaskKey.StartVm, TaskKey.EnterMaintenanceMode, ...)
+TaskKey = StrEnum("TaskKey", {op_id: op_id for _, op_id in sorted(Spec.load().upstream_operations.values())})

@@ -96,14 +96,14 @@ def move(world: World, vm: Vm, host: Host) -> None:
 # --- operations -----------------------------------------------------------------------------------------------------
 RUNNING, STOPPED, SUSPENDED = VmStatus.RUNNING, VmStatus.STOPPED, VmStatus.SUSPENDED
 ALLOWED = {  # the states each operation takes a VM from (simulator-behaviour.md section 4)
-    TaskKey.START_VM: (STOPPED,), TaskKey.SHUT_DOWN_VM: (RUNNING,), TaskKey.POWEROFF_VM: (RUNNING, SUSPENDED),
-    TaskKey.RESTART_VM: (RUNNING,), TaskKey.FORCE_RESTART_VM: (RUNNING,), TaskKey.SUSPEND_VM: (RUNNING,),
-    TaskKey.RESUME_VM: (SUSPENDED,), TaskKey.MIGRATE_VM: (RUNNING, STOPPED), TaskKey.DELETE_VM: (STOPPED,),
+    TaskKey.StartVm: (STOPPED,), TaskKey.ShutDownVm: (RUNNING,), TaskKey.PoweroffVm: (RUNNING, SUSPENDED),
+    TaskKey.RestartVm: (RUNNING,), TaskKey.ForceRestartVm: (RUNNING,), TaskKey.SuspendVm: (RUNNING,),
+    TaskKey.ResumeVm: (SUSPENDED,), TaskKey.MigrateVm: (RUNNING, STOPPED), TaskKey.DeleteVm: (STOPPED,),
 }
-DESCRIBE = {TaskKey.START_VM: "Start VM", TaskKey.SHUT_DOWN_VM: "Shut down VM", TaskKey.POWEROFF_VM: "Power off VM",
-            TaskKey.RESTART_VM: "Restart VM", TaskKey.FORCE_RESTART_VM: "Force restart VM",
-            TaskKey.SUSPEND_VM: "Suspend VM", TaskKey.RESUME_VM: "Resume VM", TaskKey.MIGRATE_VM: "Migrate VM",
-            TaskKey.DELETE_VM: "Delete VM"}
+DESCRIBE = {TaskKey.StartVm: "Start VM", TaskKey.ShutDownVm: "Shut down VM", TaskKey.PoweroffVm: "Power off VM",
+            TaskKey.RestartVm: "Restart VM", TaskKey.ForceRestartVm: "Force restart VM",
+            TaskKey.SuspendVm: "Suspend VM", TaskKey.ResumeVm: "Resume VM", TaskKey.MigrateVm: "Migrate VM",
+            TaskKey.DeleteVm: "Delete VM"}
 
 
 def operate(world: World, user, op: TaskKey, vms: list[Vm], host_id: str | None = None) -> list[tuple[Task, Vm]]:
@@ -127,7 +127,7 @@ def operate(world: World, user, op: TaskKey, vms: list[Vm], host_id: str | None 
 
 def _plan(world: World, op: TaskKey, vm: Vm, host_id: str | None, reserved: dict) -> tuple[list[Step], Host | None]:
     """The steps of `op` on `vm`, and the host it places the VM on; refusals raise here, before any task exists."""
-    if op == TaskKey.START_VM:
+    if op == TaskKey.StartVm:
         if host_id is None and vm.host is not None and eligible(vm.host) and fits(vm, vm.host,
                                                                                   reserved.get(vm.host.id, 0)):
             host = vm.host  # a VM starts where it last ran when it can
@@ -137,17 +137,17 @@ def _plan(world: World, op: TaskKey, vm: Vm, host_id: str | None, reserved: dict
             raise BadRequest(f"VM {vm.name} has pass-through devices on host {vm.host.name}; it can only start there")
         _need_memory(vm, host, reserved)
         return [Step("start", POWER_SECONDS, lambda: power_on(world, vm, host))], host
-    if op == TaskKey.SHUT_DOWN_VM:
+    if op == TaskKey.ShutDownVm:
         return [Step("shutdown", POWER_SECONDS, lambda: power_off(world, vm))], None
-    if op == TaskKey.POWEROFF_VM:
+    if op == TaskKey.PoweroffVm:
         return [Step("poweroff", 1.0, lambda: power_off(world, vm))], None
-    if op in (TaskKey.RESTART_VM, TaskKey.FORCE_RESTART_VM):
+    if op in (TaskKey.RestartVm, TaskKey.ForceRestartVm):
         return [Step("stop", POWER_SECONDS / 2), Step("start", POWER_SECONDS / 2)], None
-    if op == TaskKey.SUSPEND_VM:
+    if op == TaskKey.SuspendVm:
         return [Step("suspend", POWER_SECONDS, lambda: setattr(vm, "status", SUSPENDED))], None
-    if op == TaskKey.RESUME_VM:
+    if op == TaskKey.ResumeVm:
         return [Step("resume", POWER_SECONDS, lambda: setattr(vm, "status", RUNNING))], None
-    if op == TaskKey.MIGRATE_VM:
+    if op == TaskKey.MigrateVm:
         live = vm.status == RUNNING
         if vm.host_bound:
             raise BadRequest(f"VM {vm.name} has pass-through devices and cannot migrate")
@@ -158,7 +158,7 @@ def _plan(world: World, op: TaskKey, vm: Vm, host_id: str | None, reserved: dict
             _need_memory(vm, host, reserved)
         seconds = live_migration_seconds(vm) if live else OFFLINE_MIGRATION_SECONDS
         return [Step("live_migrate" if live else "offline_migrate", seconds, lambda: move(world, vm, host))], host
-    if op == TaskKey.DELETE_VM:
+    if op == TaskKey.DeleteVm:
         return [Step("delete", 1.0, lambda: world.remove_vm(vm))], None
     raise ValueError(op)
 
@@ -217,7 +217,7 @@ def _start_creation(world: World, user, vm: Vm, host: Host | None, status: str) 
             power_on(world, vm, host)
 
     steps = [Step("create", 2.0), Step("finish", POWER_SECONDS if status == RUNNING else 0.5, finish)]
-    task = world.start_task(f"Create VM {vm.name}", vm, TaskKey.CREATE_VM, steps, locks=(vm,),
+    task = world.start_task(f"Create VM {vm.name}", vm, TaskKey.CreateVm, steps, locks=(vm,),
                             shared=(host,) if host is not None else (), user=user,
                             on_failure=lambda error: setattr(vm, "entityAsyncStatus", None))
     return task, vm
