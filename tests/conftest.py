@@ -28,8 +28,47 @@ def upstream(upstream_for):
     return upstream_for("4.6.0")
 
 
+_HELD: set = set()
+
+
+def held_to_upstream(app):
+    """Validate every JSON answer `app` gives to an operation against the upstream spec of the version it serves (when
+    that spec is at hand): whatever a test makes the simulator say, upstream must allow it. A breach fails the request
+    with a 599 that names it, which no test expects."""
+    sim = app.extensions["cloudtower_sim"]
+    path = up.spec_path(sim.spec.version)
+    if not path.is_file():
+        return app
+    upstream = up.load(str(path))
+
+    @app.after_request
+    def _check(response):
+        from flask import request
+
+        op = request.path[len("/v2/api"):]
+        if not request.path.startswith("/v2/api/") or op not in upstream.doc["paths"] or not response.is_json:
+            return response
+        status = response.status_code
+        seen = (sim.spec.version, op, status, hash(response.get_data()))
+        if seen in _HELD:  # the same answer again (fuzz tests re-read an unchanged world): already validated
+            return response
+        try:
+            if str(status) in upstream.operation(op)[1]["responses"]:
+                upstream.validate(op, status, response.get_json())
+            else:  # 401, 405, 501: upstream declares none, but an error is an ErrorBody
+                upstream.validate_schema("ErrorBody", response.get_json())
+        except Exception as e:  # noqa: BLE001 - any breach
+            response.status_code = 599
+            response.set_data(f"answer of {request.path} ({status}) breaks upstream {sim.spec.version}: {e}"[:2000])
+            return response
+        _HELD.add(seen)
+        return response
+
+    return app
+
+
 def make_client(settings: Settings | None = None):
-    app = create_app(settings or Settings())
+    app = held_to_upstream(create_app(settings or Settings()))
     client = app.test_client()
     client.sim = app.extensions["cloudtower_sim"]
     return client
@@ -69,7 +108,7 @@ class Served:
         from waitress import create_server
 
         self.sim = Simulator(settings)
-        app = create_app(simulator=self.sim)
+        app = held_to_upstream(create_app(simulator=self.sim))
         if wrap is not None:  # a WSGI middleware around the simulator, e.g. one that breaks its answers
             app = wrap(app, self.sim)
         self.server = create_server(app, host="127.0.0.1", port=0, threads=4)
