@@ -37,3 +37,9 @@ def delete_vm(world, body, user):
     matched = world.query("Vm", {"where": body["where"]})
     return [{"task_id": task.id, "data": {"id": vm.id}} for task, vm in vms.operate(world, user, TaskKey.DeleteVm,
                                                                                    matched)]
+
+
+@operation("/update-vm-basic-info")
+def update_vm(world, body, user):
+    matched = world.query("Vm", {"where": body["where"]})
+    return with_tasks(vms.update(world, user, matched, body["data"]))

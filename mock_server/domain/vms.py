@@ -93,6 +93,9 @@ def move(world: World, vm: Vm, host: Host) -> None:
     world.place(vm, host)
 
 
+MEMORY_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": GIB, "TB": 1024**4, "PB": 1024**5}  # upstream's ByteUnit
+
+
 # --- operations -----------------------------------------------------------------------------------------------------
 RUNNING, STOPPED, SUSPENDED = VmStatus.RUNNING, VmStatus.STOPPED, VmStatus.SUSPENDED
 ALLOWED = {  # the states each operation takes a VM from (simulator-behaviour.md section 4)
@@ -181,8 +184,7 @@ def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple
     cluster = world.clusters.get(params["cluster_id"])
     if cluster is None:
         raise NotFound(f"{at}.cluster_id: no Cluster with id {params['cluster_id']!r}")
-    units = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": GIB, "TB": 1024**4, "PB": 1024**5}
-    memory = params["memory"] * units[params.get("memory_unit", "B")]
+    memory = params["memory"] * MEMORY_UNITS[params.get("memory_unit", "B")]
     cores, sockets = params["cpu_cores"], params["cpu_sockets"]
     for key, value in (("memory", memory), ("cpu_cores", cores), ("cpu_sockets", sockets)):
         if value <= 0:
@@ -221,3 +223,69 @@ def _start_creation(world: World, user, vm: Vm, host: Host | None, status: str) 
                             shared=(host,) if host is not None else (), user=user,
                             on_failure=lambda error: setattr(vm, "entityAsyncStatus", None))
     return task, vm
+
+
+def update(world: World, user, vms: list[Vm], data: dict) -> list[tuple[Task, Vm]]:
+    """`/update-vm-basic-info`: name, description and HA of any VM; vCPU, CPU topology and memory of a stopped one.
+    Every VM is checked first, so a refusal changes nothing; each change lands when its VM's task step completes,
+    and meanwhile the VM shows entityAsyncStatus UPDATING."""
+    plans = [(vm, _changes(vm, data, len(vms))) for vm in vms]
+    world.runner.check_unlocked(*vms)
+    started = []
+    for vm, changes in plans:
+        def apply(vm=vm, changes=changes):
+            for key, value in changes.items():
+                setattr(vm, key, value)
+            vm.entityAsyncStatus = None
+
+        vm.entityAsyncStatus = EntityAsyncStatus.UPDATING
+        task = world.start_task(f"Update VM {vm.name}", vm, TaskKey.UpdateVm, [Step("update", 1.0, apply)],
+                                locks=(vm,), user=user, args=dict(data),
+                                on_failure=lambda error, vm=vm: setattr(vm, "entityAsyncStatus", None))
+        started.append((task, vm))
+    return started
+
+
+def _changes(vm: Vm, data: dict, matched: int) -> dict:
+    """The attributes `data` changes on `vm`, or a refusal naming the field."""
+    changes = {key: data[key] for key in ("description", "ha") if data.get(key) is not None}
+    name = data.get("name")
+    if name is not None:
+        if not name.strip():
+            raise BadRequest("data.name: expected a non-empty name")
+        if matched > 1:
+            raise BadRequest(f"data.name: where matches {matched} VMs, and one name cannot go to all of them")
+        if any(v is not vm and v.name == name for v in vm.cluster.vms):
+            raise BadRequest(f"data.name: cluster {vm.cluster.name} already has a VM named {name!r}")
+        changes["name"] = name
+    hardware = [key for key in ("vcpu", "cpu_cores", "cpu_sockets", "memory", "memory_unit") if key in data]
+    if not hardware:
+        return changes
+    if vm.status != STOPPED:
+        # CPU and memory hot-plug exists on SMTX for some guests, under conditions not published: refused here
+        # rather than accepted where a real tower might refuse
+        raise BadRequest(f"data.{hardware[0]}: VM {vm.name} is {vm.status}; cloudtower-sim changes vCPU and memory "
+                         "only of a STOPPED VM (hot-plug into a running VM is not simulated)")
+    if "memory_unit" in data and "memory" not in data:
+        raise BadRequest("data.memory_unit: given without data.memory")
+    for key in ("memory", "vcpu", "cpu_cores", "cpu_sockets"):
+        if key in data and data[key] <= 0:
+            raise BadRequest(f"data.{key}: expected a positive number, got {data[key]}")
+    if "memory" in data:
+        changes["memory"] = data["memory"] * MEMORY_UNITS[data.get("memory_unit", "B")]
+    # vcpu = cpu_cores x cpu_sockets, as on create; what data leaves out stays, and vcpu alone keeps the sockets
+    sockets = data.get("cpu_sockets", vm.cpu_sockets)
+    if "cpu_cores" in data:
+        cores = data["cpu_cores"]
+    elif "vcpu" in data:
+        if data["vcpu"] % sockets:
+            raise BadRequest(f"data.vcpu: expected a multiple of the VM's {sockets} CPU socket(s), got {data['vcpu']}")
+        cores = data["vcpu"] // sockets
+    else:
+        cores = vm.vcpu // vm.cpu_sockets
+    vcpu = data.get("vcpu", cores * sockets)
+    if vcpu != cores * sockets:
+        raise BadRequest(f"data.vcpu: expected cpu_cores x cpu_sockets = {cores * sockets}, got {vcpu}")
+    changes.update(vcpu=vcpu, cpu_sockets=sockets)
+    return changes
+
