@@ -19,7 +19,7 @@ from mock_server.domain.simulator import Settings
 from mock_server.domain.tasks import Step
 
 from mock_server.api.registry import READS as REGISTERED_READS, simulated
-from mock_server.schema.spec import Spec
+from mock_server.schema.spec import VERSIONS, Spec
 
 from .conftest import TOKEN, Api, make_client
 
@@ -386,10 +386,12 @@ def _validate_world(api, upstream, where):
             raise AssertionError(f"{op} after {where}: {e}") from e
 
 
-def test_every_mutation_answer_and_the_world_around_it_validate(upstream):
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_mutation_answer_and_the_world_around_it_validate(upstream_for, version):
     """On a manual clock, so that tasks, VMs and hosts are also seen mid-flight (PENDING, EXECUTING, entering
-    maintenance), not only settled."""
-    client = make_client(Settings(task_mode="manual"))
+    maintenance), not only settled; against each served version's own spec."""
+    upstream = upstream_for(version)
+    client = make_client(Settings(task_mode="manual", api_version=version))
     api = Api(client)
     ids = {"hosts": {h["name"]: h["id"] for h in api.ok("get-hosts")}, "cluster": api.ok("get-clusters")[0]["id"]}
     last_task = None
