@@ -302,7 +302,8 @@ def test_a_missing_authorization_header_is_401(client, oracle, op):
 
 
 @pytest.mark.parametrize("op", AUTH_OPS)
-@pytest.mark.parametrize("token", ["", "not-a-token", f"Bearer {TOKEN}", TOKEN.upper(), TOKEN + " "])
+@pytest.mark.parametrize("token", ["", "not-a-token", "Bearer not-a-token", f"Token {TOKEN}", TOKEN.upper(),
+                                   TOKEN + " "])
 def test_an_unknown_token_is_401(client, oracle, op, token):
     assert_error(send(client, "/v2/api" + op, {}, token=token), 401, oracle=oracle)
 

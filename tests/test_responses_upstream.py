@@ -524,7 +524,7 @@ def test_other_error_answers_are_error_bodies(client, upstream, method, path, st
 
 
 @pytest.mark.parametrize("op", READS)
-@pytest.mark.parametrize("token", [None, "", "not-a-token", f"Bearer {TOKEN}"])
+@pytest.mark.parametrize("token", [None, "", "not-a-token", "Bearer not-a-token"])
 def test_401_answers_are_error_bodies(client, upstream, op, token):
     headers = {} if token is None else {"Authorization": token}
     r = client.post("/v2/api" + op, json={}, headers=headers)

@@ -5,7 +5,7 @@ from .registry import operation
 
 @operation("/login", mutation=False)
 def login(world, body, user):
-    return {"task_id": None, "data": {"token": world.login(body["username"], body["password"])}}
+    return {"task_id": None, "data": {"token": world.login(body["username"], body["password"], body.get("source"))}}
 
 
 @operation("/get-version", mutation=False)

@@ -89,6 +89,8 @@ def _view(b: Bound):
         sim = simulator()
         with sim.session() as world:
             user = world.user_for(request.headers.get("Authorization")) if op.auth else None
+            if b.mutation:
+                world.may_change(user, op.operation_id)
             body = read_body(op)
             result = handler(world, body, user)
             return json_response(op.response.render(result))

@@ -22,6 +22,12 @@ class Unauthorized(DomainError):
     status = 401
 
 
+class Forbidden(DomainError):
+    """Allowed to no user of this role (upstream declares no 403, but the official SDK maps it to
+    ForbiddenException)."""
+    status = 403
+
+
 class ResourceLocked(DomainError):
     """A task is already working on this host or VM (upstream's only `ErrorCode`)."""
     code = "ResourceLocked"

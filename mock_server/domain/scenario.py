@@ -13,7 +13,7 @@ import yaml
 from ..schema.spec import DEFAULT_VERSION, VERSIONS as API_VERSIONS, Spec
 from .clock import Clock, parse_time
 from .model import GIB, Cluster, Host, User, Vm
-from .states import HostStatus, UserRole, VmStatus
+from .states import HostStatus, UserRole, UserSource, VmStatus
 from .world import World
 
 DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "default.yaml"
@@ -32,7 +32,7 @@ _STR, _INT, _NUM, _BOOL = (str,), (int,), (int, float), (bool,)
 SHAPES = {
     "scenario": {"seed": _INT, "start_time": _STR, "api_version": _STR, "users": (list,), "clusters": (list,),
                  "generate": (dict,)},
-    "user": {"username": _STR, "password": _STR, "role": _STR, "tokens": (list,)},
+    "user": {"username": _STR, "password": _STR, "role": _STR, "source": _STR, "tokens": (list,)},
     "cluster": {"name": _STR, "ip": _STR, "version": _STR, "type": _STR, "architecture": _STR,
                 "hosts": (list,), "vms": (list,)},
     "host": {"name": _STR, "management_ip": _STR, "memory_gib": _NUM, "os_memory_gib": _NUM, "cpu_cores": _INT,
@@ -45,7 +45,7 @@ SHAPES = {
 REQUIRED = {"user": ("username", "password"), "cluster": ("name",), "host": ("name", "memory_gib"),
             "vm": ("name", "status", "memory_gib", "vcpu"), "generate": ("clusters", "hosts_per_cluster")}
 CHOICES = {("vm", "status"): VM_STATUSES, ("host", "status"): HOST_STATUSES, ("vm", "firmware"): ("BIOS", "UEFI"),
-           ("vm", "guest_os_type"): ("LINUX", "UNKNOWN", "WINDOWS"), ("user", "role"): tuple(UserRole),
+           ("vm", "guest_os_type"): ("LINUX", "UNKNOWN", "WINDOWS"), ("user", "role"): tuple(UserRole), ("user", "source"): tuple(UserSource),
            ("cluster", "type"): ("BLUESHARK", "SMTX_ELF", "SMTX_OS", "SMTX_ZBS"),
            ("cluster", "architecture"): ("AARCH64", "X86_64"), ("scenario", "api_version"): API_VERSIONS}
 
@@ -122,7 +122,8 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
                   grammar or Spec.load(api_version).filters, api_version)
     users = data.get("users") or [{"username": "root", "password": "HC!r0cks"}]
     for i, u in enumerate(users):
-        user = world.add(User(world.ids.cuid(), u["username"], u["password"], UserRole(u.get("role", "ROOT"))))
+        user = world.add(User(world.ids.cuid(), u["username"], u["password"], UserRole(u.get("role", "ROOT")),
+                              UserSource(u.get("source", "LOCAL"))))
         for token in u.get("tokens") or ():
             if not isinstance(token, str) or not token:
                 raise ScenarioError(scenario.path, f"users[{i}].tokens", "expected a list of non-empty strings")

@@ -9,9 +9,10 @@ import threading
 from contextlib import contextmanager
 
 from .clock import Clock, iso
-from .errors import BadRequest, NotFound, Unauthorized
+from .errors import BadRequest, Forbidden, NotFound, Unauthorized
 from .ids import Ids
 from .model import Cluster, Host, Task, User, Vm
+from .states import UserRole, UserSource
 from .query import select
 from .tasks import Step, TaskRunner
 
@@ -85,22 +86,35 @@ class World:
         return next((v for v in self.vms.values() if v.local_id == uuid), None)
 
     # users and tokens ------------------------------------------------------------------------------------------------
-    def login(self, username: str, password: str) -> str:
-        user = next((u for u in self.users.values() if u.username == username), None)
+    def login(self, username: str, password: str, source: str | None = None) -> str:
+        """A new token for the user of `source` (LOCAL when not given, as the SDK's login() sends) with that name and
+        password; a local user is not found through LDAP, SSO or AUTHN."""
+        source = source or UserSource.LOCAL
+        user = next((u for u in self.users.values() if u.username == username and u.source == source), None)
         if user is None or not secrets.compare_digest(user.password.encode(), password.encode()):
-            raise BadRequest("login failed: the username or the password is wrong")
+            raise BadRequest(f"login failed: no {source} user has this username and password")
         token = secrets.token_hex(20)
         self.tokens[token] = user
         return token
 
-    def user_for(self, token: str | None) -> User:
-        if not token:
-            raise Unauthorized("the Authorization header is missing: send the token from /login as it is, "
-                               "without a 'Bearer ' prefix")
+    def user_for(self, header: str | None) -> User:
+        """The user whose token `header` carries: bare, as the docs and the SDKs send it, or `Bearer <token>`, as
+        SmartX's Terraform provider does (go-openapi's BearerToken): a real tower takes both."""
+        if not header:
+            raise Unauthorized("the Authorization header is missing: send the token from /login, as it is or as "
+                               "'Bearer <token>'")
+        token = header[len("Bearer "):] if header.startswith("Bearer ") else header
         user = self.tokens.get(token)
         if user is None:
             raise Unauthorized("the Authorization token is not valid: log in with /login for a new one")
         return user
+
+    @staticmethod
+    def may_change(user: User | None, what: str) -> None:
+        """Refuse a READ_ONLY user anything that changes the world (reads stay allowed)."""
+        if user is not None and user.role == UserRole.READ_ONLY:
+            raise Forbidden(f"user {user.username} is READ_ONLY: {what} changes the cluster and needs an ADMIN or "
+                            "ROOT user")
 
     # tasks -----------------------------------------------------------------------------------------------------------
     def start_task(self, description: str, resource, mutation: str, steps: list[Step], locks=(), shared=(),
