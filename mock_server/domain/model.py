@@ -227,6 +227,19 @@ class Host:
     def vm_num(self):
         return len(self.vms)
 
+    # the host's own devices that its VMs pass through (the only host hardware the simulator models yet)
+    @property
+    def usb_devices(self):
+        return [d for v in self.vms for d in v.usb_devices or ()]
+
+    @property
+    def gpu_devices(self):
+        return [d for v in self.vms for d in v.gpu_devices or ()]
+
+    @property
+    def nics(self):
+        return [d for v in self.vms for d in v.pci_nics or ()]
+
 
 @dataclass(eq=False)
 class Vm:

@@ -98,7 +98,7 @@ class Spec:
             t: Type = ListOf(self.compile(schema.get("items", {}), at))
         elif schema.get("properties"):
             required = set(schema.get("required", ()))
-            fields = [Field(k, self.compile(p, (*at, k)), k in required, bool(p.get("nullable")))
+            fields = [Field(k, self.compile(p, (*at, k)), k in required, bool(p.get("nullable")), _to_many(p))
                       for k, p in schema["properties"].items()]
             t = Object(at[0] if len(at) == 1 else None, fields, schema.get("additionalProperties") is False,
                        overlay.UNKNOWN_KEY_HINTS.get(at, {}))
@@ -143,6 +143,11 @@ class Spec:
             "paths": served,
             "components": {"schemas": self.schemas, "securitySchemes": self.data["security_schemes"]},
         }
+
+
+def _to_many(prop: dict) -> bool:
+    """An array of `Nested<X>`: the related objects of a to-many relation (Vm.vm_disks, Host.vms, ...)."""
+    return prop.get("type") == "array" and prop.get("items", {}).get("$ref", "").startswith(REF + "Nested")
 
 
 def _where_keys(props: dict) -> dict[str, WhereKey]:

@@ -135,6 +135,7 @@ class Field:
     type: Type
     required: bool = False
     nullable: bool = False
+    to_many: bool = False  # a list of related objects: CloudTower (Prisma) answers [] for none, never null
 
 
 class RenderError(Exception):
@@ -194,7 +195,9 @@ class Object(Type):
         out = {}
         for f in self.fields:
             v = get(value, f.name)
-            if v is None:
+            if v is None and f.to_many:
+                out[f.name] = []
+            elif v is None:
                 if f.required:
                     raise RenderError(f"{self.name}.{f.name} is required but the world has no value for it")
                 if f.nullable:  # a field upstream declares neither required nor nullable is left out instead
