@@ -47,3 +47,14 @@ def test_an_absent_to_one_relation_is_null(api, client):
     assert task["type"] is None  # TaskType: VM work is none of APPLICATION, BACKUP, ...
     [vm] = api.ok("get-vms", {"where": {"name": "web-01"}})
     assert vm["folder"] is None and vm["snapshot_plan"] is None
+
+
+def test_cluster_aggregates_are_derived_from_its_hosts(api):
+    [cluster] = api.ok("get-clusters")
+    hosts = api.ok("get-hosts")
+    for field in ("total_cpu_hz", "used_cpu_hz", "used_memory_bytes", "failure_data_space"):
+        assert cluster[field] is not None and cluster[field] == sum(h[field] for h in hosts), field
+    assert 0 < cluster["used_cpu_hz"] < cluster["total_cpu_hz"]
+    before = cluster["used_cpu_hz"]
+    api.ok("poweroff-vm", {"where": {"name": "db-01"}})
+    assert api.ok("get-clusters")[0]["used_cpu_hz"] < before

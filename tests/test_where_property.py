@@ -222,7 +222,7 @@ def scenarios(draw):
     for name in cluster_names:
         host_names = draw(st.lists(short_text, min_size=1, max_size=4, unique=True))
         hosts = [{"name": h, "memory_gib": 512, "status": draw(st.sampled_from(HOST_STATUS))} for h in host_names]
-        vms = draw(st.lists(vm_specs(host_names), max_size=12))
+        vms = draw(st.lists(vm_specs(host_names), max_size=12, unique_by=lambda v: v["name"]))  # unique, as create-vm
         cluster = {"name": name, "hosts": hosts, "vms": vms}
         if draw(st.booleans()):
             cluster["type"] = draw(st.sampled_from(CLUSTER_TYPE))

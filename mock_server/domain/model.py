@@ -110,6 +110,22 @@ class Cluster:
     def used_data_space(self):
         return sum(h.used_data_space for h in self.hosts)
 
+    @property
+    def total_cpu_hz(self):
+        return sum(h.total_cpu_hz for h in self.hosts)
+
+    @property
+    def used_cpu_hz(self):
+        return sum(h.used_cpu_hz for h in self.hosts)
+
+    @property
+    def used_memory_bytes(self):
+        return sum(h.used_memory_bytes for h in self.hosts)
+
+    @property
+    def failure_data_space(self):
+        return sum(h.failure_data_space for h in self.hosts)
+
 
 @dataclass
 class MaintenanceHostState:
@@ -199,6 +215,11 @@ class Host:
     @property
     def used_memory_bytes(self):
         return float(self.os_memory_bytes + self.running_pause_vm_memory_bytes)
+
+    @property
+    def used_cpu_hz(self):
+        # a simulated load: each running vCPU keeps a quarter of a core busy
+        return float(sum(v.vcpu for v in self.vms if v.status == VmStatus.RUNNING) * self.cpu_hz_per_core / 4)
 
     @property
     def provisioned_memory_bytes(self):

@@ -18,6 +18,7 @@ from .world import World
 
 DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "default.yaml"
 DEFAULT_START = "2026-01-01T00:00:00Z"
+DEFAULT_OS_MEMORY_GIB = 16
 VM_STATUSES = (VmStatus.RUNNING, VmStatus.STOPPED, VmStatus.SUSPENDED)  # what a scenario may start a VM as
 HOST_STATUSES = tuple(HostStatus)
 
@@ -92,8 +93,10 @@ def _check(path, entry, kind, value):
         if (kind, key) in CHOICES and v not in CHOICES[(kind, key)]:
             raise ScenarioError(path, at, f"expected one of {', '.join(CHOICES[(kind, key)])}, got {v!r}")
         least = {"seed": None, "vms_per_host": 0}.get(key, 1) if types == _INT else None
-        if (types == _NUM and v <= 0) or (least is not None and v < least):
-            raise ScenarioError(path, at, f"expected a number of at least {least or 'more than 0'}, got {v!r}")
+        if types == _NUM and v <= 0:
+            raise ScenarioError(path, at, f"expected a number more than 0, got {v!r}")
+        if least is not None and v < least:
+            raise ScenarioError(path, at, f"expected an integer of at least {least}, got {v!r}")
     for key in REQUIRED.get(kind, ()):
         if key not in value:
             raise ScenarioError(path, where, f"missing required key {key!r}")
@@ -144,9 +147,18 @@ def _build_cluster(world, path, entry, c):
     for j, h in enumerate(c.get("hosts") or ()):
         if any(x.name == h["name"] for x in cluster.hosts):
             raise ScenarioError(path, f"{entry}.hosts[{j}].name", f"a host named {h['name']!r} is already declared")
+        if h["memory_gib"] <= h.get("os_memory_gib", DEFAULT_OS_MEMORY_GIB):
+            raise ScenarioError(path, f"{entry}.hosts[{j}].memory_gib",
+                                f"{h['memory_gib']} GiB leaves nothing for VMs beside the "
+                                f"{h.get('os_memory_gib', DEFAULT_OS_MEMORY_GIB)} GiB kept for the OS (os_memory_gib)")
         _add_host(world, cluster, h, j)
     for k, v in enumerate(c.get("vms") or ()):
         at = f"{entry}.vms[{k}]"
+        if any(x.name == v["name"] for x in cluster.vms):  # as create-vm refuses it
+            raise ScenarioError(path, f"{at}.name", f"cluster {c['name']!r} already has a VM named {v['name']!r}")
+        if v["vcpu"] % v.get("cpu_sockets", 1):
+            raise ScenarioError(path, f"{at}.vcpu", f"expected a multiple of cpu_sockets ({v['cpu_sockets']}), "
+                                                    f"got {v['vcpu']}")
         host = None
         if "host" in v:
             host = next((h for h in cluster.hosts if h.name == v["host"]), None)
@@ -167,7 +179,7 @@ def _add_host(world, cluster, h, j):
     ip = h.get("management_ip", f"10.{n}.0.{11 + j}")
     return world.add(Host(world.ids.cuid(), world.ids.uuid(), h["name"], ip, cluster,
                           total_memory_bytes=int(h["memory_gib"] * GIB),
-                          os_memory_bytes=int(h.get("os_memory_gib", 16) * GIB),
+                          os_memory_bytes=int(h.get("os_memory_gib", DEFAULT_OS_MEMORY_GIB) * GIB),
                           total_cpu_cores=h.get("cpu_cores", 32),
                           status=HostStatus(h.get("status", HostStatus.CONNECTED_HEALTHY)),
                           data_ip=_shift(ip, 1), vmotion_ip=_shift(ip, 2), serial=f"SN{world.ids.cuid()[1:11].upper()}",
@@ -187,7 +199,7 @@ def _add_vm(world, cluster, host, v):
     ip = v.get("ip", f"192.168.{len(cluster.vms) // 250 + 10}.{len(cluster.vms) % 250 + 2}")
     return world.add(Vm(world.ids.cuid(), world.ids.uuid(), v["name"], cluster, memory=int(v["memory_gib"] * GIB),
                         vcpu=v["vcpu"], status=VmStatus(v["status"]), host=host, description=v.get("description", ""),
-                        cpu_sockets=v.get("cpu_sockets", 1) if v["vcpu"] % v.get("cpu_sockets", 1) == 0 else 1,
+                        cpu_sockets=v.get("cpu_sockets", 1),
                         ha=v.get("ha", True), firmware=v.get("firmware", "BIOS"),
                         guest_os_type=v.get("guest_os_type", "LINUX"), ip=ip, local_created_at=world.now(),
                         usb_devices=_devices(world, v.get("usb_devices")),

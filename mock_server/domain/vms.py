@@ -28,12 +28,13 @@ def fits(vm: Vm, host: Host, extra: int = 0) -> bool:
     return host.free_memory_bytes - extra >= vm.memory
 
 
-def auto_place(world: World, vm: Vm, exclude=(), reserved: dict | None = None) -> Host | None:
-    """The eligible host of the VM's cluster with the most free memory that fits it (ties: by name), or None."""
+def auto_place(world: World, vm: Vm, exclude=(), reserved: dict | None = None, need_memory: bool = True) -> Host | None:
+    """The eligible host of the VM's cluster with the most free memory that fits it (ties: by name), or None. A
+    stopped VM holds no memory (simulator-behaviour.md section 1): moved while stopped, it need not fit."""
     reserved = reserved or {}
     best = None
     for h in vm.cluster.hosts:
-        if h in exclude or not eligible(h) or not fits(vm, h, reserved.get(h.id, 0)):
+        if h in exclude or not eligible(h) or (need_memory and not fits(vm, h, reserved.get(h.id, 0))):
             continue
         free = h.free_memory_bytes - reserved.get(h.id, 0)
         if best is None or free > best[0] or (free == best[0] and h.name < best[1].name):
@@ -41,12 +42,13 @@ def auto_place(world: World, vm: Vm, exclude=(), reserved: dict | None = None) -
     return best[1] if best else None
 
 
-def _target(world: World, vm: Vm, host_id: str | None, field: str, exclude=(), reserved=None) -> Host:
+def _target(world: World, vm: Vm, host_id: str | None, field: str, exclude=(), reserved=None,
+            need_memory: bool = True) -> Host:
     if host_id is None:
-        host = auto_place(world, vm, exclude, reserved)
+        host = auto_place(world, vm, exclude, reserved, need_memory)
         if host is None:
-            raise BadRequest(f"VM {vm.name}: no host of cluster {vm.cluster.name} is in service with "
-                             f"{vm.memory // GIB} GiB of memory free")
+            raise BadRequest(f"VM {vm.name}: no other host of cluster {vm.cluster.name} is in service"
+                             + (f" with {vm.memory // GIB} GiB of memory free" if need_memory else ""))
         return host
     host = world.hosts.get(host_id)
     if host is None:
@@ -154,7 +156,8 @@ def _plan(world: World, op: TaskKey, vm: Vm, host_id: str | None, reserved: dict
         live = vm.status == RUNNING
         if vm.host_bound:
             raise BadRequest(f"VM {vm.name} has pass-through devices and cannot migrate")
-        host = _target(world, vm, host_id, "data.host_id", exclude=(vm.host,), reserved=reserved if live else None)
+        host = _target(world, vm, host_id, "data.host_id", exclude=(vm.host,), reserved=reserved if live else None,
+                       need_memory=live)
         if host is vm.host:
             raise BadRequest(f"data.host_id: VM {vm.name} is already on host {host.name}")
         if live:
