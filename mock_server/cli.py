@@ -38,6 +38,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--api-version", choices=VERSIONS, help="the CloudTower API version to answer as: its paths, "
                                                              "fields and enums (default: the scenario's, else "
                                                              f"{DEFAULT_VERSION})")
+    serve.add_argument("--start-time", metavar="ISO8601", help="pin simulated time's start, e.g. 2026-01-01T08:00:00Z "
+                                                               "(default: the scenario's start_time, else now)")
     serve.add_argument("--threads", type=int, default=4, help="server threads (default 4)")
     contract = sub.add_parser("contract", help="run the contract suite against the simulator or a CloudTower",
                               description="Run the contract suite (pytest underneath). Without --target-url it runs "
@@ -99,7 +101,8 @@ def serve(args) -> int:
     from .api import create_app
 
     settings = Settings(scenario=args.scenario, seed=args.seed, task_mode=args.task_mode, speed=args.speed,
-                        control=not args.no_control, upstream_spec=args.upstream_spec, api_version=args.api_version)
+                        control=not args.no_control, upstream_spec=args.upstream_spec, api_version=args.api_version,
+                        start_time=args.start_time)
     try:
         sim = Simulator(settings)
     except ScenarioError as e:

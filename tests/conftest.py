@@ -10,6 +10,8 @@ from mock_server.domain.simulator import Settings, Simulator
 from contracts import upstream as up
 
 TOKEN = "cloudtower-sim-root-token"  # declared in the default scenario
+# simulated time starts at the wall clock unless pinned; tests that compare worlds or times pin it
+PINNED_START = "2026-01-01T08:00:00Z"
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +70,7 @@ def held_to_upstream(app):
 
 
 def make_client(settings: Settings | None = None):
-    app = held_to_upstream(create_app(settings or Settings()))
+    app = held_to_upstream(create_app(settings or Settings(start_time=PINNED_START)))
     client = app.test_client()
     client.sim = app.extensions["cloudtower_sim"]
     return client

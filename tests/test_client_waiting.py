@@ -12,7 +12,7 @@ from client import Backoff, CloudTowerClient, CloudTowerError, TaskFailed, TaskT
 from mock_server.api import create_app
 from mock_server.domain.simulator import Settings
 
-from .conftest import TOKEN
+from .conftest import PINNED_START, TOKEN
 
 GIB = 1024**3
 QUEUE = 0.5  # a new task waits PENDING this long
@@ -23,7 +23,8 @@ class ManualSim:
     """A simulator in manual mode, in-process, with a client whose sleep advances the simulated clock."""
 
     def __init__(self, scenario=None, backoff=None):
-        self.app = create_app(Settings(scenario=str(scenario) if scenario else None, task_mode="manual"))
+        self.app = create_app(Settings(start_time=PINNED_START, scenario=str(scenario) if scenario else None,
+                                       task_mode="manual"))
         self.session = wsgi_session(self.app)
         self.now = 0.0
         self.slept: list[float] = []

@@ -13,8 +13,15 @@ from mock_server.api import create_app
 from mock_server.domain.scenario import Scenario
 from mock_server.domain.simulator import Settings, Simulator
 
+from .conftest import PINNED_START
+
 TOKEN = "cloudtower-sim-root-token"
 READS = ("get-clusters", "get-hosts", "get-vms")
+
+
+def pinned(**settings) -> Settings:
+    """Same scenario, seed and start time: the same world (the wall clock would stamp other times)."""
+    return Settings(start_time=PINNED_START, **settings)
 
 
 class Client:
@@ -39,7 +46,7 @@ def generated(generate: dict, seed: int = 7) -> dict:
 
 
 def generated_client(generate: dict, seed: int | None = None) -> Client:
-    return Client(Settings(seed=seed), generated(generate))
+    return Client(pinned(seed=seed), generated(generate))
 
 
 def names(world: dict) -> dict:
@@ -51,15 +58,15 @@ def all_ids(world: dict) -> set:
 
 
 def test_same_scenario_and_seed_give_the_same_world():
-    a, b = Client(Settings()).everything(), Client(Settings()).everything()
+    a, b = Client(pinned()).everything(), Client(pinned()).everything()
     assert all(a[op] for op in READS)  # not trivially equal
     assert a == b
-    c, d = Client(Settings(seed=99)).everything(), Client(Settings(seed=99)).everything()
+    c, d = Client(pinned(seed=99)).everything(), Client(pinned(seed=99)).everything()
     assert c == d
 
 
 def test_another_seed_gives_other_ids_and_the_same_names():
-    a, b = Client(Settings()).everything(), Client(Settings(seed=12345)).everything()
+    a, b = Client(pinned()).everything(), Client(pinned(seed=12345)).everything()
     assert names(a) == names(b)
     assert all_ids(a).isdisjoint(all_ids(b))
     for op in READS:
@@ -76,7 +83,7 @@ def test_a_generated_scenario_file_loads_and_serves(tmp_path):
     """`generate:` is a documented scenario key: a YAML file with it starts a simulator like any other."""
     path = tmp_path / "gen.yaml"
     path.write_text(yaml.safe_dump(generated(SMALL)))
-    a, b = Client(Settings(scenario=str(path))), Client(Settings(scenario=str(path)))
+    a, b = Client(pinned(scenario=str(path))), Client(pinned(scenario=str(path)))
     assert a.ok("get-vms-connection") == {"aggregate": {"count": 30}}
     assert a.everything() == b.everything()
     # the file gives the same world as the same scenario handed over as data

@@ -22,7 +22,7 @@ import pytest
 
 from mock_server.domain.simulator import Settings
 
-from .conftest import Api, make_client
+from .conftest import PINNED_START, Api, make_client
 
 PRECHECK = "enter-maintenance-mode-precheck"
 PRECHECK_RESULT = "enter-maintance-mode-precheck-result"
@@ -313,7 +313,7 @@ def run_sequence(api, wait):
 
 
 def instant_run():
-    api = Api(make_client(Settings(task_mode="instant")))
+    api = Api(make_client(Settings(start_time=PINNED_START, task_mode="instant")))
     return run_sequence(api, lambda s: None)
 
 
@@ -332,12 +332,19 @@ def test_instant_mode_is_deterministic():
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
 
+CUID = re.compile(r"^c[0-9a-z]{8}([0-9a-z]{16})$")  # c, creation time, then counter, fingerprint and randomness
+
+
 def timeless(x):
     if isinstance(x, dict):
         return {k: timeless(v) for k, v in x.items()}
     if isinstance(x, list):
         return [timeless(v) for v in x]
-    return "<time>" if isinstance(x, str) and ISO.match(x) else x
+    if isinstance(x, str) and ISO.match(x):
+        return "<time>"
+    if isinstance(x, str) and CUID.match(x):  # an id carries its creation time too
+        return "c<time>" + CUID.match(x).group(1)
+    return x
 
 
 @pytest.mark.parametrize("extra", [10, 1000])

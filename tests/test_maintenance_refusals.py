@@ -32,7 +32,8 @@ EXIT = "exit-maintance-mode"
 # what evacuating node-1 of the default scenario does (see the module docstring)
 EVACUATION = {"db-01": "node-2", "web-01": "node-3", "web-02": "node-3", "test-01": "node-4"}
 HOST_DERIVED = ("vms", "running_vm_num", "stopped_vm_num", "suspended_vm_num", "vm_num", "provisioned_memory_bytes",
-                "running_pause_vm_memory_bytes", "used_memory_bytes", "used_cpu_hz", "provisioned_cpu_cores", "host_state")
+                "running_pause_vm_memory_bytes", "used_memory_bytes", "used_cpu_hz", "provisioned_cpu_cores",
+                "host_state")
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------------

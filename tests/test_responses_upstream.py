@@ -21,7 +21,7 @@ from mock_server.domain.tasks import Step
 from mock_server.api.registry import READS as REGISTERED_READS, simulated
 from mock_server.schema.spec import VERSIONS, Spec
 
-from .conftest import TOKEN, Api, make_client
+from .conftest import PINNED_START, TOKEN, Api, make_client
 
 GiB = 2**30
 OPERATIONS = {p: b.op for p, b in simulated().items()}
@@ -80,14 +80,14 @@ def seed_tasks(client) -> None:
 
 
 def tasks_client():
-    client = make_client(Settings(task_mode="manual"))
+    client = make_client(Settings(task_mode="manual", start_time=PINNED_START))
     seed_tasks(client)
     return client
 
 
 def varied_client(api_version=None):
     """Host node-3 in maintenance mode (its VMs moved away, `host_state` set), then the four seeded tasks."""
-    client = make_client(Settings(task_mode="manual", api_version=api_version))
+    client = make_client(Settings(task_mode="manual", api_version=api_version, start_time=PINNED_START))
     api = Api(client)
     node3 = api.ok("get-hosts", {"where": {"name": "node-3"}})[0]["id"]
     task = api.ok("enter-maintenance-mode-precheck", {"where": {"id": node3}})["task_id"]

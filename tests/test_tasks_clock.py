@@ -8,7 +8,7 @@ from mock_server.domain.model import Task
 from mock_server.domain.simulator import Settings
 from mock_server.domain.tasks import QUEUE_DELAY, Step, TaskRunner
 
-from .conftest import Api, make_client
+from .conftest import PINNED_START, Api, make_client
 
 T0 = parse_time("2026-01-01T00:00:00Z")
 
@@ -95,7 +95,7 @@ def test_clock_rejects_bad_settings():
 
 
 def test_control_api_moves_manual_time_and_switches_mode():
-    client = make_client(Settings(task_mode="manual"))
+    client = make_client(Settings(start_time=PINNED_START, task_mode="manual"))
     assert client.get("/_sim/clock").json["mode"] == "manual"
     start = parse_time(client.get("/_sim/clock").json["now"])
     r = client.post("/_sim/clock", json={"advance": 90})
@@ -110,7 +110,7 @@ def test_control_api_moves_manual_time_and_switches_mode():
 
 
 def test_reset_returns_to_the_scenario():
-    client = make_client(Settings())
+    client = make_client(Settings(start_time=PINNED_START))
     api = Api(client)
     before = api.ok("get-vms")
     api.ok("shutdown-vm", {"where": {"name": "web-01"}})
@@ -120,11 +120,11 @@ def test_reset_returns_to_the_scenario():
 
 
 def test_served_openapi_document_and_switching_control_off():
-    client = make_client(Settings())
+    client = make_client(Settings(start_time=PINNED_START))
     doc = client.get("/_sim/openapi.json").json
     assert doc["openapi"] == "3.0.0" and "/enter-maintance-mode" in doc["paths"]
     assert doc["paths"]["/get-vms"]["post"]["requestBody"]["content"]["application/json"]["schema"] == \
         {"$ref": "#/components/schemas/GetVmsRequestBody"}
-    off = make_client(Settings(control=False))
+    off = make_client(Settings(start_time=PINNED_START, control=False))
     assert off.get("/_sim/openapi.json").status_code == 404
     assert off.post("/_sim/reset").status_code == 404

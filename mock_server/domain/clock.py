@@ -15,7 +15,11 @@ MODES = ("instant", "realtime", "manual")
 
 
 def parse_time(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    """An ISO 8601 instant with its offset (`Z` or `+08:00`); a time without one names no instant."""
+    t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if t.tzinfo is None:
+        raise ValueError(f"{text!r} has no timezone: add Z (UTC) or an offset such as +08:00")
+    return t.timestamp()
 
 
 def iso(t: float) -> str:
@@ -30,6 +34,7 @@ class Clock:
         if not speed > 0:
             raise ValueError(f"clock speed must be a positive number, not {speed!r}")
         self._wall = wall
+        self.start = start
         self.mode, self.speed = mode, float(speed)
         self._base, self._wall_base = start, wall()
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import yaml
 
 from ..schema.spec import DEFAULT_VERSION, VERSIONS as API_VERSIONS, Spec
-from .clock import Clock, parse_time
+from .clock import Clock, iso, parse_time
 from .model import GIB, Cluster, Host, User, Vm
 from .states import HostStatus, UserRole, UserSource, VmStatus
 from .world import World
 
 DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "default.yaml"
-DEFAULT_START = "2026-01-01T00:00:00Z"
+EXAMPLE_START = "2026-01-01T08:00:00Z"
 DEFAULT_OS_MEMORY_GIB = 16
 VM_STATUSES = (VmStatus.RUNNING, VmStatus.STOPPED, VmStatus.SUSPENDED)  # what a scenario may start a VM as
 HOST_STATUSES = tuple(HostStatus)
@@ -111,17 +111,22 @@ def _check(path, entry, kind, value):
 
 
 def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: int | None = None,
-          grammar=None, api_version: str = DEFAULT_VERSION) -> World:
-    """The world of `scenario`; `grammar` reads `where` keys (default: as the served version `api_version` does)."""
+          grammar=None, api_version: str = DEFAULT_VERSION, start_time: str | None = None) -> World:
+    """The world of `scenario`; `grammar` reads `where` keys (default: as the served version `api_version` does).
+    Simulated time starts at `start_time`, else the scenario's, else the wall clock now."""
     data = scenario.data
-    start = time.time() if mode == "realtime" and "start_time" not in data else None
-    if start is None:
+    pinned = start_time or data.get("start_time")
+    if pinned is None:
+        start = time.time()
+    else:
         try:
-            start = parse_time(data.get("start_time", DEFAULT_START))
-        except ValueError:
-            raise ScenarioError(scenario.path, "start_time", "expected an ISO 8601 time such as "
-                                f"{DEFAULT_START}, got {data['start_time']!r}") from None
-    world = World(Clock(start, mode, speed), seed if seed is not None else scenario.seed,
+            start = parse_time(pinned)
+        except ValueError as e:
+            entry = "start_time" if not start_time else "--start-time"
+            raise ScenarioError(scenario.path, entry, f"expected an ISO 8601 time with its timezone such as "
+                                f"{EXAMPLE_START}, got {pinned!r} ({e})") from None
+    # the scenario's objects all exist at the start instant: time stands still while they are built, whatever the mode
+    world = World(Clock(start, "manual", speed), seed if seed is not None else scenario.seed,
                   grammar or Spec.load(api_version).filters, api_version)
     users = data.get("users") or [{"username": "root", "password": "HC!r0cks"}]
     for i, u in enumerate(users):
@@ -135,6 +140,12 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
         _build_cluster(world, scenario.path, f"clusters[{i}]", c)
     if "generate" in data:
         _generate(world, data["generate"])
+    # the scenario's VMs were created one after another before the start, the last a millisecond before it
+    vms = list(world.vms.values())
+    for i, vm in enumerate(vms):
+        vm.local_created_at = iso(start - (len(vms) - i) / 1000)
+    world.stamped_until(start - 0.001)
+    world.clock.set_mode(mode, speed)
     return world
 
 
@@ -201,7 +212,7 @@ def _add_vm(world, cluster, host, v):
                         vcpu=v["vcpu"], status=VmStatus(v["status"]), host=host, description=v.get("description", ""),
                         cpu_sockets=v.get("cpu_sockets", 1),
                         ha=v.get("ha", True), firmware=v.get("firmware", "BIOS"),
-                        guest_os_type=v.get("guest_os_type", "LINUX"), ip=ip, local_created_at=world.now(),
+                        guest_os_type=v.get("guest_os_type", "LINUX"), ip=ip, local_created_at=None,
                         usb_devices=_devices(world, v.get("usb_devices")),
                         gpu_devices=_devices(world, v.get("gpu_devices")),
                         pci_nics=_devices(world, v.get("pci_nics"))))

@@ -20,6 +20,7 @@ class Settings:
     control: bool = True  # serve the /_sim control API
     upstream_spec: str | None = None  # an upstream spec file for the list of operations (501 vs 404)
     api_version: str | None = None  # the CloudTower API version served; None: the scenario's, else 4.6.0
+    start_time: str | None = None  # ISO 8601 with timezone; None: the scenario's, else the wall clock at start
 
 
 class Simulator:
@@ -34,7 +35,8 @@ class Simulator:
 
     def _build(self) -> World:
         s = self.settings
-        world = scenarios.build(self.scenario, s.task_mode, s.speed, s.seed, self.spec.filters, self.spec.version)
+        world = scenarios.build(self.scenario, s.task_mode, s.speed, s.seed, self.spec.filters, self.spec.version,
+                                s.start_time)
         world.lock = self.lock  # World.session on this world then serializes with Simulator.session and reset
         return world
 

@@ -211,7 +211,7 @@ def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple
 
 
 def _start_creation(world: World, user, vm: Vm, host: Host | None, status: str) -> tuple[Task, Vm]:
-    vm.id, vm.local_id, vm.local_created_at = world.ids.cuid(), world.ids.uuid(), world.now()
+    vm.id, vm.local_id, vm.local_created_at = world.ids.cuid(), world.ids.uuid(), world.created_at()
     vm.entityAsyncStatus = EntityAsyncStatus.CREATING
     world.add(vm)
     world.place(vm, host)

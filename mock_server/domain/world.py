@@ -24,8 +24,9 @@ class World:
         self.clock = clock
         self.grammar = grammar  # entity -> its where keys, as the served version declares them (see query.py)
         self.api_version = api_version
-        self.ids = Ids(seed)
         self.runner = TaskRunner(clock)
+        self.ids = Ids(seed, lambda: (self.runner.now() - clock.start) * 1000)
+        self._last_stamp = clock.now() - 0.001
         self.clusters: dict[str, Cluster] = {}
         self.hosts: dict[str, Host] = {}
         self.vms: dict[str, Vm] = {}
@@ -45,6 +46,16 @@ class World:
 
     def now(self) -> str:
         return iso(self.runner.now())
+
+    def stamped_until(self, t: float) -> None:
+        self._last_stamp = t
+
+    def created_at(self) -> str:
+        """The creation stamp of a new object. Creation stamps always increase (by a millisecond when the clock
+        stands still, as it does in instant and manual modes), so objects created one after another never share an
+        instant and `local_created_at_DESC` puts the newest first."""
+        self._last_stamp = max(self.runner.now(), self._last_stamp + 0.001)
+        return iso(self._last_stamp)
 
     # objects ---------------------------------------------------------------------------------------------------------
     def add(self, obj):
@@ -124,7 +135,7 @@ class World:
         self.runner.check_unlocked(*locks)
         self.runner.check_unlocked(*shared, shared=True)
         cluster = resource if isinstance(resource, Cluster) else getattr(resource, "cluster", None)
-        task = self.add(Task(id=self.ids.cuid(), description=description, local_created_at=self.now(),
+        task = self.add(Task(id=self.ids.cuid(), description=description, local_created_at=self.created_at(),
                              resource_type=type(resource).__name__ if resource is not None else None,
                              resource_id=getattr(resource, "id", None), resource_mutation=mutation, key=mutation,
                              cluster=cluster, user=user, args=args or {}))

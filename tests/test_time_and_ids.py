@@ -1,0 +1,84 @@
+"""Simulated time starts now unless pinned, creation stamps always increase, and ids are cuids that order by creation
+(issue 11 items 6 and 7)."""
+
+import re
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from mock_server.domain.clock import parse_time
+from mock_server.domain.scenario import ScenarioError
+from mock_server.domain.simulator import Settings, Simulator
+
+from .conftest import PINNED_START, Api, make_client
+
+CUID = re.compile(r"^c[0-9a-z]{24}$")
+
+
+def stamp(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def test_time_starts_at_the_wall_clock_by_default():
+    before = time.time()
+    api = Api(make_client(Settings()))
+    now = datetime.fromtimestamp(before, timezone.utc)
+    assert len(api.ok("get-vms", {"where": {"local_created_at_gte": stamp(now - timedelta(hours=1))}})) == 18
+    assert api.ok("get-vms", {"where": {"local_created_at_gt": stamp(now + timedelta(hours=1))}}) == []
+
+
+def test_a_start_time_pins_it_and_the_setting_wins_over_the_scenario(tmp_path):
+    assert Simulator(Settings(start_time=PINNED_START)).world.clock.now() == parse_time(PINNED_START)
+    scenario = tmp_path / "pinned.yaml"
+    scenario.write_text('start_time: "2025-06-01T00:00:00+08:00"\n')
+    assert Simulator(Settings(scenario=str(scenario))).world.clock.now() == parse_time("2025-05-31T16:00:00Z")
+    assert Simulator(Settings(scenario=str(scenario), start_time=PINNED_START)).world.clock.now() == parse_time(
+        PINNED_START)
+
+
+@pytest.mark.parametrize("where", ["scenario", "setting"])
+def test_a_start_time_without_a_timezone_is_refused(tmp_path, where):
+    scenario = tmp_path / "naive.yaml"
+    scenario.write_text('start_time: "2026-01-01T08:00:00"\n' if where == "scenario" else "seed: 1\n")
+    settings = Settings(scenario=str(scenario), start_time="2026-01-01T08:00:00" if where == "setting" else None)
+    with pytest.raises(ScenarioError, match="has no timezone"):
+        Simulator(settings)
+
+
+def test_objects_created_one_after_another_never_share_an_instant():
+    api = Api(make_client(Settings(start_time=PINNED_START, task_mode="manual")))
+    cluster = api.ok("get-clusters")[0]["id"]
+    made = api.ok("create-vm", [{"cluster_id": cluster, "name": f"n{i}", "ha": True, "firmware": "BIOS",
+                                 "status": "STOPPED", "memory": 1, "memory_unit": "GB", "cpu_cores": 1,
+                                 "cpu_sockets": 1, "vm_nics": [], "vm_disks": {}} for i in range(3)])
+    batch = api.ok("poweroff-vm", {"where": {"name_starts_with": "web-"}})
+    vms = api.ok("get-vms", {"orderBy": "local_created_at_ASC"})
+    stamps = [v["local_created_at"] for v in vms]
+    assert stamps == sorted(set(stamps)), "two VMs share a creation instant"
+    assert [v["name"] for v in vms[-3:]] == ["n0", "n1", "n2"]
+    tasks = api.ok("get-tasks", {"orderBy": "local_created_at_DESC"})
+    assert len({t["local_created_at"] for t in tasks}) == len(tasks) == 3 + len(batch)
+    assert tasks[0]["id"] == batch[-1]["task_id"]  # the newest first
+    assert made[0]["data"]["local_created_at"] < made[-1]["data"]["local_created_at"]
+
+
+def test_ids_are_cuids_that_order_by_creation():
+    api = Api(make_client(Settings(start_time=PINNED_START, task_mode="manual")))
+    vms = api.ok("get-vms")  # in creation order
+    assert all(CUID.match(v["id"]) for v in vms)
+    assert [v["id"] for v in vms] == sorted(v["id"] for v in vms)
+    api.ok("poweroff-vm", {"where": {"name": "web-01"}})
+    cluster = api.ok("get-clusters")[0]["id"]
+    [made] = api.ok("create-vm", [{"cluster_id": cluster, "name": "newest", "ha": True, "firmware": "BIOS",
+                                   "status": "STOPPED", "memory": 1, "memory_unit": "GB", "cpu_cores": 1,
+                                   "cpu_sockets": 1, "vm_nics": [], "vm_disks": {}}])
+    assert api.ok("get-vms", {"orderBy": "id_DESC", "first": 1})[0]["name"] == "newest"
+    [newest_task] = api.ok("get-tasks", {"orderBy": "id_DESC", "first": 1})
+    assert newest_task["id"] == made["task_id"]
+
+
+def test_ids_stay_the_same_for_a_scenario_and_seed_whatever_the_start_time():
+    ids = lambda start: [v.id for v in Simulator(Settings(start_time=start)).world.vms.values()]  # noqa: E731
+    assert ids(PINNED_START) == ids("2030-05-05T05:05:05Z") == ids(None)
+    assert ids(PINNED_START) != [v.id for v in Simulator(Settings(seed=7)).world.vms.values()]
