@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +19,8 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
                                                response_schema_conformance, status_code_conformance)
 
 from mock_server.api.registry import acts_on_vms, simulated
+from mock_server.schema import overlay
+from mock_server.schema.spec import DATETIME_OPS
 
 from . import conformance
 
@@ -37,6 +40,7 @@ def generation_spec(doc: dict) -> dict:
     counts are non-negative (Prisma refuses others), and cursors are ids a previous page handed out, which a
     generator cannot invent (the client contracts page with real ones). Authentication is ours to send, not the
     generator's: without it, invalid cases would test the token, answered 401, which no operation declares.
+    Filters on date-times take instants (upstream types them as plain strings, but a tower compares instants).
     Answers are still held to the oracle."""
     raw = copy.deepcopy(doc)
     raw["servers"] = [{"url": "/v2/api"}]
@@ -48,6 +52,7 @@ def generation_spec(doc: dict) -> dict:
     for name, schema in raw["components"]["schemas"].items():
         if name.endswith("WhereInput"):
             _cut_relations(name, schema)
+            _instants(schema)
     for name, schema in raw["components"]["schemas"].items():
         if name.startswith("Get") and name.endswith("RequestBody"):
             props = schema.get("properties", {})
@@ -57,6 +62,16 @@ def generation_spec(doc: dict) -> dict:
             for key in ("after", "before"):
                 props.pop(key, None)
     return raw
+
+
+def _instants(schema: dict) -> None:
+    """Date-time filters (`local_created_at_gt`, `started_at_in`, ...) as RFC 3339 date-times."""
+    for key, prop in schema.get("properties", {}).items():
+        if overlay.is_datetime(re.sub(DATETIME_OPS, "", key)):
+            if prop.get("type") == "array":
+                prop["items"] = {**prop["items"], "format": "date-time"}
+            elif prop.get("type") == "string":
+                prop["format"] = "date-time"
 
 
 # a relation filter, cut to its `id`: still valid upstream, and only {} / {"id": ...} are generated for it

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+from datetime import datetime, timedelta, timezone
 
 import jsonschema
 import pytest
@@ -19,7 +21,8 @@ from mock_server.domain.simulator import Settings
 from mock_server.domain.tasks import Step
 
 from mock_server.api.registry import READS as REGISTERED_READS, simulated
-from mock_server.schema.spec import VERSIONS, Spec
+from mock_server.schema import overlay
+from mock_server.schema.spec import DATETIME_OPS, VERSIONS, Spec
 
 from .conftest import PINNED_START, TOKEN, Api, make_client
 
@@ -662,7 +665,16 @@ def where_of(name: str, depth: int = 2):
     props = schemas[name]["properties"]
     keys = sorted(props)
     return st.lists(st.sampled_from(keys), max_size=3, unique=True).flatmap(
-        lambda ks: st.fixed_dictionaries({k: _value(schemas, props[k], depth) for k in ks}))
+        lambda ks: st.fixed_dictionaries({k: _key_value(schemas, props[k], k, depth) for k in ks}))
+
+
+def _key_value(schemas: dict, prop: dict, key: str, depth: int):
+    """A filter's value; a date-time field takes an instant (the simulator refuses strings that name none)."""
+    if not overlay.is_datetime(re.sub(DATETIME_OPS, "", key)):
+        return _value(schemas, prop, depth)
+    instant = st.datetimes(datetime(2025, 12, 31), datetime(2026, 1, 2), timezones=st.sampled_from(
+        [timezone.utc, timezone(timedelta(hours=8))])).map(lambda d: d.isoformat())
+    return st.lists(instant, max_size=3) if prop.get("type") == "array" else st.none() | instant
 
 
 def vm_bodies():

@@ -53,10 +53,10 @@ def test_objects_created_one_after_another_never_share_an_instant():
                                  "status": "STOPPED", "memory": 1, "memory_unit": "GB", "cpu_cores": 1,
                                  "cpu_sockets": 1, "vm_nics": [], "vm_disks": {}} for i in range(3)])
     batch = api.ok("poweroff-vm", {"where": {"name_starts_with": "web-"}})
-    vms = api.ok("get-vms", {"orderBy": "local_created_at_ASC"})
+    vms = api.ok("get-vms", {"where": {"name_starts_with": "n"}, "orderBy": "local_created_at_ASC"})
     stamps = [v["local_created_at"] for v in vms]
-    assert stamps == sorted(set(stamps)), "two VMs share a creation instant"
-    assert [v["name"] for v in vms[-3:]] == ["n0", "n1", "n2"]
+    assert stamps == sorted(set(stamps)), "two VMs created one after another share a creation instant"
+    assert [v["name"] for v in vms] == ["n0", "n1", "n2"]
     tasks = api.ok("get-tasks", {"orderBy": "local_created_at_DESC"})
     assert len({t["local_created_at"] for t in tasks}) == len(tasks) == 3 + len(batch)
     assert tasks[0]["id"] == batch[-1]["task_id"]  # the newest first
@@ -82,3 +82,25 @@ def test_ids_stay_the_same_for_a_scenario_and_seed_whatever_the_start_time():
     ids = lambda start: [v.id for v in Simulator(Settings(start_time=start)).world.vms.values()]  # noqa: E731
     assert ids(PINNED_START) == ids("2030-05-05T05:05:05Z") == ids(None)
     assert ids(PINNED_START) != [v.id for v in Simulator(Settings(seed=7)).world.vms.values()]
+
+
+@pytest.mark.parametrize("where,count", [
+    ({"local_created_at_gte": PINNED_START}, 18),  # the scenario's VMs exist at the start instant
+    ({"local_created_at": PINNED_START}, 18),
+    ({"local_created_at_gte": "2026-01-01T16:00:00+08:00"}, 18),  # the same instant, another offset
+    ({"local_created_at_gte": "2026-01-01T08:00:00.000+00:00"}, 18),
+    ({"local_created_at_gt": "2026-01-01T15:59:59.999+08:00"}, 18),
+    ({"local_created_at_lt": "2026-01-01T08:00:00.001Z"}, 18),
+    ({"local_created_at_gt": PINNED_START}, 0),
+    ({"local_created_at_in": ["2026-01-01T16:00:00+08:00"]}, 18),
+    ({"local_created_at_not_in": ["2026-01-01T08:00:00Z"]}, 0),
+])
+def test_datetime_filters_compare_instants(where, count):
+    api = Api(make_client())
+    assert len(api.ok("get-vms", {"where": where})) == count
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2026-01-01T08:00:00", "2026-01-01", "", 1767254400])
+def test_a_datetime_filter_that_names_no_instant_is_refused(value):
+    status, body, _ = Api(make_client())("get-tasks", {"where": {"OR": [{"started_at_gt": value}]}})
+    assert status == 400 and "where.OR[0].started_at_gt: expected an ISO 8601 date-time" in body["message"], body

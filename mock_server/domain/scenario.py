@@ -140,10 +140,10 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
         _build_cluster(world, scenario.path, f"clusters[{i}]", c)
     if "generate" in data:
         _generate(world, data["generate"])
-    # the scenario's VMs were created one after another before the start, the last a millisecond before it
-    vms = list(world.vms.values())
-    for i, vm in enumerate(vms):
-        vm.local_created_at = iso(start - (len(vms) - i) / 1000)
+    # the scenario's VMs exist at the start instant (they are its starting point, not created one after another);
+    # what the API creates later is stamped from the start on
+    for vm in world.vms.values():
+        vm.local_created_at = iso(start)
     world.stamped_until(start - 0.001)
     world.clock.set_mode(mode, speed)
     return world

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,7 @@ REF = "#/components/schemas/"
 SCALAR_OPS = ("_not_starts_with", "_not_ends_with", "_not_contains", "_starts_with", "_ends_with", "_contains",
               "_not_in", "_in", "_not", "_lte", "_lt", "_gte", "_gt")
 TO_MANY_OPS = ("_some", "_every", "_none")
+DATETIME_OPS = r"(_not_in|_in|_not|_lte|_lt|_gte|_gt)$"  # the operators upstream gives date-time fields
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,9 @@ class Spec:
                       for k, p in schema["properties"].items()]
             t = Object(at[0] if len(at) == 1 else None, fields, schema.get("additionalProperties") is False,
                        overlay.UNKNOWN_KEY_HINTS.get(at, {}))
+        elif len(at) == 2 and at[0].endswith("WhereInput") and schema.get("type") == "string" and \
+                overlay.is_datetime(re.sub(DATETIME_OPS, "", at[1])):
+            t = Scalar("datetime")  # filters on a date-time compare instants, not strings
         else:
             t = _scalar(schema)
         hint = overlay.VALUE_HINTS.get(at)

@@ -4,6 +4,7 @@ values into wire JSON. Named types live in the scope of one API version's spec."
 from __future__ import annotations
 
 import math
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -65,7 +66,9 @@ class Scalar(Type):
 
     def validate(self, value, path):
         k = self.kind
-        if k in ("str", "datetime"):
+        if k == "datetime":
+            return _instant(value, path)
+        if k == "str":
             ok = isinstance(value, str)
         elif k in ("int32", "int64"):
             ok = isinstance(value, int) and not isinstance(value, bool) and -self.LIMITS[k] <= value < self.LIMITS[k]
@@ -82,6 +85,20 @@ class Scalar(Type):
     def expected(self):
         return {"str": "a string", "datetime": "a date-time string", "int32": "a 32-bit integer",
                 "int64": "a 64-bit integer", "double": "a number", "bool": "a boolean", "json": "an object"}[self.kind]
+
+
+def _instant(value, path: str) -> str:
+    """An ISO 8601 date-time with its timezone (`Z` or an offset, with or without milliseconds), as the instant in the
+    simulator's own form (UTC, milliseconds, `Z`), so that comparing the strings compares the instants."""
+    try:
+        t = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        t = None
+    if t is None or t.tzinfo is None:
+        raise InvalidInput(path, "expected an ISO 8601 date-time with a timezone, such as 2026-01-01T08:00:00Z or "
+                                 "2026-01-01T16:00:00.000+08:00", describe(value))
+    t = t.astimezone(timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
 @dataclass(eq=False)
