@@ -90,28 +90,48 @@ def _sort_key(value):
     return (0, value)
 
 
-def select(grammar: Grammar, entity: str, items: Iterable, body: dict | None, index: dict | None = None) -> list:
-    """Filter, order and page `items` (in creation order) as upstream's query body says."""
+def select(grammar: Grammar, entity: str, items: Iterable, body: dict | None, index: dict) -> list:
+    """Filter, order and page `items` (in creation order, `index` by id) as upstream's query body says."""
     body = body or {}
     where = body.get("where") or {}
-    candidates = _candidates(where, items, index)
     matches = compile_where(grammar, entity, where)
-    result = [o for o in candidates if matches(o)]
     order = body.get("orderBy")
-    if order:
-        name, _, direction = order.rpartition("_")
-        desc = direction == "DESC"
-        with_value = [o for o in result if get(o, name) is not None]
-        nulls = [o for o in result if get(o, name) is None]
-        with_value.sort(key=lambda o: _sort_key(get(o, name)), reverse=desc)
-        result = nulls + with_value if desc else with_value + nulls
+    if body.get("after") is None and body.get("before") is None:
+        result = _ordered([o for o in _candidates(where, items, index) if matches(o)], order)
+    else:
+        # As Prisma pages: a cursor is a place in the whole ordered collection, so it need not match `where` (a loop
+        # that pages through RUNNING VMs while stopping them goes on)
+        everything = _ordered(list(items), order)
+        place = {id(o): i for i, o in enumerate(everything)}
+        after = place[id(_cursor(entity, index, body, "after"))] if body.get("after") is not None else -1
+        before = place[id(_cursor(entity, index, body, "before"))] if body.get("before") is not None else len(place)
+        result = [o for o in everything[after + 1:before] if matches(o)]
     return _page(result, body)
 
 
-def _candidates(where: dict, items, index: dict | None):
+def _ordered(result: list, order: str | None) -> list:
+    if not order:
+        return result
+    name, _, direction = order.rpartition("_")
+    desc = direction == "DESC"
+    with_value = [o for o in result if get(o, name) is not None]
+    nulls = [o for o in result if get(o, name) is None]
+    with_value.sort(key=lambda o: _sort_key(get(o, name)), reverse=desc)
+    return nulls + with_value if desc else with_value + nulls
+
+
+def _cursor(entity: str, index: dict, body: dict, key: str):
+    found = index.get(body[key])
+    if found is None:
+        # A cursor names no object: Prisma's answer is not documented (perhaps an empty page). An empty page would
+        # end a paging loop silently, as if it had seen everything, so the simulator refuses it and says so.
+        raise BadRequest(f"{key}: no {entity} has id {body[key]!r}, so it marks no place to page from (a cursor is "
+                         "the id of an object a previous page answered)")
+    return found
+
+
+def _candidates(where: dict, items, index: dict):
     """Lookups by `id` / `id_in` read the index instead of scanning every object."""
-    if index is None:
-        return items
     if isinstance(where.get("id"), str):
         o = index.get(where["id"])
         return [o] if o is not None else []
@@ -125,12 +145,6 @@ def _page(result: list, body: dict) -> list:
     for key in ("first", "last", "skip"):
         if body.get(key) is not None and body[key] < 0:
             raise BadRequest(f"{key}: expected a non-negative integer, got {body[key]}")
-    ids = [get(o, "id") for o in result]
-    if body.get("after") is not None:
-        result = result[_cursor(ids, body, "after") + 1:]
-        ids = ids[len(ids) - len(result):]
-    if body.get("before") is not None:
-        result = result[: _cursor(ids, body, "before")]
     if body.get("skip"):
         result = result[body["skip"]:]
     if body.get("first") is not None:
@@ -138,10 +152,3 @@ def _page(result: list, body: dict) -> list:
     if body.get("last") is not None:
         result = result[len(result) - body["last"]:] if body["last"] else []
     return result
-
-
-def _cursor(ids: list, body: dict, key: str) -> int:
-    try:
-        return ids.index(body[key])
-    except ValueError:
-        raise BadRequest(f"{key}: no object with id {body[key]!r} is in the result of this query") from None
