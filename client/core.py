@@ -11,8 +11,8 @@ import requests
 
 from . import wire, workflow
 from .errors import ConnectionFailed, ServerError, TaskFailed, TaskTimeout, from_response
-from .types import (Cluster, EnterMaintenanceModeResult, ExitMaintenanceModeResult, Host, MaintenanceModeVmInfo,
-                    MaintenanceReport, Task, Vm, WithTask)
+from .types import (EnterMaintenanceModeResult, ExitMaintenanceModeResult, MaintenanceModeVmInfo, MaintenanceReport,
+                    Task, WithTask)
 
 RETRYABLE_STATUS = (502, 503, 504)
 

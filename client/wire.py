@@ -1,6 +1,6 @@
 """Every wire name the client uses, upstream's spellings included, in one place."""
 
-from mock_server.schema.spec import read_paths
+from mock_server.schema.spec import Spec
 
 PATHS = {
     "login": "/login",
@@ -23,7 +23,8 @@ PATHS = {
 }
 # the reads, from the extract of the upstream spec the simulator serves: "vm_snapshots" -> ("/get-vm-snapshots",
 # "/get-vm-snapshots-connection")
-READS = {listing[len("/get-"):].replace("-", "_"): (listing, count) for listing, count in read_paths().values()}
+READS = {listing[len("/get-"):].replace("-", "_"): (listing, count)
+         for listing, count in Spec.load().reads.values()}
 
 # result keys of the maintenance operations: camelCase, and "shutdownVms" on enter but "shutDownVms" on exit
 ENTER_RESULT_SHUTDOWN = "shutdownVms"

@@ -10,17 +10,11 @@ from __future__ import annotations
 import json
 from typing import Callable, Iterable
 
+from ..schema.types import get
 from .errors import BadRequest
 
 Predicate = Callable[[object], bool]
 Grammar = Callable[[str], dict]  # entity -> {where key: WhereKey(field, kind, op, target)}
-
-
-def get(obj, name):
-    """Read a field from a domain object or a dict; what the object does not model reads as None."""
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
 
 _POSITIVE = {
     "": lambda v, x: v == x,

@@ -169,8 +169,3 @@ def _where_keys(props: dict) -> dict[str, WhereKey]:
             op = next((s for s in SCALAR_OPS if key.endswith(s) and key[:-len(s)] in props), "")
             keys[key] = WhereKey(key[:len(key) - len(op)], "scalar", op)
     return keys
-
-
-def read_paths(version: str = DEFAULT_VERSION) -> dict[str, tuple[str, str]]:
-    """entity -> (list path, count path) of the reads the extract of `version` holds."""
-    return dict(Spec.load(version).reads)
