@@ -243,6 +243,28 @@ def test_enter_task_steps_are_recorded():
     assert tk["status"] == "SUCCESSED" and all(s["finished"] for s in tk["steps"])
 
 
+def test_progress_moves_within_a_step_as_time_passes():
+    """Issue 11 item 8: a real tower's task reports progress between its steps' ends. db-01's live migration is the
+    second of six steps and runs from 3.5 s to 101.5 s after the request; half way through (52.5 s) the step is at
+    0.5 and the task at (1 + 0.5) / 6."""
+    api = manual_api()
+    task_id, _ = enter_node_1(api)
+    clock(api, advance=52.5)
+    tk = task(api, task_id)
+    assert [s["current"] for s in tk["steps"]] == [1.0, 0.5, 0, 0, 0, 0]
+    assert [s["finished"] for s in tk["steps"]] == [True] + [False] * 5
+    assert tk["progress"] == 0.25
+    clock(api, advance=49.0 - 0.001)  # a moment before the step ends it is not yet at 1: its effect has not landed
+    tk = task(api, task_id)
+    assert 0.9998 <= tk["steps"][1]["current"] < 1 and not tk["steps"][1]["finished"]
+    assert placement(api)["db-01"] == ("node-1", "RUNNING")
+    clock(api, advance=0.001)
+    tk = task(api, task_id)
+    assert tk["steps"][1] | {"per_second": None} == {"key": "live_migrate:db-01", "current": 1.0, "total": 1.0,
+                                                     "finished": True, "unit": "PERCENT", "per_second": None}
+    assert tk["progress"] == round(2 / 6, 4)
+
+
 def test_a_second_look_at_the_same_instant_changes_nothing():
     api = manual_api()
     task_id, _ = enter_node_1(api)

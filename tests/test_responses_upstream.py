@@ -279,7 +279,9 @@ TASK_CASES = [
     ({"where": {"status_not_in": ["SUCCESSED", "FAILED"]}}, ["d-running", "c-queued"]),
     ({"where": {"status_not": "PENDING"}}, ["a-done", "b-failed", "d-running"]),
     ({"where": {"progress_gt": 0.5}}, ["a-done"]),
-    ({"where": {"progress_lte": 0}}, ["b-failed", "d-running", "c-queued"]),
+    ({"where": {"progress_lte": 0}}, ["b-failed", "c-queued"]),
+    # d-running is 0.5 s into its 1000 s step: under way, not yet far
+    ({"where": {"progress_gt": 0, "progress_lt": 0.01}}, ["d-running"]),
     ({"where": {"internal": False}}, ALL_TASKS),
     ({"where": {"error_code_not": None}}, ["b-failed"]),
     ({"where": {"finished_at": None}}, ["d-running", "c-queued"]),

@@ -128,3 +128,16 @@ def test_served_openapi_document_and_switching_control_off():
     off = make_client(Settings(start_time=PINNED_START, control=False))
     assert off.get("/_sim/openapi.json").status_code == 404
     assert off.post("/_sim/reset").status_code == 404
+
+
+def test_progress_follows_the_wall_clock_within_a_step_in_realtime_mode():
+    wall = [0.0]
+    clock, r = runner("realtime", wall=lambda: wall[0])
+    task = r.start(Task("t1", "demo", iso(T0)), [Step("a", 4), Step("b", 4)])
+    seen = []
+    for w in (0.25, 0.5, 1.5, 2.5, 4.5, 6.5, 8.5):
+        wall[0] = w
+        r.run_due()
+        seen.append((task.progress, [s["current"] for s in task.steps]))
+    assert seen == [(0.0, [0.0, 0.0]), (0.0, [0.0, 0.0]), (0.125, [0.25, 0.0]), (0.25, [0.5, 0.0]),
+                    (0.5, [1.0, 0.0]), (0.75, [1.0, 0.5]), (1.0, [1.0, 1.0])]

@@ -93,13 +93,19 @@ def test_domain_states_are_upstreams_enums():
         assert [e.value for e in enum] == schemas[name]["enum"]
 
 
-@pytest.mark.parametrize("path,body", [
-    ("/poweroff-vm", {"where": {"name": "web-01"}}),
-    ("/force-restart-vm", {"where": {"name": "web-02"}}),
-    ("/enter-maintenance-mode-precheck", {"where": {"name": "node-4"}}),
+@pytest.mark.parametrize("path,body,resource_type,mutation", [
+    ("/poweroff-vm", {"where": {"name": "web-01"}}, "Vm", "poweroffVm"),
+    ("/force-restart-vm", {"where": {"name": "web-02"}}, "Vm", "forceRestartVm"),
+    ("/enter-maintenance-mode-precheck", {"where": {"name": "node-4"}}, "Host", "enterMaintenanceModePreCheck"),
 ])
-def test_a_task_carries_its_operation_id_on_the_wire(api, path, body):
+def test_a_task_names_its_resource_and_mutation_as_upstream_does(api, path, body, resource_type, mutation):
     answer = api.ok(path[1:], body)
     task_id = answer["task_id"] if isinstance(answer, dict) else answer[0]["task_id"]
     [task] = api.ok("get-tasks", {"where": {"id": task_id}})
-    assert task["key"] == task["resource_mutation"] == simulated()[path].op.operation_id
+    assert task["key"] == simulated()[path].op.operation_id
+    # the lowerCamel mutation, as SmartX's Terraform provider queries it: {resource_mutation: "updateVm"}
+    assert task["resource_mutation"] == mutation
+    [target] = api.ok(f"get-{resource_type.lower()}s", body)
+    assert (task["resource_type"], task["resource_id"]) == (resource_type, target["id"])
+    assert task["type"] is None  # TaskType (APPLICATION, BACKUP, ...) names none of VM or host work
+    assert api.ok("get-tasks", {"where": {"resource_id": target["id"], "resource_mutation": mutation}})

@@ -38,6 +38,7 @@ class TaskRunner:
         # VMs on a host shares it with others doing the same
         self.locks: dict[str, list[tuple[Task, bool]]] = {}
         self._event_time: float | None = None
+        self._working: dict[str, _Job] = {}  # task id -> its job, while a step of it is under way
 
     # locks ---------------------------------------------------------------------------------------------------------
     def check_unlocked(self, *objs, shared: bool = False) -> None:
@@ -76,6 +77,8 @@ class TaskRunner:
             self._end(job, None)
             return
         step = job.steps[job.index]
+        job.step_started = self.now()
+        self._working[job.task.id] = job
         self._schedule(self.now() + step.duration, lambda: self._complete(job))
 
     def _complete(self, job: "_Job") -> None:
@@ -97,6 +100,7 @@ class TaskRunner:
 
     def _end(self, job: "_Job", error: TaskError | None) -> None:
         task = job.task
+        self._working.pop(task.id, None)
         for oid in job.locked:
             held = [h for h in self.locks.get(oid, ()) if h[0] is not task]
             if held:
@@ -139,6 +143,18 @@ class TaskRunner:
                 log.exception("task event raised")
             finally:
                 self._event_time = None
+        self._report_progress()
+
+    def _report_progress(self) -> None:
+        """Show how far each step under way has come, as a real tower's task does between reads (realtime and
+        manual modes; in instant mode every step has finished by now). Progress never goes back."""
+        now = self.clock.now()
+        for job in self._working.values():
+            step, task = job.steps[job.index], job.task
+            done = min(1.0, (now - job.step_started) / step.duration) if step.duration > 0 else 0.0
+            current = round(min(done, 0.9999), 4)  # a step is at 1 only once its effect has landed
+            task.steps[job.index]["current"] = max(task.steps[job.index]["current"], current)
+            task.progress = max(task.progress, round((job.index + current) / len(job.steps), 4))
 
     def now(self) -> float:
         return self._event_time if self._event_time is not None else self.clock.now()
@@ -156,3 +172,4 @@ class _Job:
     on_success: Callable | None
     on_failure: Callable | None
     index: int = 0
+    step_started: float = 0.0

@@ -16,6 +16,12 @@ from .states import UserRole, UserSource
 from .query import select
 from .tasks import Step, TaskRunner
 
+
+def lower_camel(operation_id: str) -> str:
+    """A task's `resource_mutation` as a real tower names it: the lowerCamel mutation (`updateVm`, `startVm`), as
+    SmartX's Terraform provider queries it (see ../shared/reference/dependents.md; the REST forms are inferred)."""
+    return operation_id[:1].lower() + operation_id[1:]
+
 KINDS = {"Cluster": "clusters", "Host": "hosts", "Vm": "vms", "Task": "tasks", "User": "users"}
 
 
@@ -137,6 +143,7 @@ class World:
         cluster = resource if isinstance(resource, Cluster) else getattr(resource, "cluster", None)
         task = self.add(Task(id=self.ids.cuid(), description=description, local_created_at=self.created_at(),
                              resource_type=type(resource).__name__ if resource is not None else None,
-                             resource_id=getattr(resource, "id", None), resource_mutation=mutation, key=mutation,
+                             resource_id=getattr(resource, "id", None), resource_mutation=lower_camel(mutation),
+                             key=mutation,
                              cluster=cluster, user=user, args=args or {}))
         return self.runner.start(task, steps, locks, shared, on_success, on_failure)
