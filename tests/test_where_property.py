@@ -20,6 +20,7 @@ filter never matches a missing relation (`host: null` matches exactly the missin
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -36,13 +37,14 @@ GIB = 1024**3
 # ---------------------------------------------------------------------------------------------------------------------
 # The reference evaluator: its own table of the fields it filters on, its own operator semantics.
 
-STRING, NUMBER, ENUM, BOOL = "string", "number", "enum", "bool"
+STRING, NUMBER, ENUM, BOOL, DATETIME = "string", "number", "enum", "bool", "datetime"
 OPS = {
     STRING: ("", "_not", "_in", "_not_in", "_lt", "_lte", "_gt", "_gte", "_contains", "_not_contains",
              "_starts_with", "_not_starts_with", "_ends_with", "_not_ends_with"),
     NUMBER: ("", "_not", "_in", "_not_in", "_lt", "_lte", "_gt", "_gte"),
     ENUM: ("", "_not", "_in", "_not_in"),
     BOOL: ("", "_not"),
+    DATETIME: ("", "_not", "_in", "_not_in", "_lt", "_lte", "_gt", "_gte"),  # compared as instants
 }
 VM_STATUS = ("DELETED", "RUNNING", "STOPPED", "SUSPENDED", "UNKNOWN")
 HOST_STATUS = ("CONNECTED_ERROR", "CONNECTED_HEALTHY", "CONNECTED_WARNING", "CONNECTING", "INITIALIZING",
@@ -55,7 +57,7 @@ SCHEMA = {
         "fields": {"name": STRING, "description": STRING, "id": STRING, "local_id": STRING, "os": STRING,
                    "node_ip": STRING, "hostname": STRING, "memory": NUMBER, "vcpu": NUMBER, "max_iops": NUMBER,
                    "status": ENUM, "guest_os_type": ENUM, "entityAsyncStatus": ENUM, "ha": BOOL,
-                   "in_recycle_bin": BOOL},
+                   "in_recycle_bin": BOOL, "local_created_at": DATETIME, "last_shutdown_time": DATETIME},
         "to_one": {"host": "Host", "cluster": "Cluster", "folder": "VmFolder"},
         "to_many": {"usb_devices": "UsbDevice"},
     },
@@ -78,14 +80,14 @@ SCHEMA = {
     "Disk": {"fields": {"name": STRING}, "to_one": {}, "to_many": {}},
 }
 # fields that are null on some or all objects: drawn more often, to exercise the null semantics
-NULLABLE = {"Vm": ("os", "hostname", "max_iops", "entityAsyncStatus"),
+NULLABLE = {"Vm": ("os", "hostname", "max_iops", "entityAsyncStatus", "last_shutdown_time"),
             "Host": ("access_ip", "scvm_cpu", "is_os_in_raid1"), "Cluster": ("iscsi_vip", "stretch")}
 ENUM_VALUES = {("Vm", "status"): VM_STATUS, ("Vm", "guest_os_type"): GUEST_OS,
                ("Vm", "entityAsyncStatus"): ("CREATING", "DELETING", "UPDATING"), ("Host", "status"): HOST_STATUS,
                ("Cluster", "type"): CLUSTER_TYPE}
 ORDER_FIELDS = {
     "Vm": ("name", "description", "id", "local_id", "os", "memory", "vcpu", "status", "ha", "guest_os_type",
-           "last_shutdown_time", "node_ip"),
+           "last_shutdown_time", "node_ip", "local_created_at"),
     "Host": ("name", "id", "local_id", "management_ip", "vm_num", "running_vm_num", "provisioned_memory_bytes",
              "status", "used_memory_bytes"),
 }
@@ -113,6 +115,10 @@ def _positive(op: str, v, x) -> bool:
     if op == "_ends_with":
         return v.endswith(x)
     raise AssertionError(op)
+
+
+def instant(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 class Reference:
@@ -166,6 +172,9 @@ class Reference:
         for field, kind in spec["fields"].items():
             for op in OPS[kind]:
                 if key == field + op:
+                    if kind == DATETIME:  # instants, whatever ISO-8601 form the operand takes
+                        return self._scalar(instant(o[field]), op, [instant(i) for i in x] if isinstance(
+                            x, list) else instant(x))
                     return self._scalar(o[field], op, x)
         raise AssertionError(f"the reference does not know {entity}.{key}")
 
@@ -268,6 +277,11 @@ class Pools:
             return st.one_of(st.sampled_from(seen), arbitrary) if seen else arbitrary
         if kind == ENUM:
             return st.sampled_from(ENUM_VALUES[(entity, field)])
+        if kind == DATETIME:  # the world's instants and their neighbours, in the ISO forms a tower accepts
+            at = [instant(t) for t in seen] or [instant(STAMPED_FROM)]
+            near = st.tuples(st.sampled_from(at), st.sampled_from((0, 0, 0, -1, 1, -1000, 1000))).map(
+                lambda t: t[0] + timedelta(milliseconds=t[1]))
+            return st.tuples(near, st.sampled_from(DATETIME_FORMS)).map(lambda t: t[1](t[0]))
         return st.booleans()
 
     def clause(self, entity: str):
@@ -328,6 +342,28 @@ def install(data: dict):
     return world
 
 
+# when the property worlds' VMs were created and last shut down: a few instants, close enough to tie
+STAMPED_FROM = "2026-01-01T08:00:00.000Z"
+OFFSETS_MS = (0, 1, 999, 1000, 3_600_000, 86_400_000)
+stamps = st.lists(st.tuples(st.sampled_from(OFFSETS_MS), st.none() | st.sampled_from(OFFSETS_MS)), min_size=1,
+                  max_size=24)
+DATETIME_FORMS = (
+    lambda t: t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    lambda t: t.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),  # ms dropped
+    lambda t: t.astimezone(timezone(timedelta(hours=8))).isoformat(timespec="milliseconds"),
+    lambda t: t.astimezone(timezone(timedelta(hours=-5, minutes=-30))).isoformat(timespec="microseconds"),
+)
+
+
+def stamp(world, drawn: list) -> None:
+    """Give the scenario's VMs (all created at its start) creation and shutdown instants of their own."""
+    start = instant(STAMPED_FROM)
+    for vm, (created, shutdown) in zip(sorted(world.vms.values(), key=lambda v: v.name), drawn * len(world.vms)):
+        vm.local_created_at = DATETIME_FORMS[0](start + timedelta(milliseconds=created))
+        vm.last_shutdown_time = None if shutdown is None else DATETIME_FORMS[0](
+            start + timedelta(milliseconds=shutdown))
+
+
 def post(op: str, body: dict) -> list | dict:
     r = CLIENT.post(f"/v2/api/{op}", json=body, headers=HEADERS)
     assert r.status_code == 200, (op, body, r.get_json(silent=True))
@@ -375,9 +411,9 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 
 @SETTINGS
-@given(scenario=scenarios(), data=st.data())
-def test_where_matches_the_reference(scenario, data):
-    install(scenario)
+@given(scenario=scenarios(), times=stamps, data=st.data())
+def test_where_matches_the_reference(scenario, times, data):
+    stamp(install(scenario), times)
     vms, hosts, clusters = post("get-vms", {}), post("get-hosts", {}), post("get-clusters", {})
     ref = Reference(vms, hosts, clusters)
     pools = Pools(ref)
@@ -399,9 +435,9 @@ def test_where_matches_the_reference(scenario, data):
 
 
 @SETTINGS
-@given(scenario=scenarios(), data=st.data())
-def test_order_by_and_paging(scenario, data):
-    install(scenario)
+@given(scenario=scenarios(), times=stamps, data=st.data())
+def test_order_by_and_paging(scenario, times, data):
+    stamp(install(scenario), times)
     vms, hosts, clusters = post("get-vms", {}), post("get-hosts", {}), post("get-clusters", {})
     ref = Reference(vms, hosts, clusters)
     pools = Pools(ref)
