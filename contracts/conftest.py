@@ -37,6 +37,8 @@ def target(request, oracle) -> targets.Target:
         t = targets.remote(url, config.getoption("--token"), config.getoption("--username"),
                            config.getoption("--password"), config.getoption("--insecure"),
                            config.getoption("--allow-mutations"), prefix)
+        user = config.getoption("--readonly-username")
+        t.readonly = (user, config.getoption("--readonly-password") or "") if user else None
     else:
         t = targets.in_process(prefix)
     t.version = t.client().get_version()

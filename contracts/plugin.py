@@ -43,6 +43,11 @@ def pytest_addoption(parser):
     g.addoption("--token", default=os.environ.get("CLOUDTOWER_TOKEN"), help="API token ($CLOUDTOWER_TOKEN)")
     g.addoption("--username", default=os.environ.get("CLOUDTOWER_USERNAME"), help="($CLOUDTOWER_USERNAME)")
     g.addoption("--password", default=os.environ.get("CLOUDTOWER_PASSWORD"), help="($CLOUDTOWER_PASSWORD)")
+    g.addoption("--readonly-username", default=os.environ.get("CLOUDTOWER_READONLY_USERNAME"),
+                help="a READ_ONLY user of the target: the contract that a READ_ONLY user is refused mutations runs "
+                     "only with one (in-process: the scenario's) ($CLOUDTOWER_READONLY_USERNAME)")
+    g.addoption("--readonly-password", default=os.environ.get("CLOUDTOWER_READONLY_PASSWORD"),
+                help="($CLOUDTOWER_READONLY_PASSWORD)")
     g.addoption("--insecure", action="store_true", help="accept a self-signed TLS certificate")
     g.addoption("--allow-mutations", action="store_true",
                 help="let contracts change the target: create, operate and delete VMs named --test-vm-prefix, and "

@@ -62,6 +62,7 @@ class Target:
     maintenance_host: str | None = None  # id of the host maintenance contracts may use
     prefix: str = "contract-"
     credentials: tuple[str, str] | None = None
+    readonly: tuple[str, str] | None = None  # a READ_ONLY user's credentials, when the run has one
     exchanges: list[Exchange] = field(default_factory=list)
     version: str | None = None
     poll_ceiling: float = 1.0  # seconds; the longest wait between two polls of a task
@@ -104,9 +105,10 @@ def in_process(prefix: str) -> Target:
 
     sim = Simulator(Settings(task_mode="realtime", speed=IN_PROCESS_SPEED))
     users = sim.scenario.data.get("users") or [{"username": "root", "password": "HC!r0cks"}]
+    readonly = next(((u["username"], u["password"]) for u in users if u.get("role") == "READ_ONLY"), None)
     target = Target("simulator (in-process)", IN_PROCESS_URL, wsgi_session(create_app(simulator=sim)), None,
                     control=True, mutations_allowed=True, prefix=prefix,
-                    credentials=(users[0]["username"], users[0]["password"]), poll_ceiling=0.05)
+                    credentials=(users[0]["username"], users[0]["password"]), readonly=readonly, poll_ceiling=0.05)
     target.token = target.client().login(*target.credentials)
     return target
 

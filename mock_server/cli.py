@@ -49,6 +49,9 @@ def parser() -> argparse.ArgumentParser:
     contract.add_argument("--token", help="API token ($CLOUDTOWER_TOKEN)")
     contract.add_argument("--username", help="($CLOUDTOWER_USERNAME)")
     contract.add_argument("--password", help="($CLOUDTOWER_PASSWORD)")
+    contract.add_argument("--readonly-username", help="a READ_ONLY user of the target, to check it is refused "
+                                                      "mutations ($CLOUDTOWER_READONLY_USERNAME)")
+    contract.add_argument("--readonly-password", help="($CLOUDTOWER_READONLY_PASSWORD)")
     contract.add_argument("--insecure", action="store_true", help="accept a self-signed TLS certificate")
     contract.add_argument("--allow-mutations", action="store_true",
                           help="let contracts create/operate/delete --test-vm-prefix VMs and put --maintenance-host "
@@ -78,8 +81,8 @@ def contract(args) -> int:
     package = importlib.util.find_spec("contracts").submodule_search_locations[0]
     argv = [package, "-p", "no:cacheprovider", "-q",
             "-W", "ignore:Module already imported so cannot be rewritten"]  # mock_server: this CLI
-    for name in ("target_url", "token", "username", "password", "maintenance_host", "test_vm_prefix",
-                 "upstream_spec", "spec_version"):
+    for name in ("target_url", "token", "username", "password", "readonly_username", "readonly_password",
+                 "maintenance_host", "test_vm_prefix", "upstream_spec", "spec_version"):
         if getattr(args, name):
             argv += [f"--{name.replace('_', '-')}", getattr(args, name)]
     for name in ("insecure", "allow_mutations"):

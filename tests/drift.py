@@ -35,6 +35,19 @@ def _drop_host_field(data):
     return data
 
 
+def _empty_lists_as_null(data):
+    """Prisma's [] for a relation to many with none, answered as null (which upstream's nullable arrays allow)."""
+    if isinstance(data, list):
+        return [{k: None if v == [] else v for k, v in o.items()} if isinstance(o, dict) else o for o in data]
+    return data
+
+
+def _refuse_bearer(environ):
+    if environ.get("HTTP_AUTHORIZATION", "").startswith("Bearer "):
+        return 401, {"message": "the Authorization token is not valid", "status": 401, "path": environ["PATH_INFO"]}
+    return None
+
+
 def _unwrap_single(data):
     return data[0] if isinstance(data, list) and len(data) == 1 else data
 
@@ -43,8 +56,9 @@ class Breakage:
     """One breakage: which paths it touches, what it does to (status, body), and the words of which at least one
     the failing contracts' report must contain."""
 
-    def __init__(self, name, paths, change=None, status=None, expect=()):
+    def __init__(self, name, paths, change=None, status=None, expect=(), refuse=None):
         self.name, self.paths, self.change, self.status, self.expect = name, paths, change, status, expect
+        self.refuse = refuse  # environ -> (status, ErrorBody) answered instead of the simulator, or None
 
     def __call__(self, sim, path, status, body):
         if self.paths and path not in self.paths:
@@ -103,6 +117,13 @@ BREAKAGES = {b.name: b for b in [
     Breakage(
         "vm-left-in-maintenance", ["/get-vms"], _vm_left_in_maintenance,
         expect=["still RUNNING on node-1 in MAINTENANCE_MODE"]),
+    Breakage(
+        "null-for-no-relations", ["/get-vms", "/get-hosts"], lambda sim, d: _empty_lists_as_null(d),
+        expect=["where a tower answers []"]),
+    Breakage("bearer-refused", None, refuse=_refuse_bearer, expect=["a Bearer token answered 401"]),
+    Breakage(
+        "readonly-obeyed", VM_OPERATIONS, status=lambda sim, status, body: (200, b"[]") if status == 403 else (
+            status, body), expect=["a READ_ONLY user's"]),
 ]}
 
 
@@ -112,6 +133,13 @@ def middleware(breakage: Breakage):
         def drifted(environ, start_response):
             path = environ.get("PATH_INFO", "")
             op = path[len("/v2/api"):] if path.startswith("/v2/api") else path
+            refused = breakage.refuse(environ) if breakage.refuse else None
+            if refused:
+                body = json.dumps(refused[1]).encode()
+                start_response(f"{refused[0]} Drifted", [("Content-Type", "application/json"),
+                                                          ("Content-Length", str(len(body))),
+                                                          ("x-tower-request-id", "drifted")])
+                return [body]
             captured = {}
 
             def capture(status, headers, exc_info=None):
