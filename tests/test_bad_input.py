@@ -136,10 +136,14 @@ def test_undecodable_bytes_are_400(client, oracle, raw):
     assert_error(send(client, "/v2/api/get-vms", raw=raw), 400, oracle=oracle)
 
 
-def test_a_json_body_with_another_content_type_is_still_read_or_refused_cleanly(client, oracle):
-    r = client.post("/v2/api/get-vms", data='{"where": {"nope": 1}}', content_type="text/plain",
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_body_that_is_not_sent_as_json_is_400_naming_the_content_type(client, oracle, content_type):
+    r = client.post("/v2/api/get-vms", data='{"where": {}}', content_type=content_type,
                     headers={"Authorization": TOKEN})
-    assert_error(r, 400, "where.nope", oracle=oracle)
+    assert_error(r, 400, "Content-Type", "application/json", oracle=oracle)
+    ok = client.post("/v2/api/get-vms", data='{"where": {}}', content_type="application/json; charset=utf-8",
+                     headers={"Authorization": TOKEN})
+    assert ok.status_code == 200
 
 
 # --- wrong types and values --------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ flight instead of swapping the world under them."""
 
 import logging
 import threading
+import time
 
 import pytest
 
@@ -144,3 +145,102 @@ def test_a_request_arriving_during_a_reset_gets_the_new_world(sim):
     assert not resetting.is_alive() and not waiting.is_alive()
     assert seen["status"] == 200
     assert seen["world"] is seen["current"] is sim.world is not old
+
+
+# --- reads run alongside each other; changes run alone (issue 12 item 1) ----------------------------------------------
+
+def _hold(sim, read: bool, entered: threading.Event, release: threading.Event):
+    def run():
+        with sim.session(read=read):
+            entered.set()
+            release.wait(10)
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    assert entered.wait(5), "the session was never entered"
+    return t
+
+
+def test_a_read_is_answered_while_another_read_holds_the_world(sim):
+    client = create_app(simulator=sim).test_client()
+    entered, release = threading.Event(), threading.Event()
+    slow = _hold(sim, True, entered, release)  # a long query under way
+    vm = a_vm(sim.world)
+    answers = []
+    fast = threading.Thread(target=lambda: answers.append(client.post(
+        "/v2/api/get-vms", json={"where": {"id": vm.id}}, headers={"Authorization": TOKEN}).status_code))
+    fast.start()
+    fast.join(5)
+    version = client.get("/v2/api/get-version")
+    release.set()
+    slow.join(5)
+    assert answers == [200], "a read waited for another read to finish"
+    assert version.status_code == 200
+
+
+def test_a_change_waits_for_the_reads_and_holds_back_new_ones(sim):
+    entered, release = threading.Event(), threading.Event()
+    reader = _hold(sim, True, entered, release)
+    order = []
+    writer_in = threading.Event()
+
+    def write():
+        with sim.session():
+            order.append("write")
+            writer_in.set()
+
+    def late_read():
+        with sim.session(read=True):
+            order.append("late read")
+
+    w = threading.Thread(target=write, daemon=True)
+    w.start()
+    assert not writer_in.wait(0.3), "a change ran while a read held the world"
+    late = threading.Thread(target=late_read, daemon=True)
+    late.start()
+    late.join(0.3)
+    assert order == [], "a new read overtook the waiting change"
+    release.set()
+    for t in (reader, w, late):
+        t.join(5)
+    assert order == ["write", "late read"]
+
+
+def test_a_read_that_finds_work_due_applies_it_first(sim):
+    client = create_app(simulator=sim).test_client()
+    vm = next(v for v in sim.world.vms.values() if v.status == "RUNNING" and not v.host_bound)
+    with sim.session() as world:
+        world.start_task("restart", vm, "demo", [Step("ok", 1)], locks=(vm,))
+    r = client.post("/v2/api/get-tasks", json={"where": {"description": "restart"}}, headers={"Authorization": TOKEN})
+    assert [t["status"] for t in r.get_json()] == ["SUCCESSED"]  # instant mode: done by the next look
+
+
+def test_a_read_whose_client_has_gone_does_no_work(sim, monkeypatch):
+    """waitress marks a request whose client disconnected while it waited; the read is then not run."""
+    app = create_app(simulator=sim)
+    ran = []
+    real = sim.world.query
+    monkeypatch.setattr(sim.world, "query", lambda *a: ran.append(a) or real(*a))
+    client = app.test_client()
+    gone = client.post("/v2/api/get-vms", json={}, headers={"Authorization": TOKEN},
+                       environ_base={"waitress.client_disconnected": lambda: True})
+    assert gone.status_code == 400 and ran == []
+    here = client.post("/v2/api/get-vms", json={}, headers={"Authorization": TOKEN},
+                       environ_base={"waitress.client_disconnected": lambda: False})
+    assert here.status_code == 200 and len(ran) == 1
+
+
+def test_a_read_during_a_realtime_step_answers_at_once():
+    """A step under way in realtime is always due (its progress moves): a read catches up once, then answers."""
+    sim = Simulator(Settings(task_mode="realtime", speed=100))
+    vm = a_vm(sim.world)
+    with sim.session() as world:
+        task = world.start_task("long", vm, "demo", [Step("long", 1000.0)], locks=(vm,))  # 10 s of wall time
+    client = create_app(simulator=sim).test_client()
+    time.sleep(0.05)  # past the queue delay (5 ms): the step is under way
+    answers = []
+    reader = threading.Thread(target=lambda: answers.append(client.post(
+        "/v2/api/get-tasks", json={"where": {"id": task.id}}, headers={"Authorization": TOKEN}).get_json()),
+        daemon=True)
+    reader.start()
+    reader.join(5)
+    assert answers and answers[0][0]["status"] == "EXECUTING", "the read did not answer while the step ran"

@@ -11,12 +11,14 @@ from flask import Flask
 from ..domain.simulator import Settings, Simulator
 from . import control
 from .registry import bind
-from .wire import install_error_handlers, install_routes
+from .wire import MAX_BODY_BYTES, install_error_handlers, install_routes
 
 
 def create_app(settings: Settings | None = None, simulator: Simulator | None = None) -> Flask:
     sim = simulator or Simulator(settings)
     app = Flask("cloudtower_sim")
+    app.url_map.merge_slashes = False  # `/v2/api//get-vms` is no operation: a 404 ErrorBody, not a 308 redirect
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["cloudtower_sim"] = sim
     install_routes(app, bind(sim.spec))
     if sim.settings.control:

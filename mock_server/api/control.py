@@ -2,7 +2,7 @@
 
 from flask import Blueprint, request
 
-from ..domain.clock import MODES
+from ..domain.clock import LATEST, MODES, check_speed, iso
 from ..schema.types import InvalidInput
 from .wire import json_response, operations, simulator
 
@@ -25,26 +25,33 @@ def read_clock():
 
 @bp.post("/clock")
 def change_clock():
-    """`{"advance": seconds}` moves manual time; `{"mode": ..., "speed": ...}` switches mode."""
+    """`{"advance": seconds}` moves manual time; `{"mode": ..., "speed": ...}` switches mode. All is checked before
+    anything changes."""
     body = request.get_json(force=True, silent=True)
     if not isinstance(body, dict) or not set(body) <= {"advance", "mode", "speed"} or not body:
         raise InvalidInput("body", 'expected an object with "advance" (seconds), or "mode" '
                                    f"({', '.join(MODES)}) and optionally \"speed\"")
     with simulator().session() as world:
         clock = world.clock
+        mode, speed, seconds = body.get("mode", clock.mode), body.get("speed"), body.get("advance")
+        if mode not in MODES:
+            raise InvalidInput("mode", f"expected one of {', '.join(MODES)}", repr(mode))
+        if speed is not None:
+            try:
+                check_speed(speed)
+            except ValueError as e:
+                raise InvalidInput("speed", str(e), repr(speed)) from None
+        if "advance" in body:
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= 10**9:
+                raise InvalidInput("advance", "expected a number of seconds, from 0 to 1e9", repr(seconds))
+            if mode != "manual":
+                raise InvalidInput("advance", f"the clock is in {mode} mode; only manual time can be advanced")
+            if clock.now() + seconds > LATEST:
+                raise InvalidInput("advance", f"the clock stops at {iso(LATEST)}, and it is {iso(clock.now())}",
+                                   repr(seconds))
         if "mode" in body or "speed" in body:
-            mode, speed = body.get("mode", clock.mode), body.get("speed")
-            if mode not in MODES:
-                raise InvalidInput("mode", f"expected one of {', '.join(MODES)}", repr(mode))
-            if speed is not None and (isinstance(speed, bool) or not isinstance(speed, (int, float)) or speed <= 0):
-                raise InvalidInput("speed", "expected a positive number", repr(speed))
             clock.set_mode(mode, speed)
         if "advance" in body:
-            seconds = body["advance"]
-            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= 10**9:
-                raise InvalidInput("advance", "expected a number of seconds, at least 0", repr(seconds))
-            if clock.mode != "manual":
-                raise InvalidInput("advance", f"the clock is in {clock.mode} mode; only manual time can be advanced")
             clock.advance(seconds)
         world.runner.run_due()
         return json_response(clock.describe())

@@ -19,18 +19,22 @@ class Entry:
     path: str
     handler: Handler
     mutation: bool = True  # changes the world (a read-only user may not call it)
+    read: bool = False  # only reads the world: runs alongside other reads
 
 
 ENTRIES: dict[str, Entry] = {}
 READS: list[str] = []  # entities with get-x / get-x-connection
 
 
-def operation(path: str, mutation: bool = True):
-    """Declare `handler(world, body, user)` as the simulated operation at upstream's `path`."""
+def operation(path: str, mutation: bool = True, read: bool = False):
+    """Declare `handler(world, body, user)` as the simulated operation at upstream's `path`; `read` if it only reads
+    the world (not even a token: /login is no read)."""
     def register(handler: Handler) -> Handler:
         if path in ENTRIES:
             raise ValueError(f"{path} is registered twice")
-        ENTRIES[path] = Entry(path, handler, mutation)
+        if read and mutation:
+            raise ValueError(f"{path}: a mutation is no read")
+        ENTRIES[path] = Entry(path, handler, mutation, read)
         return handler
     return register
 
@@ -56,18 +60,20 @@ class Bound:
     op: "Operation"
     handler: Handler
     mutation: bool
+    read: bool = False  # only reads the world: runs alongside other reads (see Simulator.session)
 
 
 def bind(spec: "Spec") -> dict[str, Bound]:
     """The operations `spec`'s version has, path -> Bound; a registered path the version lacks is left out (it
     answers as a path that does not exist)."""
     load()
-    bound = {p: Bound(spec.operations[p], e.handler, e.mutation) for p, e in ENTRIES.items() if p in spec.operations}
+    bound = {p: Bound(spec.operations[p], e.handler, e.mutation, e.read) for p, e in ENTRIES.items()
+             if p in spec.operations}
     for entity in READS:
         if entity in spec.reads:
             listing, count = spec.reads[entity]
-            bound[listing] = Bound(spec.operations[listing], _lister(entity), False)
-            bound[count] = Bound(spec.operations[count], _counter(entity), False)
+            bound[listing] = Bound(spec.operations[listing], _lister(entity), False, read=True)
+            bound[count] = Bound(spec.operations[count], _counter(entity), False, read=True)
     return bound
 
 

@@ -8,6 +8,6 @@ def login(world, body, user):
     return {"task_id": None, "data": {"token": world.login(body["username"], body["password"], body.get("source"))}}
 
 
-@operation("/get-version", mutation=False)
+@operation("/get-version", mutation=False, read=True)
 def get_version(world, body, user):
     return world.api_version

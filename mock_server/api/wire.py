@@ -18,6 +18,13 @@ BASE_PATH = "/v2/api"
 
 CONTENT_LANGUAGES = ("zh-CN", "en-US", "*")
 MAX_DEPTH = 32  # deeper bodies are refused before they reach the (recursive) validator and filters
+MAX_MESSAGE = 1000  # characters of an error message: a huge value sent is not echoed whole
+MAX_BODY_BYTES = 4 * 1024 * 1024  # a request body: a query or a batch of VMs is far smaller
+# The work one request may ask for, refused up front beyond (cloudtower-sim's bounds; a real tower's are not
+# published): every object is tested against every clause of a `where`, so its clauses are few; an `_in` list is one
+# set lookup per object, so it may be long
+MAX_VALUES = 20_000  # JSON values in a body, all levels together
+MAX_WHERE_CLAUSES = 200  # keys of a `where`, counted through AND/OR/NOT and relations
 
 
 def simulator():
@@ -34,6 +41,8 @@ def operations() -> dict[str, Bound]:
 
 
 def error_body(status: int, message: str, code: str | None = None) -> Response:
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE] + f"... ({len(message)} characters in all)"
     body = {"message": message, "status": status, "path": request.path}
     bound = operations().get(request.path[len(BASE_PATH):]) if request.path.startswith(BASE_PATH) else None
     if bound is not None:
@@ -50,21 +59,43 @@ def read_body(op):
     if not raw.strip():
         shape = getattr(op.request, "name", None) or "an array"
         raise InvalidInput("body", f"a JSON request body ({shape}) is required")
+    if not request.is_json:  # as the SDKs send it; a form or text body is not read as JSON on a guess
+        raise InvalidInput("Content-Type", "expected application/json", repr(request.content_type or "none")[:80])
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError) as e:
         raise InvalidInput("body", f"the request body is not valid JSON ({e})") from None
-    if _depth(body) > MAX_DEPTH:
+    depth, values = _measure(body)
+    if depth > MAX_DEPTH:
         raise InvalidInput("body", f"nested more than {MAX_DEPTH} levels deep")
+    if isinstance(body, dict) and isinstance(body.get("where"), (dict, list)):
+        clauses = _measure(body["where"], keys_only=True)[1]
+        if clauses > MAX_WHERE_CLAUSES:
+            raise InvalidInput("where", f"{clauses} clauses is more than cloudtower-sim's bound of "
+                                        f"{MAX_WHERE_CLAUSES} for one filter (an `_in` list counts as one clause)")
+    if values > MAX_VALUES:
+        raise InvalidInput("body", f"{values} values is more than cloudtower-sim's bound of {MAX_VALUES} for one "
+                                   "request")
     return op.request.validate(body, "")
 
 
-def _depth(value) -> int:
-    depth, level = 0, [value]
+def _client_gone() -> bool:
+    """waitress tells a request whose client has disconnected (with channel_request_lookahead, see server.py)."""
+    gone = request.environ.get("waitress.client_disconnected")
+    return bool(gone and gone())
+
+
+def _measure(value, keys_only: bool = False) -> tuple[int, int]:
+    """How deep `value` nests, and how many values it holds (with `keys_only`: how many object keys)."""
+    depth, count, level = 0, 0, [value]
     while level:
         depth += 1
+        count += sum(len(v) for v in level if isinstance(v, dict)) if keys_only else len(level)
         level = [c for v in level if isinstance(v, (dict, list)) for c in (v.values() if isinstance(v, dict) else v)]
-    return depth - 1
+        if keys_only:  # an `_in` list's items are values, not clauses
+            level = [v for v in level if isinstance(v, (dict, list)) and not (isinstance(v, list) and all(
+                not isinstance(i, (dict, list)) for i in v))]
+    return depth - 1, count
 
 
 def install_routes(app: Flask, bound: dict[str, Bound]) -> None:
@@ -73,7 +104,8 @@ def install_routes(app: Flask, bound: dict[str, Bound]) -> None:
     blueprints: dict[str, Blueprint] = {}
     for path, b in sorted(bound.items()):
         bp = blueprints.setdefault(b.op.tag, Blueprint(b.op.tag.lower(), __name__))
-        bp.add_url_rule(path, b.op.operation_id, _view(b), methods=[b.op.method])
+        # no automatic OPTIONS: upstream declares none, and an empty 200 is no ErrorBody
+        bp.add_url_rule(path, b.op.operation_id, _view(b), methods=[b.op.method], provide_automatic_options=False)
     for bp in blueprints.values():
         app.register_blueprint(bp, url_prefix=BASE_PATH)
 
@@ -85,13 +117,22 @@ def _view(b: Bound):
         language = request.headers.get("content-language")
         if language is not None and language not in CONTENT_LANGUAGES:
             raise InvalidInput("content-language", f"expected one of {', '.join(CONTENT_LANGUAGES)}",
-                               repr(language))
+                               repr(language)[:80])
+        # the body is read and checked before the world is held: a large one keeps no other request waiting. Its
+        # refusal still comes after the token's and the role's, as before
+        try:
+            body, refusal = read_body(op), None
+        except InvalidInput as e:
+            body, refusal = None, e
         sim = simulator()
-        with sim.session() as world:
+        with sim.session(read=b.read) as world:
+            if b.read and _client_gone():  # waited its turn, and nobody is there to read the answer: no work done
+                return error_body(400, "the client disconnected before its read began")
             user = world.user_for(request.headers.get("Authorization")) if op.auth else None
             if b.mutation:
                 world.may_change(user, op.operation_id)
-            body = read_body(op)
+            if refusal is not None:
+                raise refusal
             result = handler(world, body, user)
             return json_response(op.response.render(result))
 
@@ -130,6 +171,9 @@ def install_error_handlers(app: Flask, upstream: dict[str, tuple[str, str]]) -> 
             return error_body(405, f"{path} takes {operations()[name].op.method}, not {request.method}")
         if e.code == 404:
             return error_body(404, f"no such path: {path} is not an operation of the CloudTower API")
+        if e.code == 413:  # upstream declares 400 for a refused body, and no 413
+            return error_body(400, f"the request body is larger than cloudtower-sim's bound of {MAX_BODY_BYTES} "
+                                   "bytes")
         return error_body(e.code or 500, e.description or str(e))
 
     @app.errorhandler(Exception)

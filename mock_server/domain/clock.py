@@ -8,10 +8,20 @@
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime, timezone
 
 MODES = ("instant", "realtime", "manual")
+MAX_SPEED = 10_000.0  # a day in under 9 s: faster gains a test nothing, and the clock must stay within its dates
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc).timestamp()  # time stops here: ISO 8601 ends at year 9999
+
+
+def check_speed(speed) -> float:
+    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not math.isfinite(speed) \
+            or not 0 < speed <= MAX_SPEED:
+        raise ValueError(f"clock speed must be a number above 0 and at most {MAX_SPEED:g}, not {speed!r}")
+    return float(speed)
 
 
 def parse_time(text: str) -> float:
@@ -31,22 +41,23 @@ class Clock:
     def __init__(self, start: float, mode: str = "instant", speed: float = 1.0, wall=time.monotonic):
         if mode not in MODES:
             raise ValueError(f"clock mode must be one of {', '.join(MODES)}, not {mode!r}")
-        if not speed > 0:
-            raise ValueError(f"clock speed must be a positive number, not {speed!r}")
         self._wall = wall
         self.start = start
-        self.mode, self.speed = mode, float(speed)
+        self.mode, self.speed = mode, check_speed(speed)
         self._base, self._wall_base = start, wall()
 
     def now(self) -> float:
         if self.mode == "realtime":
-            return self._base + (self._wall() - self._wall_base) * self.speed
+            return min(LATEST, self._base + (self._wall() - self._wall_base) * self.speed)
         return self._base
 
     def advance(self, seconds: float) -> None:
         """Move time forward (manual mode, or instant mode catching up to due work)."""
-        if seconds < 0:
+        if not 0 <= seconds:  # NaN too
             raise ValueError("the clock cannot move backwards")
+        if self._base + seconds > LATEST:
+            raise ValueError(f"the clock stops at {iso(LATEST)}: it is {iso(self._base)}, and {seconds:g} s more "
+                             "would pass it")
         if self.mode == "realtime":
             raise ValueError("the clock follows the wall clock in realtime mode; switch to manual mode to advance it")
         self._base += seconds
@@ -58,8 +69,8 @@ class Clock:
     def set_mode(self, mode: str, speed: float | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"clock mode must be one of {', '.join(MODES)}, not {mode!r}")
-        if speed is not None and not speed > 0:
-            raise ValueError(f"clock speed must be a positive number, not {speed!r}")
+        if speed is not None:
+            speed = check_speed(speed)
         self._base, self._wall_base = self.now(), self._wall()
         self.mode = mode
         if speed is not None:

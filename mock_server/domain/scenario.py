@@ -4,6 +4,7 @@ A broken file stops the start with a message naming the file, the entry and what
 from __future__ import annotations
 
 import random
+import reprlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +68,11 @@ def load(path: str | Path | None = None) -> Scenario:
         text = path.read_text()
     except OSError as e:
         raise ScenarioError(path, "", f"cannot read the file ({e.strerror})") from None
+    if len(text) > MAX_BYTES:
+        raise ScenarioError(path, "", f"{len(text)} characters is more than the bound of {MAX_BYTES}: describe a "
+                                      "large world with `generate`")
     try:
+        _bounded(yaml.compose(text, Loader=yaml.SafeLoader), path)
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise ScenarioError(path, "", f"not valid YAML: {e}") from None
@@ -75,6 +80,44 @@ def load(path: str | Path | None = None) -> Scenario:
         data = {}
     _check(path, "", "scenario", data)
     return Scenario(path, data)
+
+
+MAX_BYTES = 8 * 1024 * 1024
+MAX_GENERATED_HOSTS, MAX_GENERATED_VMS = 10_000, 200_000
+MAX_NODES = 1_000_000  # values once every alias is expanded: a few aliases can otherwise stand for billions
+
+
+def _bounded(root, path) -> None:
+    """Refuse a document whose aliases expand past MAX_NODES values (an alias bomb), or refer to themselves."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise ScenarioError(path, "", f"an alias refers to itself (line {node.start_mark.line + 1})")
+        open_nodes.add(key)
+        if isinstance(node, yaml.SequenceNode):
+            n = 1 + sum(size(c) for c in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            n = 1 + sum(size(k) + size(v) for k, v in node.value)
+        else:
+            n = 1
+        open_nodes.discard(key)
+        if n > MAX_NODES:
+            raise ScenarioError(path, "", f"its aliases expand to more than {MAX_NODES} values (line "
+                                          f"{node.start_mark.line + 1}): a scenario is bounded")
+        sizes[key] = n
+        return n
+
+    if root is not None:
+        size(root)
+
+
+def _show(value) -> str:
+    return reprlib.repr(value)
 
 
 def _check(path, entry, kind, value):
@@ -89,9 +132,9 @@ def _check(path, entry, kind, value):
         if not isinstance(v, types) or (isinstance(v, bool) and bool not in types):
             names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
                      list: "a list", dict: "a mapping"}
-            raise ScenarioError(path, at, f"expected {' or '.join(names[t] for t in types)}, got {v!r}")
+            raise ScenarioError(path, at, f"expected {' or '.join(names[t] for t in types)}, got {_show(v)}")
         if (kind, key) in CHOICES and v not in CHOICES[(kind, key)]:
-            raise ScenarioError(path, at, f"expected one of {', '.join(CHOICES[(kind, key)])}, got {v!r}")
+            raise ScenarioError(path, at, f"expected one of {', '.join(CHOICES[(kind, key)])}, got {_show(v)}")
         least = {"seed": None, "vms_per_host": 0}.get(key, 1) if types == _INT else None
         if types == _NUM and v <= 0:
             raise ScenarioError(path, at, f"expected a number more than 0, got {v!r}")
@@ -108,6 +151,12 @@ def _check(path, entry, kind, value):
             _check(path, f"{entry}.{key}[{i}]" if entry else f"{key}[{i}]", child, item)
     if "generate" in value:
         _check(path, "generate", "generate", value["generate"])
+        g = value["generate"]
+        hosts = g["clusters"] * g["hosts_per_cluster"]
+        vms = hosts * g.get("vms_per_host", 0)
+        if hosts > MAX_GENERATED_HOSTS or vms > MAX_GENERATED_VMS:
+            raise ScenarioError(path, "generate", f"{hosts} hosts and {vms} VMs is more than the bound of "
+                                                  f"{MAX_GENERATED_HOSTS} hosts and {MAX_GENERATED_VMS} VMs")
 
 
 def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: int | None = None,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..schema.spec import DEFAULT_VERSION, Spec
 from . import scenario as scenarios
-from .world import World
+from .rwlock import ReadWriteLock
+from .world import TASK_HISTORY, TASK_HISTORY_AGE, World
 
 
 @dataclass
@@ -21,6 +21,8 @@ class Settings:
     upstream_spec: str | None = None  # an upstream spec file for the list of operations (501 vs 404)
     api_version: str | None = None  # the CloudTower API version served; None: the scenario's, else 4.6.0
     start_time: str | None = None  # ISO 8601 with timezone; None: the scenario's, else the wall clock at start
+    task_history: int = TASK_HISTORY  # finished tasks kept
+    task_history_age: float = TASK_HISTORY_AGE  # simulated seconds a finished task is kept
 
 
 class Simulator:
@@ -29,7 +31,7 @@ class Simulator:
         self.scenario = scenarios.load(self.settings.scenario)
         # one lock over whichever world is current: held for each request and for a reset, so a request never
         # answers from, or writes to, a world a reset has discarded
-        self.lock = threading.RLock()
+        self.lock = ReadWriteLock()
         self.spec = Spec.load(self.settings.api_version or self.scenario.data.get("api_version", DEFAULT_VERSION))
         self.world: World = self._build()
 
@@ -38,15 +40,29 @@ class Simulator:
         world = scenarios.build(self.scenario, s.task_mode, s.speed, s.seed, self.spec.filters, self.spec.version,
                                 s.start_time)
         world.lock = self.lock  # World.session on this world then serializes with Simulator.session and reset
+        world.task_history, world.task_history_age = s.task_history, s.task_history_age
         return world
 
     @contextmanager
-    def session(self):
-        """Hold the simulator for one request: the current world, caught up to the clock; no reset until released."""
-        with self.lock:
+    def session(self, read: bool = False):
+        """Hold the simulator for one request: the current world, caught up to the clock; no reset until released.
+        A `read` holds it alongside other reads (a long query keeps no other read waiting); anything else holds it
+        alone. Catching up to the clock changes the world, so a read that finds work due does that alone first."""
+        if not read:
+            with self.lock:
+                world = self.world
+                world.runner.run_due()
+                yield world
+            return
+        with self.lock.read():
             world = self.world
-            world.runner.run_due()
-            yield world
+            if not world.runner.due():
+                yield world
+                return
+        with self.lock:
+            self.world.runner.run_due()
+        with self.lock.read():  # caught up a moment ago: a step under way in realtime is always "due"
+            yield self.world
 
     def reset(self) -> World:
         """Back to the loaded scenario, keeping the clock's current mode and speed; waits for requests in flight."""

@@ -156,6 +156,13 @@ class TaskRunner:
             task.steps[job.index]["current"] = max(task.steps[job.index]["current"], current)
             task.progress = max(task.progress, round((job.index + current) / len(job.steps), 4))
 
+    def due(self) -> bool:
+        """Whether run_due would change anything now: an event the clock has reached (in instant mode, any), or a
+        step under way whose progress moves with realtime."""
+        if self._events and (self.clock.mode == "instant" or self._events[0][0] <= self.clock.now()):
+            return True
+        return bool(self._working) and self.clock.mode == "realtime"
+
     def now(self) -> float:
         return self._event_time if self._event_time is not None else self.clock.now()
 

@@ -172,6 +172,11 @@ def _plan(world: World, op: TaskKey, vm: Vm, host_id: str | None, reserved: dict
 def create(world: World, user, batch: list[dict]) -> list[tuple[Task, Vm]]:
     """`/create-vm`: every `VmCreationParams` is checked first; then each VM exists at once (entityAsyncStatus
     CREATING, STOPPED) and takes the requested status when its task completes."""
+    if not batch:
+        raise BadRequest("body: expected at least one VmCreationParams: an empty array creates nothing")
+    if len(batch) > MAX_BATCH:
+        raise BadRequest(f"body: {len(batch)} VMs in one request is more than cloudtower-sim's bound of {MAX_BATCH} "
+                         "(a real tower's limit is not published)")
     planned, names, reserved = [], set(), {}
     for i, params in enumerate(batch):
         vm, host = _plan_creation(world, params, f"[{i}]", reserved)
@@ -195,6 +200,7 @@ def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple
     vcpu = params.get("vcpu", cores * sockets)
     if vcpu != cores * sockets:
         raise BadRequest(f"{at}.vcpu: expected cpu_cores x cpu_sockets = {cores * sockets}, got {vcpu}")
+    check_bounds(at, memory, vcpu)
     if params["status"] not in (RUNNING, STOPPED):
         raise BadRequest(f"{at}.status: a new VM is created RUNNING or STOPPED, not {params['status']}")
     if any(v.name == params["name"] for v in cluster.vms):
@@ -289,6 +295,23 @@ def _changes(vm: Vm, data: dict, matched: int) -> dict:
     vcpu = data.get("vcpu", cores * sockets)
     if vcpu != cores * sockets:
         raise BadRequest(f"data.vcpu: expected cpu_cores x cpu_sockets = {cores * sockets}, got {vcpu}")
+    check_bounds("data", changes.get("memory", vm.memory), vcpu)
     changes.update(vcpu=vcpu, cpu_sockets=sockets)
     return changes
+
+
+# Upper bounds of one VM. A real tower's are not published; these are above any SMTX host, and keep every total the
+# API answers (a cluster's provisioned memory and cores) within its int64 and int32 fields. Beyond: refused.
+MAX_MEMORY = 16 * 1024**4  # 16 TiB
+MAX_VCPU = 256
+MAX_BATCH = 100  # VMs one create-vm request may create
+
+
+def check_bounds(at: str, memory: int, vcpu: int) -> None:
+    if memory > MAX_MEMORY:
+        raise BadRequest(f"{at}.memory: {memory} bytes is more than cloudtower-sim's bound of {MAX_MEMORY} (16 TiB) "
+                         "for one VM (a real tower's limit is not published)")
+    if vcpu > MAX_VCPU:
+        raise BadRequest(f"{at}.vcpu: {vcpu} vCPUs (cpu_cores x cpu_sockets) is more than cloudtower-sim's bound of "
+                         f"{MAX_VCPU} for one VM (a real tower's limit is not published)")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections import deque
 from contextlib import contextmanager
 
 from .clock import Clock, iso
@@ -23,6 +24,12 @@ def lower_camel(operation_id: str) -> str:
     return operation_id[:1].lower() + operation_id[1:]
 
 KINDS = {"Cluster": "clusters", "Host": "hosts", "Vm": "vms", "Task": "tasks", "User": "users"}
+# A real tower's token has no expiry: "token 并没有过期时间,可以一直使用" (it has no expiry time and can be used for
+# good), code.smartx.com/learning-api/authorization. Neither has ours; only how many tokens a user's logins keep is
+# bounded, so that a long-lived server does not grow.
+TOKENS_PER_USER = 1000
+TASK_HISTORY = 10_000  # finished tasks kept (a tower keeps a history; how long is not published)
+TASK_HISTORY_AGE = 30 * 24 * 3600.0  # simulated seconds a finished task is kept
 
 
 class World:
@@ -39,6 +46,8 @@ class World:
         self.tasks: dict[str, Task] = {}
         self.users: dict[str, User] = {}
         self.tokens: dict[str, User] = {}
+        self._logins: dict[str, deque] = {}  # user id -> the tokens of its logins, oldest first
+        self.task_history, self.task_history_age = TASK_HISTORY, TASK_HISTORY_AGE
         self._seq = 0
         self.lock = threading.RLock()  # replaced by the owning Simulator's lock
 
@@ -108,11 +117,33 @@ class World:
         password; a local user is not found through LDAP, SSO or AUTHN."""
         source = source or UserSource.LOCAL
         user = next((u for u in self.users.values() if u.username == username and u.source == source), None)
-        if user is None or not secrets.compare_digest(user.password.encode(), password.encode()):
+        # surrogatepass: a JSON string may hold a lone surrogate ("\ud800"), which is no password but no crash either
+        given = password.encode("utf-8", "surrogatepass")
+        if user is None or not secrets.compare_digest(user.password.encode(), given):
             raise BadRequest(f"login failed: no {source} user has this username and password")
         token = secrets.token_hex(20)
         self.tokens[token] = user
+        logins = self._logins.setdefault(user.id, deque())
+        logins.append(token)
+        if len(logins) > TOKENS_PER_USER:
+            self.tokens.pop(logins.popleft(), None)
         return token
+
+    def _forget_old_tasks(self) -> None:
+        """Keep at most `task_history` tasks, and no finished task older than `task_history_age`: the oldest finished
+        ones go first (unfinished ones always stay)."""
+        excess = len(self.tasks) + 1 - self.task_history
+        oldest = iso(self.runner.now() - self.task_history_age)
+        doomed = []
+        for task in self.tasks.values():
+            if not task.done:
+                continue
+            if excess <= 0 and task.finished_at >= oldest:
+                break
+            doomed.append(task.id)
+            excess -= 1
+        for task_id in doomed:
+            del self.tasks[task_id]
 
     def user_for(self, header: str | None) -> User:
         """The user whose token `header` carries: bare, as the docs and the SDKs send it, or `Bearer <token>`, as
@@ -140,6 +171,7 @@ class World:
         (or `shared` are held exclusively)."""
         self.runner.check_unlocked(*locks)
         self.runner.check_unlocked(*shared, shared=True)
+        self._forget_old_tasks()
         cluster = resource if isinstance(resource, Cluster) else getattr(resource, "cluster", None)
         task = self.add(Task(id=self.ids.cuid(), description=description, local_created_at=self.created_at(),
                              resource_type=type(resource).__name__ if resource is not None else None,

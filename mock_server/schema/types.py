@@ -163,7 +163,7 @@ class RenderError(Exception):
 class Object(Type):
     name: str | None
     fields: list[Field]
-    strict: bool = True  # upstream's additionalProperties: false
+    strict: bool = True  # upstream's additionalProperties: false; other objects' unknown keys are refused too
     hints: dict = field(default_factory=dict)  # unknown key -> what the caller probably meant
 
     def __post_init__(self):
@@ -176,10 +176,11 @@ class Object(Type):
         for key, v in value.items():
             f = self.by_name.get(key)
             if f is None:
-                if self.strict or key in self.hints:
-                    raise InvalidInput(join(path, key), f"unknown field: {self._called(plain=True)} does not declare it",
-                                       hint=self.hints.get(key, ""))
-                continue
+                # where upstream does not say a tower refuses it (no additionalProperties: false), a tower may well
+                # ignore it; refused all the same, so that a misspelt key never passes CI silently
+                unsure = "" if self.strict else " (cloudtower-sim refuses keys upstream does not declare)"
+                raise InvalidInput(join(path, key), f"unknown field: {self._called(plain=True)} does not declare "
+                                                    f"it{unsure}", hint=self.hints.get(key, ""))
             if v is None:
                 if not f.nullable:
                     raise InvalidInput(join(path, key), f"expected {self._expected_of(f)}", "null")

@@ -1,0 +1,56 @@
+"""A readers-writer lock: many readers at once, or one writer. A waiting writer holds back new readers, so a stream
+of reads never starves a mutation. The writer side is re-entrant, and its holder may also read."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+
+class ReadWriteLock:
+    def __init__(self):
+        self._cond = threading.Condition(threading.Lock())
+        self._readers = 0
+        self._writer: int | None = None  # the thread that holds the write side
+        self._depth = 0
+        self._writers_waiting = 0
+
+    def __enter__(self):
+        me = threading.get_ident()
+        with self._cond:
+            if self._writer == me:
+                self._depth += 1
+                return self
+            self._writers_waiting += 1
+            try:
+                while self._writer is not None or self._readers:
+                    self._cond.wait()
+            finally:
+                self._writers_waiting -= 1
+            self._writer, self._depth = me, 1
+        return self
+
+    def __exit__(self, *exc):
+        with self._cond:
+            self._depth -= 1
+            if not self._depth:
+                self._writer = None
+                self._cond.notify_all()
+
+    @contextmanager
+    def read(self):
+        """Hold the read side (a reader must not take it again while holding it: a writer may be waiting)."""
+        with self._cond:
+            mine = self._writer == threading.get_ident()
+            if not mine:
+                while self._writer is not None or self._writers_waiting:
+                    self._cond.wait()
+                self._readers += 1
+        try:
+            yield
+        finally:
+            if not mine:
+                with self._cond:
+                    self._readers -= 1
+                    if not self._readers:
+                        self._cond.notify_all()
