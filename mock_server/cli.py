@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import json
 import signal
 import sys
 
-from .domain.clock import MODES
+from .domain.clock import MODES, check_speed
 from .domain.scenario import ScenarioError
 from .domain.simulator import Settings, Simulator
+from .domain.world import TASK_HISTORY, TASK_HISTORY_AGE
 from .schema.spec import DEFAULT_VERSION, VERSIONS
 
 
 def _speed(text: str) -> float:
     try:
-        value = float(text)
-    except ValueError:
-        value = 0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
+        return check_speed(float(text))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e).replace("clock speed must be", "expected")) from None
+
+
+def _whole(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {text!r}")
+        return value
+    return parse
 
 
 def parser() -> argparse.ArgumentParser:
@@ -27,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the simulator over HTTP")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument("--port", type=_whole(0, 65535), default=8080, help="port (default 8080; 0 picks a free one)")
     serve.add_argument("--scenario", metavar="FILE", help="a scenario YAML file (default: the shipped default)")
     serve.add_argument("--seed", type=int, help="seed for ids (default: the scenario's own)")
     serve.add_argument("--task-mode", choices=MODES, default="instant", help="how simulated time moves")
@@ -40,7 +52,11 @@ def parser() -> argparse.ArgumentParser:
                                                              f"{DEFAULT_VERSION})")
     serve.add_argument("--start-time", metavar="ISO8601", help="pin simulated time's start, e.g. 2026-01-01T08:00:00Z "
                                                                "(default: the scenario's start_time, else now)")
-    serve.add_argument("--threads", type=int, default=4, help="server threads (default 4)")
+    serve.add_argument("--threads", type=_whole(1, 64), default=4, help="server threads, 1 to 64 (default 4)")
+    serve.add_argument("--task-history", type=_whole(1, 10**7), default=TASK_HISTORY, metavar="N",
+                       help=f"finished tasks kept, the oldest forgotten first (default {TASK_HISTORY})")
+    serve.add_argument("--task-history-age", type=_whole(1, 10**10), default=int(TASK_HISTORY_AGE), metavar="SECONDS",
+                       help=f"simulated seconds a finished task is kept (default {int(TASK_HISTORY_AGE)}, 30 days)")
     contract = sub.add_parser("contract", help="run the contract suite against the simulator or a CloudTower",
                               description="Run the contract suite (pytest underneath). Without --target-url it runs "
                                           "against the simulator in-process. Against a URL it only reads unless "
@@ -99,41 +115,64 @@ def contract(args) -> int:
 
 
 def serve(args) -> int:
-    from waitress import create_server
-
     from .api import create_app
+    from .server import Server
 
+    def refuse(message: str) -> int:
+        print(f"cloudtower-sim: {message}", file=sys.stderr)
+        return 2
+
+    if args.upstream_spec:
+        try:
+            with open(args.upstream_spec) as f:
+                json.load(f)
+        except (OSError, ValueError) as e:
+            return refuse(f"--upstream-spec {args.upstream_spec}: cannot read it as an OpenAPI JSON file ({e})")
     settings = Settings(scenario=args.scenario, seed=args.seed, task_mode=args.task_mode, speed=args.speed,
                         control=not args.no_control, upstream_spec=args.upstream_spec, api_version=args.api_version,
-                        start_time=args.start_time)
+                        start_time=args.start_time, task_history=args.task_history,
+                        task_history_age=args.task_history_age)
     try:
         sim = Simulator(settings)
     except ScenarioError as e:
-        print(f"cloudtower-sim: scenario error: {e}", file=sys.stderr)
-        return 2
-    server = create_server(create_app(simulator=sim), host=args.host, port=args.port, threads=args.threads)
+        return refuse(f"scenario error: {e}")
+    try:
+        server = Server(create_app(simulator=sim), args.host, args.port, args.threads)
+    except (OSError, ValueError) as e:  # a port in use, an address this machine does not have
+        return refuse(f"cannot listen on {args.host} port {args.port}: {e}")
     host = args.host if ":" not in args.host else f"[{args.host}]"
     users = sim.scenario.data.get("users") or [{"username": "root", "password": "HC!r0cks"}]
     print(f"cloudtower-sim: serving {sim.scenario.path.name} ({len(sim.world.hosts)} hosts, {len(sim.world.vms)} VMs), "
           f"CloudTower API {sim.spec.version}, task mode {args.task_mode}", flush=True)
-    print(f"base URL: http://{host}:{server.effective_port}/v2/api", flush=True)
+    print(f"base URL: http://{host}:{server.port}/v2/api", flush=True)
+    if not _loopback(args.host):
+        print(f"cloudtower-sim: WARNING: listening on {args.host}, reachable from the network: anyone who can "
+              "reach it can log in with the credentials below" + ("" if args.no_control else
+                                                                  " and reset or drive the simulator (/_sim)"),
+              file=sys.stderr, flush=True)
     print(f"credentials: {users[0]['username']} / {users[0]['password']}", flush=True)
     tokens = users[0].get("tokens")
     if tokens:
         print(f"token: {tokens[0]}", flush=True)
 
     def stop(signum, frame):
-        server.close()
-        raise SystemExit(0)
+        server.stop()
 
     signal.signal(signal.SIGTERM, stop)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        server.close()
-    except SystemExit:
-        pass
+    signal.signal(signal.SIGINT, stop)
+    left = server.run()
+    print("cloudtower-sim: stopped" + (f", {left} request(s) unfinished after the grace period" if left else ""),
+          flush=True)
     return 0
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def main(argv=None) -> int:

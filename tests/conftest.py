@@ -107,31 +107,22 @@ class Served:
     """The simulator served by waitress on a free loopback port, in a thread."""
 
     def __init__(self, settings: Settings, wrap=None):
-        from waitress import create_server
+        from mock_server.server import Server
 
         self.sim = Simulator(settings)
         app = held_to_upstream(create_app(simulator=self.sim))
         if wrap is not None:  # a WSGI middleware around the simulator, e.g. one that breaks its answers
             app = wrap(app, self.sim)
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=4)
-        self.base_url = f"http://127.0.0.1:{self.server.effective_port}/v2/api"
+        self.server = Server(app, "127.0.0.1", 0, 4)
+        self.base_url = f"http://127.0.0.1:{self.server.port}/v2/api"
         self.root = self.base_url[: -len("/v2/api")]
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
+        # the loop and its shutdown stay in one thread, so no socket is closed under a running select()
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
 
-    def _run(self):
-        # the loop and its shutdown stay in one thread, so no socket is closed under a running select()
-        server = self.server
-        while not self._stop.is_set():
-            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
-        for channel in list(server._map.values()):  # the listener and keep-alive connections
-            channel.close()
-        server.task_dispatcher.shutdown()
-
     def close(self):
-        self._stop.set()
-        self.thread.join(timeout=5)
+        self.server.stop()
+        self.thread.join(timeout=15)
         assert not self.thread.is_alive(), "the served simulator did not stop"
 
 
