@@ -140,6 +140,9 @@ def serve(args) -> int:
         server = Server(create_app(simulator=sim), args.host, args.port, args.threads)
     except (OSError, ValueError) as e:  # a port in use, an address this machine does not have
         return refuse(f"cannot listen on {args.host} port {args.port}: {e}")
+    # before anything is printed: whoever reads the base URL may signal a stop at once
+    signal.signal(signal.SIGTERM, lambda signum, frame: server.stop())
+    signal.signal(signal.SIGINT, lambda signum, frame: server.stop())
     host = args.host if ":" not in args.host else f"[{args.host}]"
     users = sim.scenario.data.get("users") or [{"username": "root", "password": "HC!r0cks"}]
     print(f"cloudtower-sim: serving {sim.scenario.path.name} ({len(sim.world.hosts)} hosts, {len(sim.world.vms)} VMs), "
@@ -155,11 +158,6 @@ def serve(args) -> int:
     if tokens:
         print(f"token: {tokens[0]}", flush=True)
 
-    def stop(signum, frame):
-        server.stop()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     left = server.run()
     print("cloudtower-sim: stopped" + (f", {left} request(s) unfinished after the grace period" if left else ""),
           flush=True)
