@@ -11,7 +11,7 @@ it records the server's RSS and the requests answered per second. Not part of CI
 
 Both print a table and write JSON with --out. Nothing is asserted: it is a measurement.
 
-    python bench/hostile_load.py latency [--vms 10000] [--clients 8] [--seconds 20] [--threads 4] [--out F]
+    python bench/hostile_load.py latency [--vms 10000] [--clients 8] [--seconds 20] [--threads 16] [--out F]
     python bench/hostile_load.py soak [--minutes 30] [--every 30] [--clients 4] [--out F]
 """
 
@@ -161,7 +161,7 @@ def rss_mb(pid: int) -> float:
 
 
 def soak(args) -> dict:
-    proc, host, port = serve(1000, 4)
+    proc, host, port = serve(1000, 16)
     samples = []
     try:
         counter = multiprocessing.Value("l", 0)
@@ -200,7 +200,7 @@ def main():
     lat.add_argument("--vms", type=int, default=10_000)
     lat.add_argument("--clients", type=int, default=8)
     lat.add_argument("--seconds", type=int, default=20)
-    lat.add_argument("--threads", type=int, default=4)
+    lat.add_argument("--threads", type=int, default=16)
     so = sub.add_parser("soak")
     so.add_argument("--minutes", type=float, default=30)
     so.add_argument("--every", type=float, default=30)

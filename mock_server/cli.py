@@ -12,6 +12,7 @@ from .domain.clock import MODES, check_speed
 from .domain.scenario import ScenarioError
 from .domain.simulator import Settings, Simulator
 from .domain.world import TASK_HISTORY, TASK_HISTORY_AGE
+from .server import SWITCH_INTERVAL, THREADS
 from .schema.spec import DEFAULT_VERSION, VERSIONS
 
 
@@ -52,7 +53,8 @@ def parser() -> argparse.ArgumentParser:
                                                              f"{DEFAULT_VERSION})")
     serve.add_argument("--start-time", metavar="ISO8601", help="pin simulated time's start, e.g. 2026-01-01T08:00:00Z "
                                                                "(default: the scenario's start_time, else now)")
-    serve.add_argument("--threads", type=_whole(1, 64), default=4, help="server threads, 1 to 64 (default 4)")
+    serve.add_argument("--threads", type=_whole(1, 64), default=THREADS,
+                       help=f"server threads, 1 to 64 (default {THREADS})")
     serve.add_argument("--task-history", type=_whole(1, 10**7), default=TASK_HISTORY, metavar="N",
                        help=f"finished tasks kept, the oldest forgotten first (default {TASK_HISTORY})")
     serve.add_argument("--task-history-age", type=_whole(1, 10**10), default=int(TASK_HISTORY_AGE), metavar="SECONDS",
@@ -140,6 +142,7 @@ def serve(args) -> int:
         server = Server(create_app(simulator=sim), args.host, args.port, args.threads)
     except (OSError, ValueError) as e:  # a port in use, an address this machine does not have
         return refuse(f"cannot listen on {args.host} port {args.port}: {e}")
+    sys.setswitchinterval(SWITCH_INTERVAL)  # see server.py: light requests keep answering beside heavy ones
     # before anything is printed: whoever reads the base URL may signal a stop at once
     signal.signal(signal.SIGTERM, lambda signum, frame: server.stop())
     signal.signal(signal.SIGINT, lambda signum, frame: server.stop())

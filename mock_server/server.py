@@ -21,6 +21,11 @@ IDLE_TIMEOUT = 15  # seconds an idle (keep-alive) connection stays open
 CLEANUP_INTERVAL = 2  # seconds between checks for idle connections
 MAX_HEADER_BYTES = 64 * 1024  # all request headers together
 STOP_GRACE = 10.0  # seconds in-flight requests get to finish after SIGTERM or SIGINT
+THREADS = 16  # more than a handful of clients running heavy queries at once, so a light request finds a thread
+# How often Python passes the GIL between threads (default 5 ms). A light request needs the GIL a few times; with
+# heavy queries holding it 5 ms at a time it waited hundreds of ms (bench/hostile_load.py latency: p99 413 ms for
+# get-version at 5 ms, 43 ms at 0.25 ms, 16 threads, 8 clients hammering a 10,000-VM world)
+SWITCH_INTERVAL = 0.00025
 
 
 class _ErrorBodyTask(ErrorTask):
