@@ -15,7 +15,8 @@ KINDS = sorted(wire.READS)  # every read of the client
 
 def ordered_fields(client, kind: str) -> tuple[str, str]:
     """A text field and a numeric one to check orderBy against: name (or, for tasks, which have none, the creation
-    time), and of the numeric fields upstream lets one order by, the one with the most distinct values here."""
+    time; for disks and NICs, the id), and of the numeric fields upstream lets one order by, the one with the most
+    distinct values here."""
     spec = Spec.load()
     entity = next(e for e, (listing_path, _) in spec.reads.items() if wire.READS[kind][0] == listing_path)
     fields = spec.schemas[entity]["properties"]
@@ -23,7 +24,7 @@ def ordered_fields(client, kind: str) -> tuple[str, str]:
     objects = listing(client, kind)
     numeric = [f for f in sorted(orderable) if fields[f].get("type") in ("integer", "number")]
     spread = max(numeric, key=lambda f: len({o.get(f) for o in objects}))
-    return ("name" if "name" in orderable else "local_created_at"), spread
+    return next(f for f in ("name", "local_created_at", "id") if f in orderable), spread
 
 
 @pytest.fixture

@@ -16,11 +16,10 @@ def _to_many(entity):
             if p.get("type") == "array" and p.get("items", {}).get("$ref", "").rsplit("/", 1)[-1].startswith("Nested")]
 
 
-@pytest.mark.parametrize("entity", sorted(SPEC.reads))
+@pytest.mark.parametrize("entity", sorted(e for e in SPEC.reads if _to_many(e)))
 def test_every_to_many_relation_is_a_list(api, entity, client):
     Api(client).ok("poweroff-vm", {"where": {"name": "web-01"}})  # so that there are tasks too
     fields = _to_many(entity)
-    assert fields or entity == "Task"
     for obj in api.ok(SPEC.reads[entity][0][1:]):
         for field in fields:
             assert isinstance(obj[field], list), (entity, obj.get("name"), field, obj[field])
@@ -28,7 +27,7 @@ def test_every_to_many_relation_is_a_list(api, entity, client):
 
 def test_vm_disks_of_an_sdk_loop_are_iterable(api):
     for vm in api.ok("get-vms"):
-        assert [d for d in vm["vm_disks"]] == [] and vm["labels"] == []
+        assert [d["id"] for d in vm["vm_disks"]] and vm["labels"] == []  # a system disk each; no label
 
 
 def test_a_host_lists_the_devices_its_vms_pass_through(api):

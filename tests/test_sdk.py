@@ -151,3 +151,39 @@ def test_bad_token_is_401(connect):
 def test_api_version_needs_no_login(connect):
     version = ApiInfoApi(connect()).get_api_version()
     assert isinstance(version, str) and version
+
+
+def test_create_a_vm_with_a_disk_a_cd_rom_and_a_nic_as_the_sdk_readme_does(sdk):
+    """The SDK README's create-vm (new volume, CD-ROM, NIC on a VLAN), then its disks and NICs read back typed."""
+    from cloudtower.api import ElfImageApi, VlanApi, VmDiskApi, VmNicApi, VmVolumeApi
+    from cloudtower.models import (Bus, GetElfImagesRequestBody, GetVlansRequestBody, GetVmDisksRequestBody,
+                                   GetVmNicsRequestBody, GetVmVolumesRequestBody, MountNewCreateDisksParams,
+                                   MountNewCreateDisksParamsVmVolume, VmCdRomParams, VmCreationParams,
+                                   VmDiskParams, VmNicParams, VmVolumeElfStoragePolicyType)
+
+    cluster = ClusterApi(sdk).get_clusters(GetClustersRequestBody())[0]
+    vlan = VlanApi(sdk).get_vlans(GetVlansRequestBody(where={"name": "default"}))[0]
+    image = ElfImageApi(sdk).get_elf_images(GetElfImagesRequestBody())[0]
+    [created] = VmApi(sdk).create_vm([VmCreationParams(
+        cluster_id=cluster.id, name="sdk-vm", ha=True, cpu_cores=2, cpu_sockets=1, memory=2 * 1024**3, vcpu=2,
+        status="STOPPED", firmware="BIOS",
+        vm_nics=[VmNicParams(connect_vlan_id=vlan.id)],
+        vm_disks=VmDiskParams(
+            mount_cd_roms=[VmCdRomParams(boot=1, elf_image_id=image.id)],
+            mount_new_create_disks=[MountNewCreateDisksParams(
+                vm_volume=MountNewCreateDisksParamsVmVolume(
+                    # the SDK names REPLICA_2_THIN_PROVISION `_2_THIN_PROVISION` (its enum generator drops "REPLICA")
+                    elf_storage_policy=VmVolumeElfStoragePolicyType._2_THIN_PROVISION, size=10 * 1024**3,
+                    name="sdk-vm-sys"),
+                boot=0, bus=Bus.VIRTIO)]))])
+    wait_task(created.task_id, sdk)
+    disks = VmDiskApi(sdk).get_vm_disks(GetVmDisksRequestBody(where={"vm": {"id": created.data.id}},
+                                                             order_by="boot_ASC"))
+    assert [(d.type, d.boot) for d in disks] == [("DISK", 0), ("CD_ROM", 1)]
+    assert disks[1].elf_image.id == image.id
+    [volume] = VmVolumeApi(sdk).get_vm_volumes(GetVmVolumesRequestBody(where={"id": disks[0].vm_volume.id}))
+    assert volume.size == 10 * 1024**3 and volume.mounting is True
+    [nic] = VmNicApi(sdk).get_vm_nics(GetVmNicsRequestBody(where={"vm": {"id": created.data.id}}))
+    assert nic.vlan.id == vlan.id and nic.mac_address
+    [vm] = VmApi(sdk).get_vms(GetVmsRequestBody(where=VmWhereInput(id=created.data.id)))
+    assert {d.id for d in vm.vm_disks} == {d.id for d in disks} and [n.id for n in vm.vm_nics] == [nic.id]

@@ -41,7 +41,8 @@ def test_every_registered_operation_is_served_where_upstream_has_it(upstream_for
     for entity in READS:
         listing, count = Spec.load(version).reads[entity]
         assert listing in served and count in served
-        assert upstream.doc["paths"][listing]["post"]["operationId"] == f"Get{entity}s"
+        assert (listing, count) == extract.read_paths(upstream.doc, entity)
+        assert upstream.doc["paths"][listing]["post"]["operationId"].startswith("Get")
 
 
 def test_read_paths_are_upstreams_not_built_from_the_name(upstream):

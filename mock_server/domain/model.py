@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from .states import HostState, HostStatus, MaintenanceState, TaskStatus, UserRole, UserSource, VmStatus
 
 GIB = 1024**3
+BYTE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": GIB, "TB": 1024**4, "PB": 1024**5}  # upstream's ByteUnit
 
 
 @dataclass(eq=False)
@@ -45,6 +46,7 @@ class Cluster:
     cpu_models: list = field(default_factory=lambda: ["Skylake-Server-IBRS", "Cascadelake-Server"])
     hosts: list = field(default_factory=list)
     vms: list = field(default_factory=list)
+    vdses: list = field(default_factory=list)
 
     # fields upstream requires, derived from what the cluster holds
     @property
@@ -292,6 +294,8 @@ class Vm:
     cpu_model: str = "cluster_default"
     out_uninstall_usb: list = field(default_factory=list)
     entityAsyncStatus: str | None = None  # CREATING while its creation task runs
+    vm_disks: list = field(default_factory=list)  # VmDisk: disks and CD-ROMs, in boot order as created
+    vm_nics: list = field(default_factory=list)  # VmNic
 
     @property
     def cpu(self):

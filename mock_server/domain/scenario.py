@@ -13,6 +13,8 @@ import yaml
 
 from ..schema.spec import DEFAULT_VERSION, VERSIONS as API_VERSIONS, Spec
 from .clock import Clock, iso, parse_time
+from .devices import mac_address
+from .inventory import DEFAULT_DISK, ElfImage, ElfStoragePolicy, SvtImage, Vds, Vlan, VmDisk, VmNic, VmVolume
 from .model import GIB, Cluster, Host, User, Vm
 from .states import HostStatus, UserRole, UserSource, VmStatus
 from .world import World
@@ -191,8 +193,9 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
         _generate(world, data["generate"])
     # the scenario's VMs exist at the start instant (they are its starting point, not created one after another);
     # what the API creates later is stamped from the start on
-    for vm in world.vms.values():
-        vm.local_created_at = iso(start)
+    for table in (world.vms, world.vm_volumes, world.elf_images, world.svt_images):
+        for obj in table.values():
+            obj.local_created_at = iso(start)
     world.stamped_until(start - 0.001)
     world.clock.set_mode(mode, speed)
     return world
@@ -232,6 +235,7 @@ def _build_cluster(world, path, entry, c):
                                           f"suspended VMs need more than its {host.allocatable_memory_bytes // GIB} GiB")
         if vm.host_bound and host is None:
             raise ScenarioError(path, at, "a VM with pass-through devices needs a host")
+    furnish(world, cluster)
 
 
 def _add_host(world, cluster, h, j):
@@ -284,3 +288,32 @@ def _generate(world, g):
             for k, (mem, status) in enumerate(plan):
                 _add_vm(world, cluster, host, {"name": f"gen-c{i:02d}-h{j + 1:03d}-vm-{k + 1:04d}", "status": status,
                                                "memory_gib": mem, "vcpu": max(1, mem // 2)})
+        furnish(world, cluster)
+
+
+def furnish(world, cluster) -> None:
+    """What every SMTX cluster has beside hosts and VMs: a VDS with the management network, a VM network named
+    `default` and two VLANs; the default storage policy and one more; an ISO image and the VMTools (SVT) image. Each
+    of its VMs gets a system disk on a volume of its own and a NIC on `default`; every third VM a CD-ROM with the
+    ISO."""
+    ids = world.ids
+    n = len(world.clusters)
+    vds = world.add(Vds(ids.cuid(), ids.uuid(), f"vds-{cluster.name}", cluster, ovsbr_name=f"ovsbr-{n}"))
+    vlans = {name: world.add(Vlan(ids.cuid(), ids.uuid(), name, vds, vlan_id, kind))
+             for name, vlan_id, kind in (("mgmt-network", 0, "MANAGEMENT"), ("default", 0, "VM"),
+                                         ("vlan-100", 100, "VM"), ("vlan-200", 200, "VM"))}
+    policy = world.add(ElfStoragePolicy(ids.cuid(), ids.uuid(), "default", cluster, replica_num=2,
+                                        thin_provision=True, description="2 replicas, thin provisioned"))
+    world.add(ElfStoragePolicy(ids.cuid(), ids.uuid(), "replica-3-thick", cluster, replica_num=3,
+                               thin_provision=False, description="3 replicas, thick provisioned"))
+    iso_image = world.add(ElfImage(ids.cuid(), ids.uuid(), "CentOS-7-x86_64-Minimal-2009.iso", cluster,
+                                   size=1_020_264_448, local_created_at=""))
+    world.add(SvtImage(ids.cuid(), ids.uuid(), "SMTX_VMTOOLS-4.0.0.iso", cluster, size=352_321_536,
+                       local_created_at=""))
+    for i, vm in enumerate(cluster.vms):
+        volume = world.add(VmVolume(ids.cuid(), ids.uuid(), f"{vm.name}-system", cluster, DEFAULT_DISK,
+                                    policy.volume_policy, local_created_at=""))
+        world.add(VmDisk(ids.cuid(), vm, boot=0, bus="VIRTIO", vm_volume=volume))
+        if i % 3 == 0:
+            world.add(VmDisk(ids.cuid(), vm, boot=1, bus="IDE", type="CD_ROM", elf_image=iso_image))
+        world.add(VmNic(ids.cuid(), ids.uuid(), vm, vlans["default"], mac_address(ids), ip_address=vm.ip or None))

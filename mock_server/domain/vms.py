@@ -4,7 +4,8 @@ request changes nothing; each VM then gets its own task, whose effect lands when
 from __future__ import annotations
 
 from .errors import BadRequest, NotFound, TaskError
-from .model import GIB, Host, Task, Vm
+from . import devices
+from .model import BYTE_UNITS, GIB, Host, Task, Vm
 from .states import EntityAsyncStatus, HostState, HostStatus, TaskKey, VmStatus
 from .tasks import Step
 from .world import World
@@ -95,7 +96,6 @@ def move(world: World, vm: Vm, host: Host) -> None:
     world.place(vm, host)
 
 
-MEMORY_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": GIB, "TB": 1024**4, "PB": 1024**5}  # upstream's ByteUnit
 
 
 # --- operations -----------------------------------------------------------------------------------------------------
@@ -177,14 +177,15 @@ def create(world: World, user, batch: list[dict]) -> list[tuple[Task, Vm]]:
     if len(batch) > MAX_BATCH:
         raise BadRequest(f"body: {len(batch)} VMs in one request is more than cloudtower-sim's bound of {MAX_BATCH} "
                          "(a real tower's limit is not published)")
-    planned, names, reserved = [], set(), {}
+    planned, names, reserved, taken = [], set(), {}, set()
     for i, params in enumerate(batch):
         vm, host = _plan_creation(world, params, f"[{i}]", reserved)
         if (vm.cluster.id, vm.name) in names:
             raise BadRequest(f"[{i}].name: this request already creates a VM named {vm.name!r}")
         names.add((vm.cluster.id, vm.name))
-        planned.append((vm, host, params["status"]))
-    world.runner.check_unlocked(*{h for _, h, _ in planned if h is not None}, shared=True)
+        planned.append((vm, host, params["status"], devices.plan(world, vm.cluster, params, f"[{i}]", taken)))
+    world.runner.check_unlocked(*{h for _, h, _, _ in planned if h is not None}, shared=True)
+    world.runner.check_unlocked(*{v for *_, d in planned for v, _, _ in d.volumes})
     return [_start_creation(world, user, *p) for p in planned]
 
 
@@ -192,7 +193,7 @@ def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple
     cluster = world.clusters.get(params["cluster_id"])
     if cluster is None:
         raise NotFound(f"{at}.cluster_id: no Cluster with id {params['cluster_id']!r}")
-    memory = params["memory"] * MEMORY_UNITS[params.get("memory_unit", "B")]
+    memory = params["memory"] * BYTE_UNITS[params.get("memory_unit", "B")]
     cores, sockets = params["cpu_cores"], params["cpu_sockets"]
     for key, value in (("memory", memory), ("cpu_cores", cores), ("cpu_sockets", sockets)):
         if value <= 0:
@@ -216,18 +217,22 @@ def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple
     return vm, host
 
 
-def _start_creation(world: World, user, vm: Vm, host: Host | None, status: str) -> tuple[Task, Vm]:
+def _start_creation(world: World, user, vm: Vm, host: Host | None, status: str,
+                    equipment: devices.DevicePlan) -> tuple[Task, Vm]:
     vm.id, vm.local_id, vm.local_created_at = world.ids.cuid(), world.ids.uuid(), world.created_at()
     vm.entityAsyncStatus = EntityAsyncStatus.CREATING
     world.add(vm)
     world.place(vm, host)
+    devices.attach(world, vm, equipment)  # the VM and its devices are listed at once, CREATING until the task ends
 
     def finish():
         vm.entityAsyncStatus = None
         if status == RUNNING:
             power_on(world, vm, host)
 
-    steps = [Step("create", 2.0), Step("finish", POWER_SECONDS if status == RUNNING else 0.5, finish)]
+    # a step per new volume: a VM with disks reports its progress volume by volume
+    steps = ([Step("create", 2.0)] + [Step(f"create_volume:{name}", 1.0) for name, *_ in equipment.new_volumes]
+             + [Step("finish", POWER_SECONDS if status == RUNNING else 0.5, finish)])
     task = world.start_task(f"Create VM {vm.name}", vm, TaskKey.CreateVm, steps, locks=(vm,),
                             shared=(host,) if host is not None else (), user=user,
                             on_failure=lambda error: setattr(vm, "entityAsyncStatus", None))
@@ -281,7 +286,7 @@ def _changes(vm: Vm, data: dict, matched: int) -> dict:
         if key in data and data[key] <= 0:
             raise BadRequest(f"data.{key}: expected a positive number, got {data[key]}")
     if "memory" in data:
-        changes["memory"] = data["memory"] * MEMORY_UNITS[data.get("memory_unit", "B")]
+        changes["memory"] = data["memory"] * BYTE_UNITS[data.get("memory_unit", "B")]
     # vcpu = cpu_cores x cpu_sockets, as on create; what data leaves out stays, and vcpu alone keeps the sockets
     sockets = data.get("cpu_sockets", vm.cpu_sockets)
     if "cpu_cores" in data:

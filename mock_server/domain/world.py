@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from .clock import Clock, iso
 from .errors import BadRequest, Forbidden, NotFound, Unauthorized
 from .ids import Ids
+from .inventory import Vds, Vlan, VmDisk, VmNic
 from .model import Cluster, Host, Task, User, Vm
 from .states import UserRole, UserSource
 from .query import select
@@ -23,7 +24,9 @@ def lower_camel(operation_id: str) -> str:
     SmartX's Terraform provider queries it (see ../shared/reference/dependents.md; the REST forms are inferred)."""
     return operation_id[:1].lower() + operation_id[1:]
 
-KINDS = {"Cluster": "clusters", "Host": "hosts", "Vm": "vms", "Task": "tasks", "User": "users"}
+KINDS = {"Cluster": "clusters", "Host": "hosts", "Vm": "vms", "Task": "tasks", "User": "users", "Vds": "vdses",
+         "Vlan": "vlans", "ElfStoragePolicy": "elf_storage_policies", "ElfImage": "elf_images",
+         "SvtImage": "svt_images", "VmVolume": "vm_volumes", "VmDisk": "vm_disks", "VmNic": "vm_nics"}
 # A real tower's token has no expiry: "token 并没有过期时间,可以一直使用" (it has no expiry time and can be used for
 # good), code.smartx.com/learning-api/authorization. Neither has ours; only how many tokens a user's logins keep is
 # bounded, so that a long-lived server does not grow.
@@ -45,6 +48,8 @@ class World:
         self.vms: dict[str, Vm] = {}
         self.tasks: dict[str, Task] = {}
         self.users: dict[str, User] = {}
+        for table in set(KINDS.values()) - set(vars(self)):  # the inventory (inventory.py), by id
+            setattr(self, table, {})
         self.tokens: dict[str, User] = {}
         self._logins: dict[str, deque] = {}  # user id -> the tokens of its logins, oldest first
         self.task_history, self.task_history_age = TASK_HISTORY, TASK_HISTORY_AGE
@@ -83,9 +88,40 @@ class World:
             obj.cluster.vms.append(obj)
             if obj.host is not None:
                 obj.host.vms.append(obj)
+        else:
+            for holder in self._holders(obj):
+                holder.append(obj)
         return obj
 
+    @staticmethod
+    def _holders(obj) -> list[list]:
+        """The relation lists that name `obj` (the other side of its to-one relations)."""
+        if isinstance(obj, Vds):
+            return [obj.cluster.vdses]
+        if isinstance(obj, Vlan):
+            return [obj.vds.vlans]
+        if isinstance(obj, VmDisk):
+            return [obj.vm.vm_disks] + [r.vm_disks for r in (obj.vm_volume, obj.elf_image, obj.svt_image) if r]
+        if isinstance(obj, VmNic):
+            return [obj.vm.vm_nics] + ([obj.vlan.vm_nics] if obj.vlan else [])
+        return []
+
+    def remove(self, obj) -> None:
+        """Forget an inventory object and every relation that names it."""
+        for holder in self._holders(obj):
+            holder.remove(obj)
+        del getattr(self, KINDS[type(obj).__name__])[obj.id]
+
     def remove_vm(self, vm: Vm) -> None:
+        """Delete a VM with its disks and NICs. A volume only it mounted goes with it; a sharing volume stays
+        (inferred from SMTX: a VM's own disks are deleted with it, a shared disk belongs to no one VM)."""
+        for disk in list(vm.vm_disks):
+            self.remove(disk)
+            volume = disk.vm_volume
+            if volume is not None and not volume.sharing and not volume.vm_disks:
+                self.remove(volume)
+        for nic in list(vm.vm_nics):
+            self.remove(nic)
         self.place(vm, None)
         vm.cluster.vms.remove(vm)
         del self.vms[vm.id]

@@ -1,0 +1,157 @@
+"""What a VM is built from on SMTX: networks (a VDS and its VLANs), storage (storage policies and volumes), images
+(ISOs in ELF, and the SVT image that carries VMTools), and the VM's own devices (disks and CD-ROMs, NICs). Attributes
+are named as CloudTower names its fields; relations are kept both ways by the world (world.py), so that
+`Vm.vm_disks`, `VmVolume.vm_disks`, `Vlan.vm_nics` and `ElfImage.vm_disks` always agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .model import Cluster, GIB, Vm
+
+
+@dataclass(eq=False)
+class Vds:
+    id: str
+    local_id: str
+    name: str
+    cluster: Cluster
+    ovsbr_name: str
+    type: str = "VM"  # NetworkType
+    bond_mode: str = "active-backup"
+    internal: bool = False
+    vlans: list = field(default_factory=list)
+
+    @property
+    def vlans_num(self):
+        return len(self.vlans)
+
+
+@dataclass(eq=False)
+class Vlan:
+    id: str
+    local_id: str
+    name: str
+    vds: Vds
+    vlan_id: int = 0
+    type: str = "VM"  # NetworkType: MANAGEMENT for the management network
+    vm_nics: list = field(default_factory=list)
+
+    @property
+    def network_ids(self):
+        return [self.local_id]
+
+
+@dataclass(eq=False)
+class ElfStoragePolicy:
+    id: str
+    local_id: str
+    name: str
+    cluster: Cluster
+    replica_num: int = 2
+    thin_provision: bool = True
+    stripe_num: int = 4
+    stripe_size: int = 256 * 1024
+    description: str = ""
+
+    @property
+    def volume_policy(self) -> str:
+        """The VmVolumeElfStoragePolicyType a volume of this policy has (REPLICA_2_THIN_PROVISION, ...)."""
+        return f"REPLICA_{self.replica_num}_{'THIN' if self.thin_provision else 'THICK'}_PROVISION"
+
+
+@dataclass(eq=False)
+class ElfImage:
+    id: str
+    local_id: str
+    name: str
+    cluster: Cluster
+    size: int
+    local_created_at: str
+    description: str = ""
+    vm_disks: list = field(default_factory=list)
+
+    @property
+    def path(self):
+        return f"/usr/share/smartx/images/{self.local_id}"
+
+
+@dataclass(eq=False)
+class SvtImage:
+    """The SMTX VMTools image: an ISO the cluster ships, mounted to install VMTools in a guest."""
+    id: str
+    local_id: str
+    name: str
+    cluster: Cluster
+    size: int
+    local_created_at: str
+    version: int = 400
+    vm_disks: list = field(default_factory=list)
+
+    @property
+    def path(self):
+        return f"/usr/share/smartx/svt/{self.name}"
+
+
+@dataclass(eq=False)
+class VmVolume:
+    id: str
+    local_id: str
+    name: str
+    cluster: Cluster
+    size: int
+    elf_storage_policy: str  # VmVolumeElfStoragePolicyType
+    local_created_at: str
+    sharing: bool = False
+    description: str | None = None
+    type: str = "KVM_VOLUME"
+    vm_disks: list = field(default_factory=list)
+
+    @property
+    def mounting(self):
+        return bool(self.vm_disks)
+
+    @property
+    def path(self):
+        return f"/zbs/volumes/{self.local_id}"
+
+
+@dataclass(eq=False)
+class VmDisk:
+    """A VM's disk (type DISK, on a volume) or CD-ROM (type CD_ROM, with an ISO or empty)."""
+    id: str
+    vm: Vm
+    boot: int
+    bus: str  # Bus
+    type: str = "DISK"  # VmDiskType
+    vm_volume: VmVolume | None = None
+    elf_image: ElfImage | None = None
+    svt_image: SvtImage | None = None
+    disabled: bool = False
+    key: int | None = None
+
+    @property
+    def device(self):
+        prefix = {"VIRTIO": "vd", "SCSI": "sd", "IDE": "hd", "USB": "sd"}[self.bus]
+        same = [d for d in self.vm.vm_disks if d.bus == self.bus]
+        return prefix + "abcdefghijklmnopqrstuvwxyz"[same.index(self) % 26] if self in same else None
+
+
+@dataclass(eq=False)
+class VmNic:
+    id: str
+    local_id: str
+    vm: Vm
+    vlan: Vlan | None
+    mac_address: str
+    order: int = 0
+    model: str = "VIRTIO"  # VmNicModel
+    enabled: bool = True
+    mirror: bool = False
+    type: str = "VLAN"  # VmNicType
+    ip_address: str | None = None
+    gateway: str | None = None
+    subnet_mask: str | None = None
+
+
+DEFAULT_DISK = 40 * GIB  # the system volume of a scenario's VM

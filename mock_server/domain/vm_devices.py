@@ -1,0 +1,320 @@
+"""Editing a VM's devices: NICs, disks, CD-ROMs, and growing volumes. Each VM's change is a task that holds the VM
+(ResourceLocked while another task does); every VM is checked before any task starts, so a refusal changes nothing;
+the change lands when the task's step completes.
+
+Which changes a running VM takes: SMTX documents hot-plug only in part, so cloudtower-sim adds and removes NICs,
+disks and CD-ROMs of a STOPPED VM only and says so; it grows a disk and ejects an ISO whatever the VM's state, as a
+guest sees neither as a device change."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from . import devices
+from .errors import BadRequest, NotFound
+from .inventory import VmVolume
+from .model import BYTE_UNITS, Vm
+from .states import TaskKey, VmStatus
+from .tasks import Step
+
+EDIT_SECONDS = 1.0
+
+
+def _edit(world, user, vms: list[Vm], key: TaskKey, what: str, check: Callable[[Vm], Callable[[], None]],
+          args: dict, also_locks: Callable[[Vm], list] = lambda vm: []) -> list:
+    """`check(vm)` refuses (raises) or answers the change to apply; then one task per VM, holding the VM and
+    `also_locks(vm)` (the volumes it mounts, so that none is deleted before it is mounted)."""
+    changes = [(vm, check(vm)) for vm in vms]
+    world.runner.check_unlocked(*vms, *[o for vm in vms for o in also_locks(vm)])
+    return [(world.start_task(f"{what} of VM {vm.name}", vm, key, [Step("edit", EDIT_SECONDS, apply)],
+                              locks=(vm, *also_locks(vm)), user=user, args=dict(args)), vm) for vm, apply in changes]
+
+
+def _stopped(vm: Vm, what: str) -> None:
+    if vm.status != VmStatus.STOPPED:
+        raise BadRequest(f"VM {vm.name} is {vm.status}; cloudtower-sim {what} only a STOPPED VM (which hot-plug SMTX "
+                         "allows is not established here)")
+
+
+def add_nics(world, user, vms: list[Vm], data: dict) -> list:
+    def check(vm):
+        _stopped(vm, "adds NICs to")
+        plan = devices.plan(world, vm.cluster, {"vm_nics": data["vm_nics"]}, "data", set())
+        return lambda: devices.attach(world, vm, plan)
+    return _edit(world, user, vms, TaskKey.AddVmNic, "Add NICs", check, data)
+
+
+def remove_nics(world, user, vms: list[Vm], data: dict) -> list:
+    def check(vm):
+        _stopped(vm, "removes NICs from")
+        for index in data["nic_index"]:
+            if not 0 <= index < len(vm.vm_nics):
+                raise BadRequest(f"data.nic_index: VM {vm.name} has {len(vm.vm_nics)} NIC(s), numbered from 0; "
+                                 f"there is no NIC {index}")
+        gone = [vm.vm_nics[i] for i in sorted(set(data["nic_index"]))]
+
+        def apply():
+            for nic in gone:
+                world.remove(nic)
+            for order, nic in enumerate(vm.vm_nics):
+                nic.order = order
+        return apply
+    return _edit(world, user, vms, TaskKey.RemoveVmNic, "Remove NICs", check, data)
+
+
+def add_disks(world, user, vms: list[Vm], data: dict) -> list:
+    taken: set = set()  # a volume goes to one VM of the request, unless it is sharing
+    mounts: dict = {}
+
+    def check(vm):
+        _stopped(vm, "adds disks to")
+        plan = devices.plan(world, vm.cluster, {"vm_disks": data["vm_disks"]}, "data", taken)
+        mounts[vm] = [v for v, _, _ in plan.volumes if not v.sharing]
+        return lambda: devices.attach(world, vm, plan)
+    return _edit(world, user, vms, TaskKey.AddVmDisk, "Add disks", check, data, lambda vm: mounts[vm])
+
+
+def _own(vm: Vm, ids: list, kind: str, key: str) -> list:
+    mine = {d.id: d for d in vm.vm_disks if d.type == kind}
+    missing = [i for i in ids if i not in mine]
+    if missing:
+        raise NotFound(f"data.{key}: VM {vm.name} has no {'disk' if kind == 'DISK' else 'CD-ROM'} with id "
+                       f"{missing[0]!r}")
+    return [mine[i] for i in dict.fromkeys(ids)]
+
+
+def remove_disks(world, user, vms: list[Vm], data: dict) -> list:
+    """The disks go; their volumes stay, unmounted (SMTX unmounts a volume from a VM, it does not delete it)."""
+    def check(vm):
+        _stopped(vm, "removes disks from")
+        gone = _own(vm, data["disk_ids"], "DISK", "disk_ids")
+        return lambda: [world.remove(d) for d in gone]
+    return _edit(world, user, vms, TaskKey.RemoveVmDisk, "Remove disks", check, data)
+
+
+def add_cd_roms(world, user, vms: list[Vm], data: dict) -> list:
+    def check(vm):
+        _stopped(vm, "adds CD-ROMs to")
+        plan = devices.plan(world, vm.cluster, {"vm_disks": {"mount_cd_roms": data["vm_cd_roms"]}}, "data", set())
+        return lambda: devices.attach(world, vm, plan)
+    return _edit(world, user, vms, TaskKey.AddVmCdRom, "Add CD-ROMs", check, data)
+
+
+def remove_cd_roms(world, user, vms: list[Vm], data: dict) -> list:
+    def check(vm):
+        _stopped(vm, "removes CD-ROMs from")
+        gone = _own(vm, data["cd_rom_ids"], "CD_ROM", "cd_rom_ids")
+        return lambda: [world.remove(d) for d in gone]
+    return _edit(world, user, vms, TaskKey.RemoveVmCdRom, "Remove CD-ROMs", check, data)
+
+
+def _by_vm(disks: list, kind: str, what: str) -> dict:
+    wrong = [d for d in disks if d.type != kind]
+    if wrong:
+        raise BadRequest(f"where: {what} takes {'disks' if kind == 'DISK' else 'CD-ROMs'}, and {wrong[0].id} is a "
+                         f"{wrong[0].type} of VM {wrong[0].vm.name}")
+    out: dict = {}
+    for d in disks:
+        out.setdefault(d.vm, []).append(d)
+    return out
+
+
+def eject_isos(world, user, disks: list) -> list:
+    chosen = _by_vm(disks, "CD_ROM", "eject-iso-from-vm-cd-rom")
+
+    def apply(cd_roms):
+        for d in cd_roms:
+            for image in (d.elf_image, d.svt_image):
+                if image is not None:
+                    image.vm_disks.remove(d)
+            d.elf_image = d.svt_image = None
+    return _edit(world, user, list(chosen), TaskKey.EjectIsoFromVmCdRom, "Eject ISO",
+                 lambda vm: (lambda: apply(chosen[vm])), {})
+
+
+def expand_disks(world, user, disks: list, body: dict) -> list:
+    """Grow each disk's volume to `size` (grow only: SMTX does not shrink a volume)."""
+    size = body["size"] * BYTE_UNITS[body.get("size_unit", "B")]
+    chosen = _by_vm(disks, "DISK", "expand-vm-disk")
+    for d in disks:
+        grow(d.vm_volume, size, "size")
+    return _edit(world, user, list(chosen), TaskKey.ExpandVmDisk, "Expand disks",
+                 lambda vm: (lambda: [setattr(d.vm_volume, "size", size) for d in chosen[vm]]),
+                 {"size": size})
+
+
+def grow(volume, size: int, key: str) -> None:
+    if size <= volume.size:
+        raise BadRequest(f"{key}: volume {volume.name} is {volume.size} bytes; it only grows, so {size} is refused")
+    if size > devices.MAX_VOLUME:
+        raise BadRequest(f"{key}: {size} bytes is more than cloudtower-sim's bound of {devices.MAX_VOLUME} for one "
+                         "volume (a real tower's limit is not published)")
+
+
+def update_volumes(world, user, volumes: list, data: dict) -> list:
+    """`update-vm-volume`: a new name or description, or a larger size (grow only), one task per volume."""
+    size = data["size"] * BYTE_UNITS[data.get("size_unit", "B")] if "size" in data else None
+    if "size_unit" in data and size is None:
+        raise BadRequest("data.size_unit: given without data.size")
+    if data.get("name") is not None and not data["name"].strip():
+        raise BadRequest("data.name: expected a non-empty name")
+    if data.get("name") is not None and len(volumes) > 1:
+        raise BadRequest(f"data.name: where matches {len(volumes)} volumes, and one name cannot go to all of them")
+    for volume in volumes:
+        if size is not None:
+            grow(volume, size, "data.size")
+    world.runner.check_unlocked(*volumes)
+    changes = {k: v for k, v in (("name", data.get("name")), ("description", data.get("description")),
+                                 ("size", size)) if v is not None}
+
+    def apply(volume):
+        for key, value in changes.items():
+            setattr(volume, key, value)
+    return [(world.start_task(f"Update volume {v.name}", v, TaskKey.UpdateVmVolume,
+                              [Step("update", EDIT_SECONDS, lambda v=v: apply(v))], locks=(v,), user=user,
+                              args=dict(data)), v) for v in volumes]
+
+
+def create_volumes(world, user, batch: list) -> list:
+    """`create-vm-volume`: each volume exists at once and its task creates it; every entry is checked first."""
+    planned = []
+    for i, p in enumerate(batch):
+        cluster = world.clusters.get(p["cluster_id"])
+        if cluster is None:
+            raise NotFound(f"[{i}].cluster_id: no Cluster with id {p['cluster_id']!r}")
+        if not p["name"].strip():
+            raise BadRequest(f"[{i}].name: expected a non-empty name")
+        size = p["size"] * BYTE_UNITS[p.get("size_unit", "B")]
+        if not 0 < size <= devices.MAX_VOLUME:
+            raise BadRequest(f"[{i}].size: expected more than 0 and at most {devices.MAX_VOLUME} bytes "
+                             f"(cloudtower-sim's bound), got {size}")
+        planned.append((cluster, p["name"], size, p["elf_storage_policy"], p["sharing"]))
+    started = []
+    for cluster, name, size, policy, sharing in planned:
+        volume = world.add(VmVolume(world.ids.cuid(), world.ids.uuid(), name, cluster, size, policy,
+                                    local_created_at=world.created_at(), sharing=sharing))
+        task = world.start_task(f"Create volume {name}", volume, TaskKey.CreateVmVolume,
+                                [Step("create", EDIT_SECONDS)], locks=(volume,), user=user)
+        started.append((task, volume))
+    return started
+
+
+def delete_volumes(world, user, volumes: list) -> list:
+    """`delete-vm-volume`: refused while a VM mounts the volume (remove the disk first, as SMTX asks)."""
+    for v in volumes:
+        if v.vm_disks:
+            raise BadRequest(f"where: volume {v.name} is mounted by VM {v.vm_disks[0].vm.name}; remove that disk "
+                             "first")
+    world.runner.check_unlocked(*volumes)
+    return [(world.start_task(f"Delete volume {v.name}", v, TaskKey.DeleteVmVolumeFromVm,
+                              [Step("delete", EDIT_SECONDS, lambda v=v: world.remove(v))], locks=(v,), user=user), v)
+            for v in volumes]
+
+
+def update_disks(world, user, vms: list[Vm], data: dict) -> list:
+    """`update-vm-disk`: another volume or bus for a disk (a STOPPED VM's), another ISO for a CD-ROM (any VM's)."""
+    taken: set = set()
+    mounts: dict = {}
+
+    def check(vm):
+        [disk] = _any_own(vm, data["vm_disk_id"])
+        changes: dict = {}
+        if disk.type == "CD_ROM":
+            for key in ("vm_volume_id", "bus"):
+                if data.get(key) is not None:
+                    raise BadRequest(f"data.{key}: {disk.id} is a CD-ROM; it takes an ISO, not a volume or a bus")
+            if data.get("content_library_image_id") is not None:
+                raise BadRequest("data.content_library_image_id: cloudtower-sim does not simulate the content library")
+            if data.get("elf_image_id") is not None:
+                cd = devices.plan(world, vm.cluster, {"vm_disks": {"mount_cd_roms": [
+                    {"elf_image_id": data["elf_image_id"], "boot": disk.boot}]}}, "data", set())
+                changes["elf_image"] = cd.cd_roms[0][0]
+        else:
+            if data.get("elf_image_id") is not None or data.get("content_library_image_id") is not None:
+                raise BadRequest(f"data.elf_image_id: {disk.id} is a disk; an ISO goes in a CD-ROM")
+            if data.get("vm_volume_id") is not None or data.get("bus") is not None:
+                _stopped(vm, "changes the volume or bus of a disk of")
+            if data.get("vm_volume_id") is not None:
+                plan = devices.plan(world, vm.cluster, {"vm_disks": {"mount_disks": [
+                    {"vm_volume_id": data["vm_volume_id"], "bus": disk.bus, "boot": disk.boot}]}}, "data", taken)
+                changes["vm_volume"] = plan.volumes[0][0]
+            if data.get("bus") is not None:
+                changes["bus"] = data["bus"]
+        mounts[vm] = [changes["vm_volume"]] if "vm_volume" in changes else []
+        return lambda: _relink(disk, changes)
+    return _edit(world, user, vms, TaskKey.UpdateVmDisk, "Update disk", check, data, lambda vm: mounts[vm])
+
+
+def _any_own(vm: Vm, disk_id: str) -> list:
+    found = [d for d in vm.vm_disks if d.id == disk_id]
+    if not found:
+        raise NotFound(f"data.vm_disk_id: VM {vm.name} has no disk or CD-ROM with id {disk_id!r}")
+    return found
+
+
+def _relink(disk, changes: dict) -> None:
+    """Set a disk's fields, moving it between the relation lists of the volume or image it leaves and joins."""
+    for key in ("vm_volume", "elf_image"):
+        if key in changes:
+            old, new = getattr(disk, key), changes[key]
+            if old is not None:
+                old.vm_disks.remove(disk)
+            if new is not None:
+                new.vm_disks.append(disk)
+    for key, value in changes.items():
+        setattr(disk, key, value)
+
+
+def toggle_cd_roms(world, user, disks: list, disabled: bool) -> list:
+    chosen = _by_vm(disks, "CD_ROM", "toggle-vm-cd-rom-disable")
+
+    def check(vm):
+        _stopped(vm, "enables or disables CD-ROMs of")
+        return lambda: [setattr(d, "disabled", disabled) for d in chosen[vm]]
+    return _edit(world, user, list(chosen), TaskKey.ToggleVmCdRomDisable, "Toggle CD-ROMs", check,
+                 {"disabled": disabled})
+
+
+def update_nics(world, user, vms: list[Vm], data: dict) -> list:
+    """`update-vm-nic`: VLAN, enabled, mirror and addresses of any VM's NIC; model and MAC of a STOPPED VM's."""
+    def check(vm):
+        index = data["nic_index"]
+        if not 0 <= index < len(vm.vm_nics):
+            raise BadRequest(f"data.nic_index: VM {vm.name} has {len(vm.vm_nics)} NIC(s), numbered from 0; there is "
+                             f"no NIC {index}")
+        nic = vm.vm_nics[index]
+        if data.get("nic_id") is not None or data.get("vpc_nic") is not None:
+            raise BadRequest("data.nic_id: cloudtower-sim simulates VLAN NICs only (no SR-IOV or VPC)")
+        if data.get("model") is not None or data.get("mac_address") is not None:
+            _stopped(vm, "changes the model or MAC of a NIC of")
+        changes = {k: data[k] for k in ("model", "enabled", "mirror", "ip_address", "gateway", "subnet_mask")
+                   if data.get(k) is not None}
+        if data.get("mac_address") is not None:
+            if not devices.MAC.fullmatch(data["mac_address"]):
+                raise BadRequest(f"data.mac_address: expected six hex octets such as 52:54:00:12:34:56, got "
+                                 f"{data['mac_address']!r}")
+            changes["mac_address"] = data["mac_address"]
+        vlan = None
+        if data.get("connect_vlan_id") is not None:
+            vlan = devices.plan(world, vm.cluster, {"vm_nics": [{"connect_vlan_id": data["connect_vlan_id"]}]},
+                                "data", set()).nics[0][0]
+
+        def apply():
+            if vlan is not None and vlan is not nic.vlan:
+                nic.vlan.vm_nics.remove(nic)
+                vlan.vm_nics.append(nic)
+                nic.vlan = vlan
+            for key, value in changes.items():
+                setattr(nic, key, value)
+        return apply
+    return _edit(world, user, vms, TaskKey.UpdateVmNic, "Update NIC", check, data)
+
+
+def update_nic_addresses(world, user, nics: list, data: dict) -> list:
+    """`update-vm-nic-basic-info`: the addresses CloudTower shows for each NIC (any VM's)."""
+    chosen: dict = {}
+    for nic in nics:
+        chosen.setdefault(nic.vm, []).append(nic)
+    changes = {k: data[k] for k in ("ip_address", "gateway", "subnet_mask") if data.get(k) is not None}
+    return _edit(world, user, list(chosen), TaskKey.UpdateVmNicBasicInfo, "Update NIC addresses",
+                 lambda vm: (lambda: [setattr(n, k, v) for n in chosen[vm] for k, v in changes.items()]), data)

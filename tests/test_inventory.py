@@ -1,0 +1,382 @@
+"""A VM as dependent projects build it (issue 13, first part): networks, storage, images and each VM's disks,
+CD-ROMs and NICs, read through their upstream reads with relations filled both ways; create-vm honours vm_disks and
+vm_nics and refuses what it cannot honour; delete-vm leaves nothing dangling."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from mock_server.domain.scenario import DEFAULT
+from mock_server.domain.simulator import Settings
+
+from .conftest import PINNED_START, Api, make_client
+from .test_bad_input import snapshot
+
+READS = ["get-vdses", "get-vlans", "get-elf-storage-policies", "get-elf-images", "get-svt-images", "get-vm-volumes",
+         "get-vm-disks", "get-vm-nics"]
+GIB = 1024**3
+
+
+@pytest.fixture
+def api():
+    return Api(make_client())
+
+
+def everything(api) -> dict[str, list]:
+    return {op: api.ok(op, {}) for op in READS + ["get-vms", "get-clusters"]}
+
+
+def ids(objs) -> list:
+    return sorted(o["id"] for o in objs or ())
+
+
+def check_consistent(world: dict) -> None:
+    """Every relation resolves, and each is seen the same from both sides."""
+    by_id = {op: {o["id"]: o for o in objs} for op, objs in world.items()}
+    disks, nics = world["get-vm-disks"], world["get-vm-nics"]
+    for vm in world["get-vms"]:
+        assert ids(vm["vm_disks"]) == ids(d for d in disks if d["vm"]["id"] == vm["id"]), vm["name"]
+        assert ids(vm["vm_nics"]) == ids(n for n in nics if n["vm"]["id"] == vm["id"]), vm["name"]
+    for d in disks:
+        assert d["vm"]["id"] in by_id["get-vms"]
+        assert (d["type"] == "DISK") == (d["vm_volume"] is not None), d
+        for rel, op in (("vm_volume", "get-vm-volumes"), ("elf_image", "get-elf-images"),
+                        ("svt_image", "get-svt-images")):
+            if d[rel] is not None:
+                assert d["id"] in ids(by_id[op][d[rel]["id"]]["vm_disks"]), (d["id"], rel)
+    for volume in world["get-vm-volumes"]:
+        assert volume["mounting"] == bool(volume["vm_disks"])
+        assert volume["sharing"] or len(volume["vm_disks"]) <= 1, volume["name"]
+    for n in nics:
+        assert n["vm"]["id"] in by_id["get-vms"] and n["id"] in ids(by_id["get-vlans"][n["vlan"]["id"]]["vm_nics"])
+    for vlan in world["get-vlans"]:
+        assert vlan["id"] in ids(by_id["get-vdses"][vlan["vds"]["id"]]["vlans"])
+    for vds in world["get-vdses"]:
+        assert vds["vlans_num"] == len(vds["vlans"])
+
+
+def test_every_cluster_is_furnished_and_every_vm_equipped(api):
+    world = everything(api)
+    check_consistent(world)
+    for cluster in world["get-clusters"]:
+        mine = lambda objs, key="cluster": [o for o in objs if (o.get(key) or {}).get("id") == cluster["id"]]  # noqa
+        [vds] = mine(world["get-vdses"])
+        vlans = {v["name"]: v for v in world["get-vlans"] if v["vds"]["id"] == vds["id"]}
+        assert vlans["mgmt-network"]["type"] == "MANAGEMENT" and vlans["default"]["type"] == "VM"
+        assert len(vlans) >= 4
+        assert sorted(p["name"] for p in mine(world["get-elf-storage-policies"]))[:1] == ["default"]
+        assert len(mine(world["get-elf-images"])) == 1 and len(mine(world["get-svt-images"])) == 1
+    for vm in world["get-vms"]:
+        disks = [d for d in world["get-vm-disks"] if d["vm"]["id"] == vm["id"]]
+        assert any(d["type"] == "DISK" and d["boot"] == 0 for d in disks), vm["name"]
+        assert vm["vm_nics"], vm["name"]
+    assert any(d["type"] == "CD_ROM" and d["elf_image"] for d in world["get-vm-disks"])
+
+
+def test_a_generated_world_is_furnished_too(tmp_path):
+    path = tmp_path / "gen.yaml"
+    path.write_text("generate: {clusters: 2, hosts_per_cluster: 2, vms_per_host: 3}\n"
+                    "users: [{username: root, password: x, tokens: [cloudtower-sim-root-token]}]\n")
+    api = Api(make_client(Settings(scenario=str(path), start_time=PINNED_START)))
+    world = everything(api)
+    check_consistent(world)
+    assert len(world["get-vdses"]) == 2 and len(world["get-vm-volumes"]) == 12 and len(world["get-vm-nics"]) == 12
+
+
+def new_vm(api, name="new-1", **overrides):
+    cluster = api.ok("get-clusters", {"where": {"name": "smtx-prod"}})[0]["id"]
+    params = {"cluster_id": cluster, "name": name, "memory": 2, "memory_unit": "GB", "cpu_cores": 1, "cpu_sockets": 1,
+              "ha": False, "firmware": "BIOS", "status": "STOPPED", "vm_nics": [], "vm_disks": {}}
+    params.update(overrides)
+    return params
+
+
+def named(api, op, name, cluster="smtx-prod"):
+    key = {"get-vlans": {"vds": {"cluster": {"name": cluster}}}}.get(op, {"cluster": {"name": cluster}})
+    return api.ok(op, {"where": {"name": name, **key}})[0]["id"]
+
+
+def test_create_vm_honours_disks_cd_roms_and_nics(api):
+    vlan, image = named(api, "get-vlans", "vlan-100"), api.ok("get-elf-images", {})[0]["id"]
+    spare = api.ok("create-vm", [new_vm(api, "holder", vm_disks={"mount_new_create_disks": [
+        {"vm_volume": {"name": "data-1", "size": 10, "size_unit": "GB", "elf_storage_policy":
+                       "REPLICA_3_THICK_PROVISION"}, "bus": "SCSI", "boot": 1}]})])
+    api.ok("delete-vm", {"where": {"id": spare[0]["data"]["id"]}})  # its volume goes with it: nothing to mount
+    answer = api.ok("create-vm", [new_vm(api, vm_nics=[{"connect_vlan_id": vlan, "mac_address": "52:54:00:aa:bb:cc",
+                                                        "model": "E1000"}], vm_disks={
+        "mount_new_create_disks": [{"vm_volume": {"name": "new-1-sys", "size": 20, "size_unit": "GB",
+                                                  "elf_storage_policy": "REPLICA_2_THIN_PROVISION"},
+                                    "bus": "VIRTIO", "boot": 0}],
+        "mount_cd_roms": [{"elf_image_id": image, "boot": 1}, {"boot": 2}]})])
+    vm_id = answer[0]["data"]["id"]
+    [task] = api.ok("get-tasks", {"where": {"id": answer[0]["task_id"]}})
+    assert task["status"] == "SUCCESSED" and [s["key"] for s in task["steps"]] == [
+        "create", "create_volume:new-1-sys", "finish"]
+    disks = api.ok("get-vm-disks", {"where": {"vm": {"id": vm_id}}, "orderBy": "boot_ASC"})
+    assert [(d["type"], d["bus"], d["boot"]) for d in disks] == [("DISK", "VIRTIO", 0), ("CD_ROM", "IDE", 1),
+                                                                 ("CD_ROM", "IDE", 2)]
+    [volume] = api.ok("get-vm-volumes", {"where": {"id": disks[0]["vm_volume"]["id"]}})
+    assert (volume["name"], volume["size"], volume["elf_storage_policy"], volume["mounting"]) == (
+        "new-1-sys", 20 * GIB, "REPLICA_2_THIN_PROVISION", True)
+    assert disks[1]["elf_image"]["id"] == image and disks[2]["elf_image"] is None
+    [nic] = api.ok("get-vm-nics", {"where": {"vm": {"id": vm_id}}})
+    assert (nic["vlan"]["id"], nic["mac_address"], nic["model"]) == (vlan, "52:54:00:aa:bb:cc", "E1000")
+    check_consistent(everything(api))
+
+
+def test_create_vm_mounts_an_existing_volume_only_if_free_or_sharing(api):
+    api.ok("create-vm", [new_vm(api, "maker", vm_disks={"mount_new_create_disks": [
+        {"vm_volume": {"name": "shared", "size": 1, "size_unit": "GB", "elf_storage_policy":
+                       "REPLICA_2_THIN_PROVISION"}, "bus": "VIRTIO", "boot": 0}]})])
+    volume = api.ok("get-vm-volumes", {"where": {"name": "shared"}})[0]["id"]
+    before = snapshot(api.client)
+    status, body, _ = api("create-vm", [new_vm(api, "thief", vm_disks={"mount_disks": [
+        {"vm_volume_id": volume, "bus": "VIRTIO", "boot": 0}]})])
+    assert status == 400 and "not sharing" in body["message"] and "mount_disks[0]" in body["message"]
+    assert snapshot(api.client) == before
+    system = api.ok("get-vm-volumes", {"where": {"name": "web-01-system"}})[0]["id"]
+    status, body, _ = api("create-vm", [new_vm(api, "thief", vm_disks={"mount_disks": [
+        {"vm_volume_id": system, "bus": "VIRTIO", "boot": 0}]})])
+    assert status == 400 and "web-01-system" in body["message"]
+
+
+@pytest.mark.parametrize("overrides,status,named_in_message", [
+    ({"vm_nics": [{"connect_vlan_id": "no-such-vlan"}]}, 404, "vm_nics[0].connect_vlan_id"),
+    ({"vm_nics": [{}]}, 400, "vm_nics[0].connect_vlan_id"),
+    ({"vm_nics": [{"connect_vlan_id": "@vlan:other", "mac_address": "zz"}]}, 404, "connect_vlan_id"),
+    ({"vm_nics": [{"connect_vlan_id": "@vlan:own", "mac_address": "zz:zz"}]}, 400, "mac_address"),
+    ({"vm_nics": [{"connect_vlan_id": "@vlan:own", "type": "VPC"}]}, 400, "VPC"),
+    ({"vm_nics": [{"connect_vlan_id": "@vlan:own", "nic_id": "x"}]}, 400, "nic_id"),
+    ({"vm_disks": {"mount_disks": [{"vm_volume_id": "no-such-volume", "bus": "VIRTIO", "boot": 0}]}}, 404,
+     "mount_disks[0].vm_volume_id"),
+    ({"vm_disks": {"mount_cd_roms": [{"elf_image_id": "no-such-image", "boot": 0}]}}, 404,
+     "mount_cd_roms[0].elf_image_id"),
+    ({"vm_disks": {"mount_cd_roms": [{"content_library_image_id": "x", "boot": 0}]}}, 400, "content library"),
+    ({"vm_disks": {"mount_new_create_disks": [{"vm_volume": {"name": "x", "size": 0, "elf_storage_policy":
+                                                             "REPLICA_2_THIN_PROVISION"}, "bus": "VIRTIO",
+                                               "boot": 0}]}}, 400, "vm_volume.size"),
+])
+def test_create_vm_refuses_what_it_cannot_honour_and_changes_nothing(tmp_path, overrides, status,
+                                                                   named_in_message):
+    api = two_clusters(tmp_path)
+    own, other = named(api, "get-vlans", "default"), named(api, "get-vlans", "default", cluster="smtx-edge")
+    nics = [{**n, "connect_vlan_id": {"@vlan:own": own, "@vlan:other": other}.get(n.get("connect_vlan_id"),
+                                                                                  n.get("connect_vlan_id"))}
+            if "connect_vlan_id" in n else n for n in overrides.get("vm_nics", [])]
+    params = new_vm(api, **{**overrides, **({"vm_nics": nics} if "vm_nics" in overrides else {})})
+    before = snapshot(api.client)
+    got, body, _ = api("create-vm", [params])
+    assert got == status and named_in_message in body["message"], body
+    assert snapshot(api.client) == before
+
+
+def two_clusters(tmp_path) -> Api:
+    """The default world and a second cluster, smtx-edge, with a host and no VM."""
+    data = yaml.safe_load(DEFAULT.read_text())
+    data["clusters"].append({"name": "smtx-edge", "hosts": [{"name": "edge-1", "memory_gib": 128}]})
+    path = tmp_path / "two.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return Api(make_client(Settings(scenario=str(path), start_time=PINNED_START)))
+
+
+def test_delete_vm_takes_its_disks_nics_and_own_volumes_and_leaves_nothing_dangling(api):
+    vm = api.ok("get-vms", {"where": {"name": "test-01"}})[0]
+    volumes = [d["vm_volume"]["id"] for d in api.ok("get-vm-disks", {"where": {"vm": {"id": vm["id"]}}})
+               if d["vm_volume"]]
+    assert volumes
+    api.ok("delete-vm", {"where": {"id": vm["id"]}})
+    world = everything(api)
+    check_consistent(world)
+    assert not [d for d in world["get-vm-disks"] if d["vm"]["id"] == vm["id"]]
+    assert not [n for n in world["get-vm-nics"] if n["vm"]["id"] == vm["id"]]
+    assert not set(volumes) & set(ids(world["get-vm-volumes"]))
+
+
+# --- editing a VM's devices ------------------------------------------------------------------------------------------
+
+def devices_of(api, vm_name):
+    return (api.ok("get-vm-disks", {"where": {"vm": {"name": vm_name}}, "orderBy": "boot_ASC"}),
+            api.ok("get-vm-nics", {"where": {"vm": {"name": vm_name}}, "orderBy": "order_ASC"}))
+
+
+def test_nics_are_added_and_removed_on_a_stopped_vm(api):
+    vlan = named(api, "get-vlans", "vlan-200")
+    [answer] = api.ok("add-vm-nic", {"where": {"name": "test-01"}, "data": {"vm_nics": [{"connect_vlan_id": vlan}]}})
+    assert answer["data"]["name"] == "test-01"
+    _, nics = devices_of(api, "test-01")
+    assert [(n["order"], n["vlan"]["name"]) for n in nics] == [(0, "default"), (1, "vlan-200")]
+    api.ok("remove-vm-nic", {"where": {"name": "test-01"}, "data": {"nic_index": [0]}})
+    _, nics = devices_of(api, "test-01")
+    assert [(n["order"], n["vlan"]["name"]) for n in nics] == [(0, "vlan-200")]
+    check_consistent(everything(api))
+
+
+def test_disks_and_cd_roms_are_added_and_removed_and_volumes_stay(api):
+    image = api.ok("get-elf-images", {})[0]["id"]
+    api.ok("add-vm-disk", {"where": {"name": "test-01"}, "data": {"vm_disks": {"mount_new_create_disks": [
+        {"vm_volume": {"name": "test-01-data", "size": 5, "size_unit": "GB",
+                       "elf_storage_policy": "REPLICA_3_THICK_PROVISION"}, "bus": "SCSI", "boot": 5}]}}})
+    api.ok("add-vm-cd-rom", {"where": {"name": "test-01"}, "data": {"vm_cd_roms": [{"elf_image_id": image,
+                                                                                     "boot": 6}]}})
+    disks, _ = devices_of(api, "test-01")
+    data = next(d for d in disks if d["boot"] == 5)
+    cd_rom = next(d for d in disks if d["boot"] == 6)
+    assert data["bus"] == "SCSI" and data["vm_volume"]["name"] == "test-01-data" and cd_rom["type"] == "CD_ROM"
+    api.ok("remove-vm-disk", {"where": {"name": "test-01"}, "data": {"disk_ids": [data["id"]]}})
+    api.ok("remove-vm-cd-rom", {"where": {"name": "test-01"}, "data": {"cd_rom_ids": [cd_rom["id"]]}})
+    disks, _ = devices_of(api, "test-01")
+    assert {data["id"], cd_rom["id"]}.isdisjoint(d["id"] for d in disks)
+    [volume] = api.ok("get-vm-volumes", {"where": {"name": "test-01-data"}})
+    assert volume["mounting"] is False and volume["vm_disks"] == []  # unmounted, not deleted
+    check_consistent(everything(api))
+
+
+def test_a_disk_grows_and_an_iso_is_ejected_on_a_running_vm(api):
+    disks, _ = devices_of(api, "web-01")
+    disk = next(d for d in disks if d["type"] == "DISK")
+    api.ok("expand-vm-disk", {"where": {"id": disk["id"]}, "size": 80, "size_unit": "GB"})
+    assert api.ok("get-vm-volumes", {"where": {"id": disk["vm_volume"]["id"]}})[0]["size"] == 80 * GIB
+    cd_rom = api.ok("get-vm-disks", {"where": {"type": "CD_ROM", "elf_image": {"id_not": None}}})[0]
+    image = cd_rom["elf_image"]["id"]
+    api.ok("eject-iso-from-vm-cd-rom", {"where": {"id": cd_rom["id"]}})
+    assert api.ok("get-vm-disks", {"where": {"id": cd_rom["id"]}})[0]["elf_image"] is None
+    assert cd_rom["id"] not in ids(api.ok("get-elf-images", {"where": {"id": image}})[0]["vm_disks"])
+    api.ok("update-vm-volume", {"where": {"id": disk["vm_volume"]["id"]}, "data": {"name": "web-01-root",
+                                                                                  "size": 100, "size_unit": "GB"}})
+    [volume] = api.ok("get-vm-volumes", {"where": {"id": disk["vm_volume"]["id"]}})
+    assert (volume["name"], volume["size"]) == ("web-01-root", 100 * GIB)
+
+
+@pytest.mark.parametrize("op,body,named_in_message", [
+    ("add-vm-nic", {"where": {"name": "web-01"}, "data": {"vm_nics": [{"connect_vlan_id": "@vlan"}]}}, "RUNNING"),
+    ("add-vm-nic", {"where": {"name": "test-01"}, "data": {"vm_nics": [{"connect_vlan_id": "nope"}]}},
+     "connect_vlan_id"),
+    ("remove-vm-nic", {"where": {"name": "test-01"}, "data": {"nic_index": [3]}}, "no NIC 3"),
+    ("remove-vm-disk", {"where": {"name": "test-01"}, "data": {"disk_ids": ["nope"]}}, "disk_ids"),
+    ("remove-vm-cd-rom", {"where": {"name": "test-01"}, "data": {"cd_rom_ids": ["@disk"]}}, "cd_rom_ids"),
+    ("add-vm-disk", {"where": {"name": "test-01"}, "data": {"vm_disks": {"mount_disks": [
+        {"vm_volume_id": "@volume", "bus": "VIRTIO", "boot": 3}]}}}, "not sharing"),
+    ("add-vm-cd-rom", {"where": {"name": "test-01"}, "data": {"vm_cd_roms": [{"elf_image_id": "nope", "boot": 3}]}},
+     "elf_image_id"),
+    ("expand-vm-disk", {"where": {"id": "@disk"}, "size": 1, "size_unit": "GB"}, "only grows"),
+    ("eject-iso-from-vm-cd-rom", {"where": {"id": "@disk"}}, "CD-ROMs"),
+    ("update-vm-volume", {"where": {"name_starts_with": "web"}, "data": {"name": "same"}}, "one name"),
+])
+def test_device_edits_refuse_what_smtx_refuses_and_change_nothing(api, op, body, named_in_message):
+    disk = next(d for d in devices_of(api, "test-01")[0] if d["type"] == "DISK")
+    refs = {"@vlan": named(api, "get-vlans", "vlan-100"), "@disk": disk["id"],
+            "@volume": api.ok("get-vm-volumes", {"where": {"name": "web-01-system"}})[0]["id"]}
+    body = yaml.safe_load(yaml.safe_dump(body).replace("'@vlan'", refs["@vlan"]).replace(
+        "'@disk'", refs["@disk"]).replace("'@volume'", refs["@volume"]))
+    before = snapshot(api.client)
+    status, answer, _ = api(op, body)
+    assert status in (400, 404) and named_in_message in answer["message"], answer
+    assert snapshot(api.client) == before
+
+
+def test_a_device_edit_waits_for_the_vms_task():
+    api = Api(make_client(Settings(start_time=PINNED_START, task_mode="manual")))
+    api.ok("start-vm", {"where": {"name": "test-01"}})
+    status, answer, _ = api("remove-vm-nic", {"where": {"name": "test-01"}, "data": {"nic_index": [0]}})
+    assert status == 400 and answer.get("code") == "ResourceLocked", answer
+
+
+# --- volumes and VLANs -----------------------------------------------------------------------------------------------
+
+def test_volumes_are_created_and_deleted_and_a_mounted_one_is_kept(api):
+    cluster = api.ok("get-clusters", {})[0]["id"]
+    [made] = api.ok("create-vm-volume", [{"cluster_id": cluster, "name": "scratch", "size": 3, "size_unit": "GB",
+                                          "sharing": True, "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}])
+    assert (made["data"]["size"], made["data"]["sharing"], made["data"]["mounting"]) == (3 * GIB, True, False)
+    [gone] = api.ok("delete-vm-volume", {"where": {"name": "scratch"}})
+    assert gone["data"] == {"id": made["data"]["id"]} and not api.ok("get-vm-volumes", {"where": {"name": "scratch"}})
+    before = snapshot(api.client)
+    status, answer, _ = api("delete-vm-volume", {"where": {"name": "web-01-system"}})
+    assert status == 400 and "mounted by VM web-01" in answer["message"]
+    assert snapshot(api.client) == before
+
+
+def test_vlans_are_created_updated_and_deleted_unless_in_use(api):
+    vds = api.ok("get-vdses", {})[0]["id"]
+    [made] = api.ok("create-vm-vlan", [{"vds_id": vds, "name": "vlan-300", "vlan_id": 300}])
+    assert (made["data"]["name"], made["data"]["vlan_id"], made["data"]["vds"]["id"]) == ("vlan-300", 300, vds)
+    api.ok("update-vm-vlan", {"where": {"name": "vlan-300"}, "data": {"vlan_id": 301}})
+    assert api.ok("get-vlans", {"where": {"name": "vlan-300"}})[0]["vlan_id"] == 301
+    assert api.ok("get-vdses", {"where": {"id": vds}})[0]["vlans_num"] == 5
+    api.ok("delete-vm-vlan", {"where": {"name": "vlan-300"}})
+    before = snapshot(api.client)
+    for body, words in (({"where": {"name": "default"}}, "used by 18 NIC"),
+                        ({"where": {"name": "mgmt-network"}}, "management network")):
+        status, answer, _ = api("delete-vm-vlan", body)
+        assert status == 400 and words in answer["message"], answer
+    for bad, words in (({"vds_id": vds, "name": "vlan-100"}, "already has a VLAN"),
+                       ({"vds_id": vds, "name": "x", "vlan_id": 4095}, "4094"),
+                       ({"vds_id": vds, "name": "x", "qos_priority": 1}, "QoS"),
+                       ({"vds_id": "nope", "name": "x"}, "vds_id")):
+        status, answer, _ = api("create-vm-vlan", [bad])
+        assert status in (400, 404) and words in answer["message"], answer
+    assert snapshot(api.client) == before
+
+
+def test_a_volume_being_mounted_is_not_deleted_meanwhile():
+    api = Api(make_client(Settings(start_time=PINNED_START, task_mode="manual")))
+    cluster = api.ok("get-clusters", {})[0]["id"]
+    api.ok("create-vm-volume", [{"cluster_id": cluster, "name": "spare", "size": 1, "size_unit": "GB",
+                                 "sharing": False, "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}])
+    api.client.post("/_sim/clock", json={"advance": 5})
+    spare = api.ok("get-vm-volumes", {"where": {"name": "spare"}})[0]["id"]
+    api.ok("add-vm-disk", {"where": {"name": "test-01"}, "data": {"vm_disks": {"mount_disks": [
+        {"vm_volume_id": spare, "bus": "VIRTIO", "boot": 4}]}}})
+    status, answer, _ = api("delete-vm-volume", {"where": {"id": spare}})
+    assert status == 400 and answer.get("code") == "ResourceLocked", answer
+    api.client.post("/_sim/clock", json={"advance": 5})
+    assert api.ok("get-vm-volumes", {"where": {"id": spare}})[0]["mounting"] is True
+
+
+def test_a_disk_a_cd_rom_and_a_nic_are_updated(api):
+    image = api.ok("get-elf-images", {})[0]["id"]
+    cluster = api.ok("get-clusters", {})[0]["id"]
+    api.ok("create-vm-volume", [{"cluster_id": cluster, "name": "other", "size": 1, "size_unit": "GB",
+                                 "sharing": False, "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}])
+    other = api.ok("get-vm-volumes", {"where": {"name": "other"}})[0]["id"]
+    vm = "test-01"  # STOPPED
+    api.ok("add-vm-cd-rom", {"where": {"name": vm}, "data": {"vm_cd_roms": [{"boot": 7}]}})
+    disks, _ = devices_of(api, vm)
+    disk = next(d for d in disks if d["type"] == "DISK")
+    cd_rom = next(d for d in disks if d["boot"] == 7)
+    old = disk["vm_volume"]["id"]
+    api.ok("update-vm-disk", {"where": {"name": vm}, "data": {"vm_disk_id": disk["id"], "vm_volume_id": other,
+                                                               "bus": "SCSI"}})
+    api.ok("update-vm-disk", {"where": {"name": vm}, "data": {"vm_disk_id": cd_rom["id"], "elf_image_id": image}})
+    api.ok("toggle-vm-cd-rom-disable", {"where": {"id": cd_rom["id"]}, "disabled": True})
+    disks = {d["id"]: d for d in devices_of(api, vm)[0]}
+    assert (disks[disk["id"]]["vm_volume"]["id"], disks[disk["id"]]["bus"]) == (other, "SCSI")
+    assert disks[cd_rom["id"]]["elf_image"]["id"] == image and disks[cd_rom["id"]]["disabled"] is True
+    assert api.ok("get-vm-volumes", {"where": {"id": old}})[0]["mounting"] is False
+    vlan = named(api, "get-vlans", "vlan-100")
+    api.ok("update-vm-nic", {"where": {"name": vm}, "data": {"nic_index": 0, "connect_vlan_id": vlan,
+                                                              "model": "E1000", "enabled": False}})
+    nic = devices_of(api, vm)[1][0]
+    api.ok("update-vm-nic-basic-info", {"where": {"id": nic["id"]}, "data": {"ip_address": "10.0.0.9",
+                                                                            "gateway": "10.0.0.1",
+                                                                            "subnet_mask": "255.255.255.0"}})
+    nic = devices_of(api, vm)[1][0]
+    assert (nic["vlan"]["id"], nic["model"], nic["enabled"], nic["ip_address"], nic["gateway"]) == (
+        vlan, "E1000", False, "10.0.0.9", "10.0.0.1")
+    check_consistent(everything(api))
+
+
+def test_a_running_vms_nic_changes_vlan_but_not_model_and_its_disk_keeps_its_bus(api):
+    vlan = named(api, "get-vlans", "vlan-200")
+    api.ok("update-vm-nic", {"where": {"name": "web-01"}, "data": {"nic_index": 0, "connect_vlan_id": vlan}})
+    assert devices_of(api, "web-01")[1][0]["vlan"]["id"] == vlan
+    before = snapshot(api.client)
+    status, answer, _ = api("update-vm-nic", {"where": {"name": "web-01"}, "data": {"nic_index": 0,
+                                                                                     "model": "E1000"}})
+    assert status == 400 and "RUNNING" in answer["message"]
+    disk = next(d for d in devices_of(api, "web-01")[0] if d["type"] == "DISK")
+    status, answer, _ = api("update-vm-disk", {"where": {"name": "web-01"}, "data": {"vm_disk_id": disk["id"],
+                                                                                      "bus": "SCSI"}})
+    assert status == 400 and "RUNNING" in answer["message"]
+    assert snapshot(api.client) == before
