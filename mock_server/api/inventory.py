@@ -1,5 +1,6 @@
 """What VMs are built from (domain/inventory.py): networks, storage, images and the VMs' devices; their reads, and the
-operations that edit a VM's devices (domain/vm_devices.py)."""
+operations that edit them (domain/vm_devices.py, domain/networks.py). Each edit chooses its objects by `where` and
+answers one WithTask per object."""
 
 from ..domain import networks, vm_devices
 from .registry import operation, reads
@@ -8,32 +9,40 @@ from .vms import with_tasks
 reads("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage", "VmVolume", "VmDisk", "VmNic")
 
 
-def _on_vms(edit):
+def _data(body):
+    return body["data"]
+
+
+def _acting_on(entity: str, edit, arg=_data, deleting: bool = False):
+    """A handler: the `entity` objects `where` chooses, given to `edit(world, user, objects[, arg(body)])`; a deletion
+    answers each object's id only."""
     def handler(world, body, user):
-        return with_tasks(edit(world, user, world.query("Vm", {"where": body["where"]}), body["data"]))
+        chosen = world.query(entity, {"where": body["where"]})
+        started = edit(world, user, chosen, *(() if arg is None else (arg(body),)))
+        if deleting:
+            return [{"task_id": task.id, "data": {"id": obj.id}} for task, obj in started]
+        return with_tasks(started)
     return handler
 
 
-for _path, _edit in (("/add-vm-nic", vm_devices.add_nics), ("/remove-vm-nic", vm_devices.remove_nics),
-                     ("/add-vm-disk", vm_devices.add_disks), ("/remove-vm-disk", vm_devices.remove_disks),
-                     ("/add-vm-cd-rom", vm_devices.add_cd_roms), ("/remove-vm-cd-rom", vm_devices.remove_cd_roms)):
-    operation(_path)(_on_vms(_edit))
-
-
-@operation("/eject-iso-from-vm-cd-rom")
-def eject_iso(world, body, user):
-    return with_tasks(vm_devices.eject_isos(world, user, world.query("VmDisk", {"where": body["where"]})))
-
-
-@operation("/expand-vm-disk")
-def expand_disk(world, body, user):
-    return with_tasks(vm_devices.expand_disks(world, user, world.query("VmDisk", {"where": body["where"]}), body))
-
-
-@operation("/update-vm-volume")
-def update_volume(world, body, user):
-    volumes = world.query("VmVolume", {"where": body["where"]})
-    return with_tasks(vm_devices.update_volumes(world, user, volumes, body["data"]))
+for _path, _entity, _edit, _arg in (
+        ("/add-vm-nic", "Vm", vm_devices.add_nics, _data),
+        ("/remove-vm-nic", "Vm", vm_devices.remove_nics, _data),
+        ("/update-vm-nic", "Vm", vm_devices.update_nics, _data),
+        ("/add-vm-disk", "Vm", vm_devices.add_disks, _data),
+        ("/remove-vm-disk", "Vm", vm_devices.remove_disks, _data),
+        ("/update-vm-disk", "Vm", vm_devices.update_disks, _data),
+        ("/add-vm-cd-rom", "Vm", vm_devices.add_cd_roms, _data),
+        ("/remove-vm-cd-rom", "Vm", vm_devices.remove_cd_roms, _data),
+        ("/update-vm-nic-basic-info", "VmNic", vm_devices.update_nic_addresses, _data),
+        ("/eject-iso-from-vm-cd-rom", "VmDisk", vm_devices.eject_isos, None),
+        ("/toggle-vm-cd-rom-disable", "VmDisk", vm_devices.toggle_cd_roms, lambda body: body["disabled"]),
+        ("/expand-vm-disk", "VmDisk", vm_devices.expand_disks, lambda body: body),
+        ("/update-vm-volume", "VmVolume", vm_devices.update_volumes, _data),
+        ("/update-vm-vlan", "Vlan", networks.update, _data)):
+    operation(_path)(_acting_on(_entity, _edit, _arg))
+operation("/delete-vm-volume")(_acting_on("VmVolume", vm_devices.delete_volumes, None, deleting=True))
+operation("/delete-vm-vlan")(_acting_on("Vlan", networks.delete, None, deleting=True))
 
 
 @operation("/create-vm-volume")
@@ -41,45 +50,6 @@ def create_volume(world, body, user):
     return with_tasks(vm_devices.create_volumes(world, user, body))
 
 
-@operation("/delete-vm-volume")
-def delete_volume(world, body, user):
-    volumes = world.query("VmVolume", {"where": body["where"]})
-    return [{"task_id": t.id, "data": {"id": v.id}} for t, v in vm_devices.delete_volumes(world, user, volumes)]
-
-
 @operation("/create-vm-vlan")
 def create_vlan(world, body, user):
     return with_tasks(networks.create(world, user, body))
-
-
-@operation("/update-vm-vlan")
-def update_vlan(world, body, user):
-    return with_tasks(networks.update(world, user, world.query("Vlan", {"where": body["where"]}), body["data"]))
-
-
-@operation("/delete-vm-vlan")
-def delete_vlan(world, body, user):
-    vlans = world.query("Vlan", {"where": body["where"]})
-    return [{"task_id": t.id, "data": {"id": v.id}} for t, v in networks.delete(world, user, vlans)]
-
-
-@operation("/update-vm-disk")
-def update_disk(world, body, user):
-    return with_tasks(vm_devices.update_disks(world, user, world.query("Vm", {"where": body["where"]}), body["data"]))
-
-
-@operation("/toggle-vm-cd-rom-disable")
-def toggle_cd_rom(world, body, user):
-    disks = world.query("VmDisk", {"where": body["where"]})
-    return with_tasks(vm_devices.toggle_cd_roms(world, user, disks, body["disabled"]))
-
-
-@operation("/update-vm-nic")
-def update_nic(world, body, user):
-    return with_tasks(vm_devices.update_nics(world, user, world.query("Vm", {"where": body["where"]}), body["data"]))
-
-
-@operation("/update-vm-nic-basic-info")
-def update_nic_basic_info(world, body, user):
-    nics = world.query("VmNic", {"where": body["where"]})
-    return with_tasks(vm_devices.update_nic_addresses(world, user, nics, body["data"]))
