@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from mock_server import cli
+from mock_server.api.wire import MAX_BODY_BYTES
 from mock_server.server import CLEANUP_INTERVAL, CONNECTION_LIMIT, IDLE_TIMEOUT
 
 from .conftest import TOKEN
@@ -44,7 +45,7 @@ def stop(proc, sig=signal.SIGTERM) -> tuple[int, str, str]:
     return proc.returncode, out, err
 
 
-# --- item 6: options ---------------------------------------------------------------------------------------------------
+# --- item 6: options --------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("options,named", [
     (["--threads", "0"], "--threads"),
@@ -83,7 +84,7 @@ def test_only_a_loopback_address_is_served_without_a_warning():
     assert code == 0 and "WARNING" not in err
 
 
-# --- item 5: a graceful stop -------------------------------------------------------------------------------------------
+# --- item 5: a graceful stop ------------------------------------------------------------------------------------------
 
 @pytest.fixture
 def big_world(tmp_path):
@@ -119,7 +120,7 @@ def test_a_stop_signal_finishes_the_requests_in_flight(big_world, sig):
     assert "Traceback" not in err and "Bad file descriptor" not in err, err
 
 
-# --- item 2: connections -----------------------------------------------------------------------------------------------
+# --- item 2: connections ----------------------------------------------------------------------------------------------
 
 def test_idle_and_slow_connections_do_not_lock_out_a_new_client_and_idle_ones_are_closed():
     proc, url = start()
@@ -150,7 +151,7 @@ def test_idle_and_slow_connections_do_not_lock_out_a_new_client_and_idle_ones_ar
     assert code == 0, err
 
 
-# --- item 9: waitress' own refusals ------------------------------------------------------------------------------------
+# --- item 9: waitress' own refusals -----------------------------------------------------------------------------------
 
 def test_the_servers_own_refusals_are_error_bodies():
     proc, url = start()
@@ -158,9 +159,12 @@ def test_the_servers_own_refusals_are_error_bodies():
         big = requests.post(url + "/get-vms", json={}, headers={**AUTH, "X-Big": "a" * 70_000}, timeout=10)
         garbled = requests.request("GET", url.replace("/v2/api", "") + "/v2/api/get-version", timeout=10,
                                    headers={"Content-Length": "x"})
+        huge = requests.post(url + "/get-vms", data=b" " * (MAX_BODY_BYTES + 1), timeout=30,
+                             headers={**AUTH, "Content-Type": "application/json"})
     finally:
         stop(proc)
-    for r in (big, garbled):
+    assert huge.status_code == 400 and str(MAX_BODY_BYTES) in huge.json()["message"]  # waitress' 413, as upstream's 400
+    for r in (big, garbled, huge):
         assert r.status_code in (400, 431), r.status_code
         body = json.loads(r.text)
         assert {"message", "status", "path"} <= set(body) and body["status"] == r.status_code, body

@@ -74,8 +74,13 @@ def load(path: str | Path | None = None) -> Scenario:
         raise ScenarioError(path, "", f"{len(text)} characters is more than the bound of {MAX_BYTES}: describe a "
                                       "large world with `generate`")
     try:
-        _bounded(yaml.compose(text, Loader=yaml.SafeLoader), path)
-        data = yaml.safe_load(text)
+        loader = yaml.SafeLoader(text)  # composed once: bounded as nodes, then built from the same nodes
+        try:
+            root = loader.get_single_node()
+            _bounded(root, path)
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as e:
         raise ScenarioError(path, "", f"not valid YAML: {e}") from None
     if data is None:
