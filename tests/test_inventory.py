@@ -14,7 +14,7 @@ from .conftest import PINNED_START, Api, make_client
 from .test_bad_input import snapshot
 
 READS = ["get-vdses", "get-vlans", "get-elf-storage-policies", "get-elf-images", "get-svt-images", "get-vm-volumes",
-         "get-vm-disks", "get-vm-nics"]
+         "get-vm-disks", "get-vm-nics", "get-nics", "get-disks", "get-usb-devices", "get-gpu-devices"]
 GIB = 1024**3
 
 
@@ -24,7 +24,7 @@ def api():
 
 
 def everything(api) -> dict[str, list]:
-    return {op: api.ok(op, {}) for op in READS + ["get-vms", "get-clusters"]}
+    return {op: api.ok(op, {}) for op in READS + ["get-vms", "get-clusters", "get-hosts"]}
 
 
 def ids(objs) -> list:
@@ -54,6 +54,24 @@ def check_consistent(world: dict) -> None:
         assert vlan["id"] in ids(by_id["get-vdses"][vlan["vds"]["id"]]["vlans"])
     for vds in world["get-vdses"]:
         assert vds["vlans_num"] == len(vds["vlans"])
+        assert ids(vds["nics"]) == ids(n for n in world["get-nics"] if (n["vds"] or {}).get("id") == vds["id"])
+    for host in world["get-hosts"]:
+        for rel, op in (("nics", "get-nics"), ("disks", "get-disks"), ("usb_devices", "get-usb-devices"),
+                        ("gpu_devices", "get-gpu-devices")):
+            assert ids(host[rel]) == ids(o for o in world[op] if o["host"]["id"] == host["id"]), (host["name"], rel)
+        assert host["nic_count"] == len(host["nics"])
+    vms = by_id["get-vms"]
+    for rel, op in (("usb_devices", "get-usb-devices"), ("gpu_devices", "get-gpu-devices"), ("pci_nics", "get-nics")):
+        for device in world[op]:
+            for vm in device["vms"] or ():
+                assert device["id"] in ids(vms[vm["id"]][rel]), (device["name"], vm["name"])
+                assert vms[vm["id"]]["host"]["id"] == device["host"]["id"], "a device passes through on its host"
+        for vm in world["get-vms"]:
+            for device in vm[rel]:
+                assert vm["id"] in ids(by_id[op][device["id"]]["vms"]), (vm["name"], rel)
+    for gpu in world["get-gpu-devices"]:
+        if gpu["user_usage"] == "VGPU":
+            assert gpu["assigned_vgpus_num"] + gpu["available_vgpus_num"] == gpu["vgpu_instance_num"], gpu
 
 
 def test_every_cluster_is_furnished_and_every_vm_equipped(api):
@@ -72,6 +90,11 @@ def test_every_cluster_is_furnished_and_every_vm_equipped(api):
         assert any(d["type"] == "DISK" and d["boot"] == 0 for d in disks), vm["name"]
         assert vm["vm_nics"], vm["name"]
     assert any(d["type"] == "CD_ROM" and d["elf_image"] for d in world["get-vm-disks"])
+    for host in world["get-hosts"]:  # scenario._equip: 6 NICs, 2 of them in the VDS; the SSDs and HDDs it counts
+        assert [n["name"] for n in host["nics"]] == [f"eth{k}" for k in range(6)]
+        assert len(host["disks"]) == host["ssd_disk_count"] + host["hdd_disk_count"]
+    disks = [d for d in world["get-disks"] if d["host"]["name"] == "node-1"]
+    assert sum(d["size"] for d in disks if d["type"] == "HDD") == world["get-hosts"][0]["hdd_data_capacity"]
 
 
 def test_a_generated_world_is_furnished_too(tmp_path):

@@ -318,11 +318,23 @@ INVENTORY_CASES = {
     "VmDisk": [({"where": {"vm": {"name": "web-01"}, "type": "DISK"}}, ["vda"]),
                ({"where": {"type": "CD_ROM", "elf_image": None}}, [])],
     "VmNic": [({"where": {"vm": {"name": "web-01"}}}, [0]), ({"where": {"vlan": {"name": "vlan-100"}}}, [])],
+    # each host's hardware (scenario._equip), and the devices the default world passes through
+    "Nic": [({"where": {"host": {"name": "node-2"}, "vds": {"name": "vds-smtx-prod"}}}, ["eth0", "eth1"]),
+            ({"where": {"host": {"name": "node-1"}, "type": "STORAGE"}, "orderBy": "name_DESC"}, ["eth3", "eth2"]),
+            ({"where": {"up": False, "host": {"name": "node-3"}}}, ["eth4", "eth5"])],
+    "Disk": [({"where": {"host": {"name": "node-4"}, "type": "SSD"}}, ["sda", "sdb"]),
+             ({"where": {"usage": "DATA", "size_lt": 4 * 10**12}}, [])],
+    "UsbDevice": [({}, ["SafeNet Sentinel HASP HL"]), ({"where": {"vms_some": {"name": "license-server"}}},
+                                                       ["SafeNet Sentinel HASP HL"]),
+                  ({"where": {"host": {"name": "node-2"}}}, [])],
+    "GpuDevice": [({"where": {"vms_some": {}}}, ["NVIDIA Tesla T4"]),
+                  ({"where": {"user_usage": "VGPU", "available_vgpus_num_gt": 0}}, ["NVIDIA A16"]),
+                  ({"where": {"host": {"name": "node-3"}}, "orderBy": "name_ASC"}, ["NVIDIA A16", "NVIDIA Tesla T4"])],
 }
 CASES = {"Vm": VM_CASES, "Host": HOST_CASES, "Cluster": CLUSTER_CASES, "Task": TASK_CASES, **INVENTORY_CASES}
 NAME_OF = {"Vm": "name", "Host": "name", "Cluster": "name", "Task": "description", "VmDisk": "device",
            "VmNic": "order", **{e: "name" for e in ("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage",
-                                                   "VmVolume")}}
+                                                   "VmVolume", "Nic", "Disk", "UsbDevice", "GpuDevice")}}
 
 
 def _case_id(entity, i, body):

@@ -24,6 +24,14 @@ HOSTS = "    hosts: [{name: h1, memory_gib: 64}, {name: h2, memory_gib: 64}]\n"
     ("generate: {clusters: 0}\n", "generate.clusters", "expected an integer of at least 1, got 0"),
     ("clusters:\n  - name: c\n    hosts: [{name: h1, memory_gib: -4}]\n",
      "clusters[0].hosts[0].memory_gib", "expected a number more than 0, got -4"),
+    ("clusters:\n  - name: c\n    hosts: [{name: h1, memory_gib: 64, gpu_devices: [{name: g, usage: VGPU}]}]\n",
+     "clusters[0].hosts[0].gpu_devices[0]", "vgpu_instances goes with usage VGPU"),
+    ("clusters:\n  - name: c\n    hosts: [{name: h1, memory_gib: 64, gpu_devices: [{name: g, vgpu_instances: 4}]}]\n",
+     "clusters[0].hosts[0].gpu_devices[0]", "vgpu_instances goes with usage VGPU"),
+    ("clusters:\n  - name: c\n    hosts: [{name: h1, memory_gib: 64, gpu_devices: [{name: g, usage: MIG}]}]\n",
+     "clusters[0].hosts[0].gpu_devices[0].usage", "expected one of PASS_THROUGH, VGPU"),
+    ("clusters:\n  - name: c\n" + HOSTS + "    vms: [{name: a, status: STOPPED, memory_gib: 1, vcpu: 1,"
+     " gpu_devices: [T4]}]\n", "clusters[0].vms[0]", "a VM with pass-through devices needs a host"),
 ])
 def test_a_scenario_that_cannot_exist_is_refused(tmp_path, text, entry, what):
     path = tmp_path / "bad.yaml"

@@ -10,7 +10,7 @@ query (get-vms, get-hosts, get-clusters) and resolves relations by joining on id
     host.cluster -> the cluster whose id is host["cluster"]["id"]
     host.vms     -> the VMs whose host.id is host["id"]
     cluster.hosts / cluster.vms -> the hosts / VMs whose cluster.id is cluster["id"]
-    vm.usb_devices -> the embedded {id, name} list (an entity the simulator does not model)
+    vm.usb_devices, host.disks -> the embedded {id, name} lists (the reference filters them by id and name only)
 
 Null semantics (query.py's docstring): `f: null` matches a null field, `f_not: null` a non-null one; every other
 positive operator is false on a null field and each negation is the exact complement of its positive operator; a
@@ -74,7 +74,7 @@ SCHEMA = {
         "to_one": {},
         "to_many": {"hosts": "Host", "vms": "Vm"},
     },
-    # relation targets the simulator does not model: embedded {id, name} lists, or always null
+    # relation targets filtered by their embedded {id, name} only, or always null (VmFolder)
     "UsbDevice": {"fields": {"name": STRING, "id": STRING}, "to_one": {}, "to_many": {}},
     "VmFolder": {"fields": {"name": STRING}, "to_one": {}, "to_many": {}},
     "Disk": {"fields": {"name": STRING}, "to_one": {}, "to_many": {}},
@@ -251,7 +251,8 @@ class Pools:
 
     def __init__(self, ref: Reference):
         self.objs = {"Vm": ref.vms, "Host": ref.hosts, "Cluster": ref.clusters,
-                     "UsbDevice": [d for v in ref.vms for d in v["usb_devices"] or []], "VmFolder": [], "Disk": []}
+                     "UsbDevice": [d for v in ref.vms for d in v["usb_devices"] or []], "VmFolder": [],
+                     "Disk": [d for h in ref.hosts for d in h["disks"] or []]}
         self._operands, self._clauses, self._wheres = {}, {}, {}
 
     def values(self, entity, field):

@@ -6,7 +6,8 @@ from ..domain import networks, vm_devices
 from .registry import operation, reads
 from .vms import with_tasks
 
-reads("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage", "VmVolume", "VmDisk", "VmNic")
+reads("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage", "VmVolume", "VmDisk", "VmNic", "Nic", "Disk", "UsbDevice",
+      "GpuDevice")
 
 
 def _data(body):

@@ -163,11 +163,15 @@ class Host:
     ssd_data_capacity: int = 2 * 960 * 10**9
     hdd_data_capacity: int = 4 * 4 * 10**12
     used_data_space: int = 0
-    nic_count: int = 4
     data_ip: str | None = None
     vmotion_ip: str | None = None
     chunk_id: str = "1"
     vms: list = field(default_factory=list)  # kept by the world as VMs are placed and moved
+    # its hardware (hardware.py), kept by the world
+    nics: list = field(default_factory=list)
+    disks: list = field(default_factory=list)
+    usb_devices: list = field(default_factory=list)
+    gpu_devices: list = field(default_factory=list)
     # values upstream requires that the simulator keeps constant
     failure_data_space: int = 0
     lsm_cap_disk_safe_umount: bool = True
@@ -184,6 +188,10 @@ class Host:
     @property
     def total_cpu_hz(self):
         return self.total_cpu_cores * self.cpu_hz_per_core
+
+    @property
+    def nic_count(self):
+        return len(self.nics)
 
     @property
     def allocatable_memory_bytes(self):
@@ -250,19 +258,6 @@ class Host:
     def vm_num(self):
         return len(self.vms)
 
-    # the host's own devices that its VMs pass through (the only host hardware the simulator models yet)
-    @property
-    def usb_devices(self):
-        return [d for v in self.vms for d in v.usb_devices or ()]
-
-    @property
-    def gpu_devices(self):
-        return [d for v in self.vms for d in v.gpu_devices or ()]
-
-    @property
-    def nics(self):
-        return [d for v in self.vms for d in v.pci_nics or ()]
-
 
 @dataclass(eq=False)
 class Vm:
@@ -283,9 +278,12 @@ class Vm:
     ip: str = ""
     local_created_at: str = ""
     last_shutdown_time: str | None = None
-    usb_devices: list | None = None  # NestedUsbDevice-like dicts: a VM with any is bound to its host
-    gpu_devices: list | None = None
-    pci_nics: list | None = None
+    # the host's devices passed through to it (hardware.py: UsbDevice, GpuDevice, Nic), kept by the world; a VM with
+    # any is bound to its host
+    usb_devices: list = field(default_factory=list)
+    gpu_devices: list = field(default_factory=list)
+    pci_nics: list = field(default_factory=list)
+    gpu_amounts: dict = field(default_factory=dict)  # GpuDevice id -> the vGPU instances it takes of a VGPU GPU
     in_recycle_bin: bool = False
     internal: bool = False
     nested_virtualization: bool = False

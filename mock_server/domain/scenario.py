@@ -14,6 +14,7 @@ import yaml
 from ..schema.spec import DEFAULT_VERSION, VERSIONS as API_VERSIONS, Spec
 from .clock import Clock, iso, parse_time
 from .devices import mac_address
+from .hardware import Disk, GpuDevice, Nic, UsbDevice
 from .inventory import DEFAULT_DISK, ElfImage, ElfStoragePolicy, SvtImage, Vds, Vlan, VmDisk, VmNic, VmVolume
 from .model import GIB, Cluster, Host, User, Vm
 from .states import HostStatus, UserRole, UserSource, VmStatus
@@ -40,18 +41,19 @@ SHAPES = {
     "cluster": {"name": _STR, "ip": _STR, "version": _STR, "type": _STR, "architecture": _STR,
                 "hosts": (list,), "vms": (list,)},
     "host": {"name": _STR, "management_ip": _STR, "memory_gib": _NUM, "os_memory_gib": _NUM, "cpu_cores": _INT,
-             "status": _STR},
+             "status": _STR, "gpu_devices": (list,)},
+    "gpu": {"name": _STR, "model": _STR, "usage": _STR, "vgpu_instances": _INT, "vgpu_type": _STR},
     "vm": {"name": _STR, "host": _STR, "status": _STR, "memory_gib": _NUM, "vcpu": _INT, "cpu_sockets": _INT,
            "ha": _BOOL, "description": _STR, "guest_os_type": _STR, "firmware": _STR, "ip": _STR,
            "usb_devices": (list,), "gpu_devices": (list,), "pci_nics": (list,)},
     "generate": {"clusters": _INT, "hosts_per_cluster": _INT, "vms_per_host": _INT},
 }
-REQUIRED = {"user": ("username", "password"), "cluster": ("name",), "host": ("name", "memory_gib"),
+REQUIRED = {"user": ("username", "password"), "cluster": ("name",), "host": ("name", "memory_gib"), "gpu": ("name",),
             "vm": ("name", "status", "memory_gib", "vcpu"), "generate": ("clusters", "hosts_per_cluster")}
 CHOICES = {("vm", "status"): VM_STATUSES, ("host", "status"): HOST_STATUSES, ("vm", "firmware"): ("BIOS", "UEFI"),
            ("vm", "guest_os_type"): ("LINUX", "UNKNOWN", "WINDOWS"), ("user", "role"): tuple(UserRole), ("user", "source"): tuple(UserSource),
            ("cluster", "type"): ("BLUESHARK", "SMTX_ELF", "SMTX_OS", "SMTX_ZBS"),
-           ("cluster", "architecture"): ("AARCH64", "X86_64"), ("scenario", "api_version"): API_VERSIONS}
+           ("cluster", "architecture"): ("AARCH64", "X86_64"), ("gpu", "usage"): ("PASS_THROUGH", "VGPU"), ("scenario", "api_version"): API_VERSIONS}
 
 
 @dataclass
@@ -152,7 +154,7 @@ def _check(path, entry, kind, value):
             raise ScenarioError(path, where, f"missing required key {key!r}")
     # Only these kinds nest entries; generate.clusters is a count, not a list.
     children = {"scenario": {"users": "user", "clusters": "cluster"},
-                "cluster": {"hosts": "host", "vms": "vm"}}.get(kind, {})
+                "cluster": {"hosts": "host", "vms": "vm"}, "host": {"gpu_devices": "gpu"}}.get(kind, {})
     for key, child in children.items():
         for i, item in enumerate(value.get(key) or ()):
             _check(path, f"{entry}.{key}[{i}]" if entry else f"{key}[{i}]", child, item)
@@ -198,7 +200,8 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
         _generate(world, data["generate"])
     # the scenario's VMs exist at the start instant (they are its starting point, not created one after another);
     # what the API creates later is stamped from the start on
-    for table in (world.vms, world.vm_volumes, world.elf_images, world.svt_images):
+    for table in (world.vms, world.vm_volumes, world.elf_images, world.svt_images, world.usb_devices,
+                  world.gpu_devices):
         for obj in table.values():
             obj.local_created_at = iso(start)
     world.stamped_until(start - 0.001)
@@ -219,6 +222,10 @@ def _build_cluster(world, path, entry, c):
             raise ScenarioError(path, f"{entry}.hosts[{j}].memory_gib",
                                 f"{h['memory_gib']} GiB leaves nothing for VMs beside the "
                                 f"{h.get('os_memory_gib', DEFAULT_OS_MEMORY_GIB)} GiB kept for the OS (os_memory_gib)")
+        for k, g in enumerate(h.get("gpu_devices") or ()):
+            if (g.get("usage") == "VGPU") != ("vgpu_instances" in g):
+                raise ScenarioError(path, f"{entry}.hosts[{j}].gpu_devices[{k}]",
+                                    "vgpu_instances goes with usage VGPU, and only with it")
         _add_host(world, cluster, h, j)
     for k, v in enumerate(c.get("vms") or ()):
         at = f"{entry}.vms[{k}]"
@@ -235,33 +242,39 @@ def _build_cluster(world, path, entry, c):
         elif v["status"] != "STOPPED":
             raise ScenarioError(path, at, f"a {v['status']} VM needs a host")
         vm = _add_vm(world, cluster, host, v)
+        if host is None and (v.get("usb_devices") or v.get("gpu_devices") or v.get("pci_nics")):
+            raise ScenarioError(path, at, "a VM with pass-through devices needs a host")
+        _pass_through(world, vm, v)
         if host is not None and host.free_memory_bytes < 0:
             raise ScenarioError(path, at, f"host {host.name!r} has no memory left for this VM: its running and "
                                           f"suspended VMs need more than its {host.allocatable_memory_bytes // GIB} GiB")
-        if vm.host_bound and host is None:
-            raise ScenarioError(path, at, "a VM with pass-through devices needs a host")
     furnish(world, cluster)
 
 
 def _add_host(world, cluster, h, j):
     n = list(world.clusters).index(cluster.id) + 1
     ip = h.get("management_ip", f"10.{n}.0.{11 + j}")
-    return world.add(Host(world.ids.cuid(), world.ids.uuid(), h["name"], ip, cluster,
+    host = world.add(Host(world.ids.cuid(), world.ids.uuid(), h["name"], ip, cluster,
                           total_memory_bytes=int(h["memory_gib"] * GIB),
                           os_memory_bytes=int(h.get("os_memory_gib", DEFAULT_OS_MEMORY_GIB) * GIB),
                           total_cpu_cores=h.get("cpu_cores", 32),
                           status=HostStatus(h.get("status", HostStatus.CONNECTED_HEALTHY)),
                           data_ip=_shift(ip, 1), vmotion_ip=_shift(ip, 2), serial=f"SN{world.ids.cuid()[1:11].upper()}",
                           chunk_id=str(j + 1)))
+    for k, g in enumerate(h.get("gpu_devices") or ()):
+        vgpu = g.get("usage") == "VGPU"
+        world.add(GpuDevice(world.ids.cuid(), world.ids.uuid(), g["name"], host, local_created_at="",
+                            model=g.get("model", "Tesla T4"), bus_location=f"0000:{0x3b + k:02x}:00.0",
+                            user_usage=g.get("usage", "PASS_THROUGH"),
+                            vgpu_instance_num=g.get("vgpu_instances") if vgpu else None,
+                            user_vgpu_type_name=g.get("vgpu_type", "GRID T4-4Q") if vgpu else None,
+                            user_vgpu_type_id=f"nvidia-{230 + k}" if vgpu else None))
+    return host
 
 
 def _shift(ip: str, octet: int) -> str:
     a, b, c, d = ip.split(".") if ip.count(".") == 3 else ("10", "0", "0", "1")
     return f"{a}.{b}.{(int(c) + 10 * octet) % 256 if c.isdigit() else c}.{d}"
-
-
-def _devices(world, names):
-    return [{"id": world.ids.cuid(), "name": str(n)} for n in names] if names else None
 
 
 def _add_vm(world, cluster, host, v):
@@ -270,10 +283,56 @@ def _add_vm(world, cluster, host, v):
                         vcpu=v["vcpu"], status=VmStatus(v["status"]), host=host, description=v.get("description", ""),
                         cpu_sockets=v.get("cpu_sockets", 1),
                         ha=v.get("ha", True), firmware=v.get("firmware", "BIOS"),
-                        guest_os_type=v.get("guest_os_type", "LINUX"), ip=ip, local_created_at=None,
-                        usb_devices=_devices(world, v.get("usb_devices")),
-                        gpu_devices=_devices(world, v.get("gpu_devices")),
-                        pci_nics=_devices(world, v.get("pci_nics"))))
+                        guest_os_type=v.get("guest_os_type", "LINUX"), ip=ip, local_created_at=None))
+
+
+def _pass_through(world, vm, v):
+    """Give `vm` the host devices its entry names: a USB device or a NIC is made for it; a GPU is the host's GPU of
+    that name (one vGPU of it in VGPU usage), or a pass-through GPU made for it when the host declares none."""
+    ids, host = world.ids, vm.host
+    for name in v.get("usb_devices") or ():
+        world.give(vm, world.add(UsbDevice(ids.cuid(), ids.uuid(), str(name), host, local_created_at="",
+                                           description=f"{name}, passed through to {vm.name}")))
+    for name in v.get("gpu_devices") or ():
+        gpu = next((g for g in host.gpu_devices if g.name == str(name) and (g.vgpu or not g.vms)), None)
+        if gpu is None:
+            gpu = world.add(GpuDevice(ids.cuid(), ids.uuid(), str(name), host, local_created_at="",
+                                      model=str(name).removeprefix("NVIDIA ").strip() or "GPU",
+                                      bus_location=f"0000:{0x5e + len(host.gpu_devices):02x}:00.0"))
+        world.give(vm, gpu, 1 if gpu.vgpu else None)
+    for name in v.get("pci_nics") or ():
+        nic = world.add(Nic(ids.cuid(), ids.uuid(), str(name), host, _hardware_mac(ids), user_usage="PASS_THROUGH",
+                            model="Mellanox Technologies MT27800 Family [ConnectX-5]", driver="mlx5_core"))
+        world.give(vm, nic)
+
+
+def _hardware_mac(ids) -> str:
+    """A host NIC's MAC, in an Intel range (a VM's are in KVM's 52:54:00, devices.mac_address)."""
+    tail = ids.uuid().replace("-", "")[-6:]
+    return "b4:96:91:" + ":".join(tail[i:i + 2] for i in range(0, 6, 2))
+
+
+def _equip(world, host, vds) -> None:
+    """A host's NICs and disks: eth0 and eth1 bonded into the cluster's VDS (management and VM traffic), eth2 and
+    eth3 for storage, eth4 and eth5 unused; its SSDs as cache, its HDDs for data, as `ssd_disk_count` and
+    `hdd_disk_count` say (a hybrid SMTX node). SMTX would give storage a VDS of its own; the simulator keeps one
+    VDS per cluster."""
+    ids = world.ids
+    for k, (kind, bonded, ip) in enumerate((("MANAGEMENT", True, host.management_ip), ("VM", True, None),
+                                            ("STORAGE", False, host.data_ip), ("STORAGE", False, None),
+                                            (None, False, None), (None, False, None))):
+        world.add(Nic(ids.cuid(), ids.uuid(), f"eth{k}", host, _hardware_mac(ids), type=kind, ip_address=ip,
+                      vds=vds if bonded else None, up=kind is not None, running=kind is not None))
+    ssd = host.ssd_data_capacity // max(host.ssd_disk_count, 1)
+    hdd = host.hdd_data_capacity // max(host.hdd_disk_count, 1)
+    for k in range(host.ssd_disk_count + host.hdd_disk_count):
+        is_ssd = k < host.ssd_disk_count
+        world.add(Disk(ids.cuid(), ids.uuid(), "sd" + "abcdefghijklmnopqrstuvwxyz"[k % 26], host,
+                       size=ssd if is_ssd else hdd, type="SSD" if is_ssd else "HDD",
+                       usage="CACHE" if is_ssd else "DATA", function="CACHE" if is_ssd else "DATA",
+                       serial=f"{'S4' if is_ssd else 'ZL'}{ids.cuid()[-8:].upper()}",
+                       model="SAMSUNG MZ7LH960HAJR" if is_ssd else "ST4000NM000A-2HZ100",
+                       remaining_life_percent=99 if is_ssd else None))
 
 
 def _generate(world, g):
@@ -304,6 +363,8 @@ def furnish(world, cluster) -> None:
     ids = world.ids
     n = len(world.clusters)
     vds = world.add(Vds(ids.cuid(), ids.uuid(), f"vds-{cluster.name}", cluster, ovsbr_name=f"ovsbr-{n}"))
+    for host in cluster.hosts:
+        _equip(world, host, vds)
     vlans = {name: world.add(Vlan(ids.cuid(), ids.uuid(), name, vds, vlan_id, kind))
              for name, vlan_id, kind in (("mgmt-network", 0, "MANAGEMENT"), ("default", 0, "VM"),
                                          ("vlan-100", 100, "VM"), ("vlan-200", 200, "VM"))}

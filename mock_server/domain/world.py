@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from .clock import Clock, iso
 from .errors import BadRequest, Forbidden, NotFound, Unauthorized
 from .ids import Ids
+from .hardware import Disk, GpuDevice, Nic, UsbDevice
 from .inventory import Vds, Vlan, VmDisk, VmNic
 from .model import Cluster, Host, Task, User, Vm
 from .states import UserRole, UserSource
@@ -26,7 +27,10 @@ def lower_camel(operation_id: str) -> str:
 
 KINDS = {"Cluster": "clusters", "Host": "hosts", "Vm": "vms", "Task": "tasks", "User": "users", "Vds": "vdses",
          "Vlan": "vlans", "ElfStoragePolicy": "elf_storage_policies", "ElfImage": "elf_images",
-         "SvtImage": "svt_images", "VmVolume": "vm_volumes", "VmDisk": "vm_disks", "VmNic": "vm_nics"}
+         "SvtImage": "svt_images", "VmVolume": "vm_volumes", "VmDisk": "vm_disks", "VmNic": "vm_nics",
+         "Nic": "nics", "Disk": "disks", "UsbDevice": "usb_devices", "GpuDevice": "gpu_devices"}
+# where a VM lists each kind of device passed through to it
+PASSED_THROUGH = {UsbDevice: "usb_devices", GpuDevice: "gpu_devices", Nic: "pci_nics"}
 # A real tower's token has no expiry: "token 并没有过期时间,可以一直使用" (it has no expiry time and can be used for
 # good), code.smartx.com/learning-api/authorization. Neither has ours; only how many tokens a user's logins keep is
 # bounded, so that a long-lived server does not grow.
@@ -104,6 +108,10 @@ class World:
             return [obj.vm.vm_disks] + [r.vm_disks for r in (obj.vm_volume, obj.elf_image, obj.svt_image) if r]
         if isinstance(obj, VmNic):
             return [obj.vm.vm_nics] + ([obj.vlan.vm_nics] if obj.vlan else [])
+        if isinstance(obj, Nic):
+            return [obj.host.nics] + ([obj.vds.nics] if obj.vds else [])
+        if isinstance(obj, (Disk, UsbDevice, GpuDevice)):
+            return [getattr(obj.host, KINDS[type(obj).__name__])]
         return []
 
     def remove(self, obj) -> None:
@@ -122,6 +130,9 @@ class World:
                 self.remove(volume)
         for nic in list(vm.vm_nics):
             self.remove(nic)
+        for kind in PASSED_THROUGH.values():
+            for device in list(getattr(vm, kind)):
+                self.withdraw(vm, device)
         self.place(vm, None)
         vm.cluster.vms.remove(vm)
         del self.vms[vm.id]
@@ -133,6 +144,20 @@ class World:
         vm.host = host
         if host is not None:
             host.vms.append(vm)
+
+    @staticmethod
+    def give(vm: Vm, device, amount: int | None = None) -> None:
+        """Pass a host's USB device, GPU or NIC through to `vm` (a VGPU GPU: `amount` vGPU instances of it)."""
+        getattr(vm, PASSED_THROUGH[type(device)]).append(device)
+        device.vms.append(vm)
+        if amount is not None:
+            vm.gpu_amounts[device.id] = amount
+
+    @staticmethod
+    def withdraw(vm: Vm, device) -> None:
+        getattr(vm, PASSED_THROUGH[type(device)]).remove(device)
+        device.vms.remove(vm)
+        vm.gpu_amounts.pop(device.id, None)
 
     def find(self, kind: str, obj_id: str):
         obj = getattr(self, KINDS[kind]).get(obj_id)
