@@ -342,6 +342,43 @@ def test_vlans_are_created_updated_and_deleted_unless_in_use(api):
     assert snapshot(api.client) == before
 
 
+def test_a_vds_bonds_free_host_nics_and_is_deleted_once_it_has_no_vlans(api):
+    cluster = api.ok("get-clusters", {})[0]["id"]
+    free = api.ok("get-nics", {"where": {"name_in": ["eth4", "eth5"]}, "orderBy": "name_ASC"})
+    assert len(free) == 8 and all(n["vds"] is None for n in free)
+    [made] = api.ok("create-vds", [{"cluster_id": cluster, "name": "vds-tenant", "nic_ids": [n["id"] for n in free]}])
+    vds = api.ok("get-vdses", {"where": {"id": made["data"]["id"]}})[0]
+    assert (vds["bond_mode"], ids(vds["nics"]), vds["ovsbr_name"]) == ("active-backup", ids(free), "ovsbr-2")
+    check_consistent(everything(api))
+    eth5 = [n["id"] for n in free if n["name"] == "eth5"]
+    api.ok("update-vds", {"where": {"id": vds["id"]}, "data": {"name": "vds-tenant-2", "nicIds": eth5}})
+    vds = api.ok("get-vdses", {"where": {"id": vds["id"]}})[0]
+    assert (vds["name"], ids(vds["nics"])) == ("vds-tenant-2", sorted(eth5))
+    assert api.ok("get-nics", {"where": {"name": "eth4", "vds": None}}) != []
+    api.ok("create-vm-vlan", [{"vds_id": vds["id"], "name": "tenant-10", "vlan_id": 10}])
+    before = snapshot(api.client)
+    status, answer, _ = api("delete-vds", {"where": {"id": vds["id"]}})
+    assert status == 400 and "tenant-10" in answer["message"], answer
+    taken = api.ok("get-nics", {"where": {"name": "eth0"}})[0]["id"]
+    for bad, words in (({"nic_ids": [taken]}, "in VDS vds-smtx-prod already"),
+                       ({"nic_ids": []}, "at least one NIC"),
+                       ({"nic_ids": ["nope"]}, "nic_ids[0]"),
+                       ({"nic_ids": eth5[:1]}, "in VDS vds-tenant-2"),
+                       ({"name": "vds-smtx-prod"}, "already has a VDS"),
+                       ({"bond_mode": "lacp"}, "bond_mode"),
+                       ({"work_mode": "x"}, "work_mode")):
+        body = {"cluster_id": cluster, "name": "vds-x",
+                "nic_ids": [n["id"] for n in free if n["name"] == "eth4"], **bad}
+        status, answer, _ = api("create-vds", [body])
+        assert status in (400, 404) and words in answer["message"], (bad, answer)
+    assert snapshot(api.client) == before
+    api.ok("delete-vm-vlan", {"where": {"name": "tenant-10"}})
+    api.ok("delete-vds", {"where": {"id": vds["id"]}})
+    assert api.ok("get-vdses", {"where": {"id": vds["id"]}}) == []
+    assert all(n["vds"] is None for n in api.ok("get-nics", {"where": {"name_in": ["eth4", "eth5"]}}))
+    check_consistent(everything(api))
+
+
 def test_a_volume_being_mounted_is_not_deleted_meanwhile():
     api = Api(make_client(Settings(start_time=PINNED_START, task_mode="manual")))
     cluster = api.ok("get-clusters", {})[0]["id"]

@@ -2,7 +2,8 @@
 operations that edit them (domain/vm_devices.py, domain/networks.py). Each edit chooses its objects by `where` and
 answers one WithTask per object."""
 
-from ..domain import networks, vm_devices
+from ..domain import gpus, networks, vm_devices
+from ..domain.hardware import Seen
 from .registry import operation, reads
 from .vms import with_tasks
 
@@ -40,10 +41,12 @@ for _path, _entity, _edit, _arg in (
         ("/toggle-vm-cd-rom-disable", "VmDisk", vm_devices.toggle_cd_roms, lambda body: body["disabled"]),
         ("/expand-vm-disk", "VmDisk", vm_devices.expand_disks, lambda body: body),
         ("/update-vm-volume", "VmVolume", vm_devices.update_volumes, _data),
-        ("/update-vm-vlan", "Vlan", networks.update, _data)):
+        ("/update-vm-vlan", "Vlan", networks.update, _data),
+        ("/update-vds", "Vds", networks.update_vdses, _data)):
     operation(_path)(_acting_on(_entity, _edit, _arg))
 operation("/delete-vm-volume")(_acting_on("VmVolume", vm_devices.delete_volumes, None, deleting=True))
 operation("/delete-vm-vlan")(_acting_on("Vlan", networks.delete, None, deleting=True))
+operation("/delete-vds")(_acting_on("Vds", networks.delete_vdses, None, deleting=True))
 
 
 @operation("/create-vm-volume")
@@ -54,3 +57,28 @@ def create_volume(world, body, user):
 @operation("/create-vm-vlan")
 def create_vlan(world, body, user):
     return with_tasks(networks.create(world, user, body))
+
+
+@operation("/create-vds")
+def create_vds(world, body, user):
+    return with_tasks(networks.create_vdses(world, user, body))
+
+
+# GPUs (domain/gpus.py): given to and taken from VMs, and read with what each VM holds of them
+operation("/add-vm-gpu-device")(_acting_on("Vm", gpus.add))
+operation("/remove-vm-gpu-device")(_acting_on("Vm", gpus.remove))
+
+
+@operation("/get-vm-gpu-device-info", mutation=False, read=True)
+def vm_gpu_info(world, body, user):
+    """VmGpuInfo: each VM with its GPUs, each GPU with the vGPUs the VM has of it."""
+    return [Seen(vm, gpu_devices=[Seen(g, vgpu_instance_on_vm_num=vm.gpu_amounts.get(g.id, 1))
+                                  for g in vm.gpu_devices])
+            for vm in world.query("Vm", body)]
+
+
+@operation("/get-detail-vm-info-by-gpu-devices", mutation=False, read=True)
+def gpu_vm_info(world, body, user):
+    """GpuVmInfo: each GPU with the VMs given it, each VM with the vGPUs it has of that GPU."""
+    return [Seen(g, vms=[Seen(vm, vgpu_instance_on_vm_num=vm.gpu_amounts.get(g.id, 1)) for vm in g.vms])
+            for g in world.query("GpuDevice", body)]

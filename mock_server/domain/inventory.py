@@ -20,7 +20,7 @@ class Vds:
     type: str = "VM"  # NetworkType
     bond_mode: str = "active-backup"
     internal: bool = False
-    work_mode: str = "single"
+    work_mode: str | None = None
     vlans: list = field(default_factory=list)
     nics: list = field(default_factory=list)  # the hosts' NICs bonded into it (hardware.Nic)
 

@@ -1,10 +1,16 @@
-"""VLANs on a VDS: create, update and delete, each a task. A VLAN that a NIC uses is not deleted, nor the management
-network; a VLAN id is 0 (untagged) to 4094, as 802.1Q has it. QoS and overlay modes are not simulated: refused."""
+"""VDSes and their VLANs: create, update and delete, each a task.
+
+- A VLAN that a NIC uses is not deleted, nor the management network; a VLAN id is 0 (untagged) to 4094, as 802.1Q
+  has it. QoS and overlay modes are not simulated: refused.
+- A VDS bonds host NICs of its cluster (an Open vSwitch bridge, `ovsbr_name`): a NIC is in one VDS at most, and a
+  NIC passed through to VMs in none. Where a host gives more than one NIC they are bonded, in one of Open vSwitch's
+  bond modes (active-backup, balance-slb, balance-tcp). A VDS with VLANs is not deleted. VDS work modes are not
+  simulated: refused."""
 
 from __future__ import annotations
 
 from .errors import BadRequest, NotFound
-from .inventory import Vlan
+from .inventory import Vds, Vlan
 from .states import TaskKey
 from .tasks import Step
 
@@ -74,3 +80,113 @@ def delete(world, user, vlans: list) -> list:
     return [(world.start_task(f"Delete VLAN {v.name}", v, TaskKey.DeleteVlan,
                               [Step("delete", SECONDS, lambda v=v: world.remove(v))], locks=(v,), user=user), v)
             for v in vlans]
+
+
+BOND_MODES = ("active-backup", "balance-slb", "balance-tcp")  # Open vSwitch's, which SMTX's VDS is built on
+
+
+def _nics(world, at: str, nic_ids: list, cluster, vds=None) -> list:
+    """The NICs `nic_ids` name, checked for a VDS of `cluster` (`vds`: the one they go to, when it exists)."""
+    if not nic_ids:
+        raise BadRequest(f"{at}: expected at least one NIC id: a VDS bonds host NICs")
+    nics = []
+    for j, nic_id in enumerate(nic_ids):
+        nic = world.nics.get(nic_id)
+        if nic is None or nic.host.cluster is not cluster:
+            raise NotFound(f"{at}[{j}]: no Nic with id {nic_id!r} on a host of cluster {cluster.name}")
+        if nic.vds is not None and nic.vds is not vds:
+            raise BadRequest(f"{at}[{j}]: NIC {nic.name} of host {nic.host.name} is in VDS {nic.vds.name} already")
+        if nic.user_usage != "DEFAULT":
+            raise BadRequest(f"{at}[{j}]: NIC {nic.name} of host {nic.host.name} is in {nic.user_usage} usage")
+        if nic in nics:
+            raise BadRequest(f"{at}[{j}]: NIC {nic.name} of host {nic.host.name} is named twice")
+        nics.append(nic)
+    return nics
+
+
+def _bond(at: str, p: dict, nics: list, current: str | None = None) -> str | None:
+    if p.get("work_mode") is not None:
+        raise BadRequest(f"{at}.work_mode: cloudtower-sim does not simulate VDS work modes; leave it out")
+    mode = p.get("bond_mode") or current
+    bonded = len({n.host for n in nics}) < len(nics)
+    if mode is not None and mode not in BOND_MODES:
+        raise BadRequest(f"{at}.bond_mode: expected one of {', '.join(BOND_MODES)}, got {mode!r}")
+    return (mode or BOND_MODES[0]) if bonded else (mode or "")  # "": no bond, one NIC per host
+
+
+def _named(at: str, name, cluster, vds=None) -> None:
+    if name is not None:
+        if not name.strip():
+            raise BadRequest(f"{at}.name: expected a non-empty name")
+        if any(v.name == name and v is not vds for v in cluster.vdses):
+            raise BadRequest(f"{at}.name: cluster {cluster.name} already has a VDS named {name!r}")
+
+
+def _join(vds, nics: list) -> None:
+    for nic in list(vds.nics):
+        vds.nics.remove(nic)
+        nic.vds = None
+    for nic in nics:
+        nic.vds = vds
+        vds.nics.append(nic)
+
+
+def create_vdses(world, user, batch: list) -> list:
+    planned, claimed = [], set()
+    for i, p in enumerate(batch):
+        cluster = world.clusters.get(p["cluster_id"])
+        if cluster is None:
+            raise NotFound(f"[{i}].cluster_id: no Cluster with id {p['cluster_id']!r}")
+        _named(f"[{i}]", p["name"], cluster)
+        if any(q["name"] == p["name"] and q["cluster_id"] == p["cluster_id"] for q in batch[:i]):
+            raise BadRequest(f"[{i}].name: this request already creates a VDS named {p['name']!r}")
+        nics = _nics(world, f"[{i}].nic_ids", p["nic_ids"], cluster)
+        if claimed & set(nics):
+            raise BadRequest(f"[{i}].nic_ids: a NIC this request already puts in another VDS")
+        claimed |= set(nics)
+        planned.append((cluster, p, nics, _bond(f"[{i}]", p, nics)))
+    started = []
+    for cluster, p, nics, mode in planned:
+        bridges = {v.ovsbr_name for v in world.vdses.values()}
+        bridge = next(f"ovsbr-{k}" for k in range(1, len(bridges) + 2) if f"ovsbr-{k}" not in bridges)
+        vds = world.add(Vds(world.ids.cuid(), world.ids.uuid(), p["name"], cluster, ovsbr_name=bridge,
+                            bond_mode=mode))
+        _join(vds, nics)  # the NICs are the VDS's at once, so that no other request takes them meanwhile
+        started.append((world.start_task(f"Create VDS {vds.name}", vds, TaskKey.CreateVds, [Step("create", SECONDS)],
+                                         locks=(vds,), user=user), vds))
+    return started
+
+
+def update_vdses(world, user, vdses: list, data: dict) -> list:
+    if data.get("name") is not None and len(vdses) > 1:
+        raise BadRequest(f"data.name: where matches {len(vdses)} VDSes, and one name cannot go to all of them")
+    plans = []
+    for vds in vdses:
+        _named("data", data.get("name"), vds.cluster, vds)
+        nics = _nics(world, "data.nicIds", data["nicIds"], vds.cluster, vds) if "nicIds" in data else vds.nics
+        plans.append((vds, nics, _bond("data", data, nics, vds.bond_mode)))
+    world.runner.check_unlocked(*vdses)
+
+    def apply(vds, nics, mode):
+        vds.name = data.get("name") or vds.name
+        vds.bond_mode = mode
+        _join(vds, nics)
+    return [(world.start_task(f"Update VDS {vds.name}", vds, TaskKey.UpdateVds,
+                              [Step("update", SECONDS, lambda a=(vds, nics, mode): apply(*a))], locks=(vds,),
+                              user=user), vds)
+            for vds, nics, mode in plans]
+
+
+def delete_vdses(world, user, vdses: list) -> list:
+    for vds in vdses:
+        if vds.vlans:
+            raise BadRequest(f"where: VDS {vds.name} has {len(vds.vlans)} VLAN(s), such as {vds.vlans[0].name}; "
+                             "delete them first")
+    world.runner.check_unlocked(*vdses)
+
+    def apply(vds):
+        _join(vds, [])
+        world.remove(vds)
+    return [(world.start_task(f"Delete VDS {v.name}", v, TaskKey.DeleteVds,
+                              [Step("delete", SECONDS, lambda v=v: apply(v))], locks=(v,), user=user), v)
+            for v in vdses]

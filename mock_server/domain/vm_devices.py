@@ -20,7 +20,7 @@ from .tasks import Step
 EDIT_SECONDS = 1.0
 
 
-def _edit(world, user, vms: list[Vm], key: TaskKey, what: str, check: Callable[[Vm], Callable[[], None]],
+def edit(world, user, vms: list[Vm], key: TaskKey, what: str, check: Callable[[Vm], Callable[[], None]],
           args: dict, also_locks: Callable[[Vm], list] = lambda vm: []) -> list:
     """`check(vm)` refuses (raises) or answers the change to apply; then one task per VM, holding the VM and
     `also_locks(vm)` (the volumes it mounts, so that none is deleted before it is mounted)."""
@@ -30,7 +30,7 @@ def _edit(world, user, vms: list[Vm], key: TaskKey, what: str, check: Callable[[
                               locks=(vm, *also_locks(vm)), user=user, args=dict(args)), vm) for vm, apply in changes]
 
 
-def _stopped(vm: Vm, what: str) -> None:
+def stopped(vm: Vm, what: str) -> None:
     if vm.status != VmStatus.STOPPED:
         raise BadRequest(f"VM {vm.name} is {vm.status}; cloudtower-sim {what} only a STOPPED VM (which hot-plug SMTX "
                          "allows is not established here)")
@@ -38,15 +38,15 @@ def _stopped(vm: Vm, what: str) -> None:
 
 def add_nics(world, user, vms: list[Vm], data: dict) -> list:
     def check(vm):
-        _stopped(vm, "adds NICs to")
+        stopped(vm, "adds NICs to")
         plan = devices.plan(world, vm.cluster, {"vm_nics": data["vm_nics"]}, "data", set())
         return lambda: devices.attach(world, vm, plan)
-    return _edit(world, user, vms, TaskKey.AddVmNic, "Add NICs", check, data)
+    return edit(world, user, vms, TaskKey.AddVmNic, "Add NICs", check, data)
 
 
 def remove_nics(world, user, vms: list[Vm], data: dict) -> list:
     def check(vm):
-        _stopped(vm, "removes NICs from")
+        stopped(vm, "removes NICs from")
         for index in data["nic_index"]:
             if not 0 <= index < len(vm.vm_nics):
                 raise BadRequest(f"data.nic_index: VM {vm.name} has {len(vm.vm_nics)} NIC(s), numbered from 0; "
@@ -59,7 +59,7 @@ def remove_nics(world, user, vms: list[Vm], data: dict) -> list:
             for order, nic in enumerate(vm.vm_nics):
                 nic.order = order
         return apply
-    return _edit(world, user, vms, TaskKey.RemoveVmNic, "Remove NICs", check, data)
+    return edit(world, user, vms, TaskKey.RemoveVmNic, "Remove NICs", check, data)
 
 
 def add_disks(world, user, vms: list[Vm], data: dict) -> list:
@@ -67,11 +67,11 @@ def add_disks(world, user, vms: list[Vm], data: dict) -> list:
     mounts: dict = {}
 
     def check(vm):
-        _stopped(vm, "adds disks to")
+        stopped(vm, "adds disks to")
         plan = devices.plan(world, vm.cluster, {"vm_disks": data["vm_disks"]}, "data", taken)
         mounts[vm] = [v for v, _, _ in plan.volumes if not v.sharing]
         return lambda: devices.attach(world, vm, plan)
-    return _edit(world, user, vms, TaskKey.AddVmDisk, "Add disks", check, data, lambda vm: mounts[vm])
+    return edit(world, user, vms, TaskKey.AddVmDisk, "Add disks", check, data, lambda vm: mounts[vm])
 
 
 def _own(vm: Vm, ids: list, kind: str, key: str) -> list:
@@ -86,26 +86,26 @@ def _own(vm: Vm, ids: list, kind: str, key: str) -> list:
 def remove_disks(world, user, vms: list[Vm], data: dict) -> list:
     """The disks go; their volumes stay, unmounted (SMTX unmounts a volume from a VM, it does not delete it)."""
     def check(vm):
-        _stopped(vm, "removes disks from")
+        stopped(vm, "removes disks from")
         gone = _own(vm, data["disk_ids"], "DISK", "disk_ids")
         return lambda: [world.remove(d) for d in gone]
-    return _edit(world, user, vms, TaskKey.RemoveVmDisk, "Remove disks", check, data)
+    return edit(world, user, vms, TaskKey.RemoveVmDisk, "Remove disks", check, data)
 
 
 def add_cd_roms(world, user, vms: list[Vm], data: dict) -> list:
     def check(vm):
-        _stopped(vm, "adds CD-ROMs to")
+        stopped(vm, "adds CD-ROMs to")
         plan = devices.plan(world, vm.cluster, {"vm_disks": {"mount_cd_roms": data["vm_cd_roms"]}}, "data", set())
         return lambda: devices.attach(world, vm, plan)
-    return _edit(world, user, vms, TaskKey.AddVmCdRom, "Add CD-ROMs", check, data)
+    return edit(world, user, vms, TaskKey.AddVmCdRom, "Add CD-ROMs", check, data)
 
 
 def remove_cd_roms(world, user, vms: list[Vm], data: dict) -> list:
     def check(vm):
-        _stopped(vm, "removes CD-ROMs from")
+        stopped(vm, "removes CD-ROMs from")
         gone = _own(vm, data["cd_rom_ids"], "CD_ROM", "cd_rom_ids")
         return lambda: [world.remove(d) for d in gone]
-    return _edit(world, user, vms, TaskKey.RemoveVmCdRom, "Remove CD-ROMs", check, data)
+    return edit(world, user, vms, TaskKey.RemoveVmCdRom, "Remove CD-ROMs", check, data)
 
 
 def _by_vm(disks: list, kind: str, what: str) -> dict:
@@ -128,7 +128,7 @@ def eject_isos(world, user, disks: list) -> list:
                 if image is not None:
                     image.vm_disks.remove(d)
             d.elf_image = d.svt_image = None
-    return _edit(world, user, list(chosen), TaskKey.EjectIsoFromVmCdRom, "Eject ISO",
+    return edit(world, user, list(chosen), TaskKey.EjectIsoFromVmCdRom, "Eject ISO",
                  lambda vm: (lambda: apply(chosen[vm])), {})
 
 
@@ -138,7 +138,7 @@ def expand_disks(world, user, disks: list, body: dict) -> list:
     chosen = _by_vm(disks, "DISK", "expand-vm-disk")
     for d in disks:
         grow(d.vm_volume, size, "size")
-    return _edit(world, user, list(chosen), TaskKey.ExpandVmDisk, "Expand disks",
+    return edit(world, user, list(chosen), TaskKey.ExpandVmDisk, "Expand disks",
                  lambda vm: (lambda: [setattr(d.vm_volume, "size", size) for d in chosen[vm]]),
                  {"size": size})
 
@@ -233,7 +233,7 @@ def update_disks(world, user, vms: list[Vm], data: dict) -> list:
             if data.get("elf_image_id") is not None or data.get("content_library_image_id") is not None:
                 raise BadRequest(f"data.elf_image_id: {disk.id} is a disk; an ISO goes in a CD-ROM")
             if data.get("vm_volume_id") is not None or data.get("bus") is not None:
-                _stopped(vm, "changes the volume or bus of a disk of")
+                stopped(vm, "changes the volume or bus of a disk of")
             if data.get("vm_volume_id") is not None:
                 plan = devices.plan(world, vm.cluster, {"vm_disks": {"mount_disks": [
                     {"vm_volume_id": data["vm_volume_id"], "bus": disk.bus, "boot": disk.boot}]}}, "data", taken)
@@ -242,7 +242,7 @@ def update_disks(world, user, vms: list[Vm], data: dict) -> list:
                 changes["bus"] = data["bus"]
         mounts[vm] = [changes["vm_volume"]] if "vm_volume" in changes else []
         return lambda: _relink(disk, changes)
-    return _edit(world, user, vms, TaskKey.UpdateVmDisk, "Update disk", check, data, lambda vm: mounts[vm])
+    return edit(world, user, vms, TaskKey.UpdateVmDisk, "Update disk", check, data, lambda vm: mounts[vm])
 
 
 def _any_own(vm: Vm, disk_id: str) -> list:
@@ -269,9 +269,9 @@ def toggle_cd_roms(world, user, disks: list, disabled: bool) -> list:
     chosen = _by_vm(disks, "CD_ROM", "toggle-vm-cd-rom-disable")
 
     def check(vm):
-        _stopped(vm, "enables or disables CD-ROMs of")
+        stopped(vm, "enables or disables CD-ROMs of")
         return lambda: [setattr(d, "disabled", disabled) for d in chosen[vm]]
-    return _edit(world, user, list(chosen), TaskKey.ToggleVmCdRomDisable, "Toggle CD-ROMs", check,
+    return edit(world, user, list(chosen), TaskKey.ToggleVmCdRomDisable, "Toggle CD-ROMs", check,
                  {"disabled": disabled})
 
 
@@ -286,7 +286,7 @@ def update_nics(world, user, vms: list[Vm], data: dict) -> list:
         if data.get("nic_id") is not None or data.get("vpc_nic") is not None:
             raise BadRequest("data.nic_id: cloudtower-sim simulates VLAN NICs only (no SR-IOV or VPC)")
         if data.get("model") is not None or data.get("mac_address") is not None:
-            _stopped(vm, "changes the model or MAC of a NIC of")
+            stopped(vm, "changes the model or MAC of a NIC of")
         changes = {k: data[k] for k in ("model", "enabled", "mirror", "ip_address", "gateway", "subnet_mask")
                    if data.get(k) is not None}
         if data.get("mac_address") is not None:
@@ -307,7 +307,7 @@ def update_nics(world, user, vms: list[Vm], data: dict) -> list:
             for key, value in changes.items():
                 setattr(nic, key, value)
         return apply
-    return _edit(world, user, vms, TaskKey.UpdateVmNic, "Update NIC", check, data)
+    return edit(world, user, vms, TaskKey.UpdateVmNic, "Update NIC", check, data)
 
 
 def update_nic_addresses(world, user, nics: list, data: dict) -> list:
@@ -316,5 +316,5 @@ def update_nic_addresses(world, user, nics: list, data: dict) -> list:
     for nic in nics:
         chosen.setdefault(nic.vm, []).append(nic)
     changes = {k: data[k] for k in ("ip_address", "gateway", "subnet_mask") if data.get(k) is not None}
-    return _edit(world, user, list(chosen), TaskKey.UpdateVmNicBasicInfo, "Update NIC addresses",
+    return edit(world, user, list(chosen), TaskKey.UpdateVmNicBasicInfo, "Update NIC addresses",
                  lambda vm: (lambda: [setattr(n, k, v) for n in chosen[vm] for k, v in changes.items()]), data)

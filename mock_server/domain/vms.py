@@ -4,7 +4,7 @@ request changes nothing; each VM then gets its own task, whose effect lands when
 from __future__ import annotations
 
 from .errors import BadRequest, NotFound, TaskError
-from . import devices
+from . import devices, gpus
 from .model import BYTE_UNITS, GIB, Host, Task, Vm
 from .states import EntityAsyncStatus, HostState, HostStatus, TaskKey, VmStatus
 from .tasks import Step
@@ -78,6 +78,7 @@ def power_on(world: World, vm: Vm, host: Host) -> None:
     if not eligible(host) or not fits(vm, host):
         raise TaskError(f"VM {vm.name} cannot start on host {host.name}: "
                         f"{'it takes no VMs' if not eligible(host) else 'not enough memory free'}")
+    gpus.check_start(vm, host)
     world.place(vm, host)
     vm.status = VmStatus.RUNNING
 
@@ -179,17 +180,26 @@ def create(world: World, user, batch: list[dict]) -> list[tuple[Task, Vm]]:
                          "(a real tower's limit is not published)")
     planned, names, reserved, taken = [], set(), {}, set()
     for i, params in enumerate(batch):
-        vm, host = _plan_creation(world, params, f"[{i}]", reserved)
+        vm, host, gpu_plan = _plan_creation(world, params, f"[{i}]", reserved)
         if (vm.cluster.id, vm.name) in names:
             raise BadRequest(f"[{i}].name: this request already creates a VM named {vm.name!r}")
         names.add((vm.cluster.id, vm.name))
-        planned.append((vm, host, params["status"], devices.plan(world, vm.cluster, params, f"[{i}]", taken)))
-    world.runner.check_unlocked(*{h for _, h, _, _ in planned if h is not None}, shared=True)
-    world.runner.check_unlocked(*{v for *_, d in planned for v, _, _ in d.volumes})
+        planned.append((vm, host, params["status"], devices.plan(world, vm.cluster, params, f"[{i}]", taken),
+                        gpu_plan))
+    world.runner.check_unlocked(*{p[1] for p in planned if p[1] is not None}, shared=True)
+    world.runner.check_unlocked(*{v for p in planned for v, _, _ in p[3].volumes})
     return [_start_creation(world, user, *p) for p in planned]
 
 
-def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple[Vm, Host | None]:
+# VmCreationParams that name what cloudtower-sim does not model yet: refused, never ignored
+NOT_SIMULATED = {"pci_nics": "SR-IOV and pass-through NICs", "folder_id": "VM folders",
+                 "vm_placement_group": "placement groups", "owner": "VM owners"}
+
+
+def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple[Vm, Host | None, list]:
+    for key, what in NOT_SIMULATED.items():
+        if params.get(key):
+            raise BadRequest(f"{at}.{key}: cloudtower-sim does not simulate {what} yet; leave it out")
     cluster = world.clusters.get(params["cluster_id"])
     if cluster is None:
         raise NotFound(f"{at}.cluster_id: no Cluster with id {params['cluster_id']!r}")
@@ -209,21 +219,32 @@ def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple
     vm = Vm("", "", params["name"], cluster, memory=memory, vcpu=vcpu, status=STOPPED,
             description=params.get("description", ""), cpu_sockets=sockets, ha=params["ha"],
             firmware=params["firmware"], guest_os_type=params.get("guest_os_type", "LINUX"))
-    host = None
-    if params.get("host_id") is not None or params["status"] == RUNNING:
-        host = _target(world, vm, params.get("host_id"), f"{at}.host_id", reserved=reserved)
+    host, wanted = None, params.get("gpu_devices") or []
+    host_id = params.get("host_id")
+    if wanted and host_id is None:  # a VM given GPUs goes to their host
+        first = world.gpu_devices.get(wanted[0]["gpu_id"])
+        host_id = first.host.id if first is not None and first.host.cluster is cluster else None
+    if host_id is not None or params["status"] == RUNNING or wanted:
+        host = _target(world, vm, host_id, f"{at}.host_id", reserved=reserved)
         if params["status"] == RUNNING:
             _need_memory(vm, host, reserved)
-    return vm, host
+    gpu_plan = gpus.given(world, vm, wanted, adding=True, host=host)
+    if params["status"] == RUNNING:
+        for gpu, _ in gpu_plan:  # a stopped VM may share a pass-through GPU; a running one takes it whole
+            if not gpu.vgpu and gpu.holders():
+                raise BadRequest(f"{at}.gpu_devices: GPU {gpu.name} is held by running VM {gpu.holders()[0].name}")
+    return vm, host, gpu_plan
 
 
 def _start_creation(world: World, user, vm: Vm, host: Host | None, status: str,
-                    equipment: devices.DevicePlan) -> tuple[Task, Vm]:
+                    equipment: devices.DevicePlan, gpu_plan: list) -> tuple[Task, Vm]:
     vm.id, vm.local_id, vm.local_created_at = world.ids.cuid(), world.ids.uuid(), world.created_at()
     vm.entityAsyncStatus = EntityAsyncStatus.CREATING
     world.add(vm)
     world.place(vm, host)
     devices.attach(world, vm, equipment)  # the VM and its devices are listed at once, CREATING until the task ends
+    for gpu, amount in gpu_plan:
+        world.give(vm, gpu, amount)
 
     def finish():
         vm.entityAsyncStatus = None
@@ -263,6 +284,8 @@ def update(world: World, user, vms: list[Vm], data: dict) -> list[tuple[Task, Vm
 def _changes(vm: Vm, data: dict, matched: int) -> dict:
     """The attributes `data` changes on `vm`, or a refusal naming the field."""
     changes = {key: data[key] for key in ("description", "ha") if data.get(key) is not None}
+    if changes.get("ha") and vm.gpu_devices:
+        raise BadRequest(f"data.ha: VM {vm.name} has GPU devices, and a VM with GPU devices cannot have HA")
     name = data.get("name")
     if name is not None:
         if not name.strip():
