@@ -379,6 +379,22 @@ def test_a_vds_bonds_free_host_nics_and_is_deleted_once_it_has_no_vlans(api):
     check_consistent(everything(api))
 
 
+def test_an_image_is_renamed_and_deleted_only_once_no_cd_rom_mounts_it(api):
+    iso = api.ok("get-elf-images", {})[0]
+    api.ok("update-elf-image", {"where": {"id": iso["id"]}, "data": {"name": "centos7.iso", "description": "min"}})
+    assert [(i["name"], i["description"]) for i in api.ok("get-elf-images", {})] == [("centos7.iso", "min")]
+    before = snapshot(api.client)
+    status, answer, _ = api("delete-elf-image", {"where": {"id": iso["id"]}})
+    assert status == 400 and "eject it first" in answer["message"], answer
+    status, answer, _ = api("update-elf-image", {"where": {"id": iso["id"]}, "data": {"name": " "}})
+    assert status == 400 and "data.name" in answer["message"], answer
+    assert snapshot(api.client) == before
+    api.ok("eject-iso-from-vm-cd-rom", {"where": {"elf_image": {"id": iso["id"]}}})
+    [gone] = api.ok("delete-elf-image", {"where": {"id": iso["id"]}})
+    assert gone["data"] == {"id": iso["id"]} and api.ok("get-elf-images", {}) == []
+    check_consistent(everything(api))
+
+
 def test_a_volume_being_mounted_is_not_deleted_meanwhile():
     api = Api(make_client(Settings(start_time=PINNED_START, task_mode="manual")))
     cluster = api.ok("get-clusters", {})[0]["id"]

@@ -2,7 +2,7 @@
 operations that edit them (domain/vm_devices.py, domain/networks.py). Each edit chooses its objects by `where` and
 answers one WithTask per object."""
 
-from ..domain import gpus, networks, vm_devices
+from ..domain import gpus, images, networks, vm_devices
 from ..domain.hardware import Seen
 from .registry import operation, reads
 from .vms import with_tasks
@@ -42,11 +42,13 @@ for _path, _entity, _edit, _arg in (
         ("/expand-vm-disk", "VmDisk", vm_devices.expand_disks, lambda body: body),
         ("/update-vm-volume", "VmVolume", vm_devices.update_volumes, _data),
         ("/update-vm-vlan", "Vlan", networks.update, _data),
-        ("/update-vds", "Vds", networks.update_vdses, _data)):
+        ("/update-vds", "Vds", networks.update_vdses, _data),
+        ("/update-elf-image", "ElfImage", images.update, _data)):
     operation(_path)(_acting_on(_entity, _edit, _arg))
 operation("/delete-vm-volume")(_acting_on("VmVolume", vm_devices.delete_volumes, None, deleting=True))
 operation("/delete-vm-vlan")(_acting_on("Vlan", networks.delete, None, deleting=True))
 operation("/delete-vds")(_acting_on("Vds", networks.delete_vdses, None, deleting=True))
+operation("/delete-elf-image")(_acting_on("ElfImage", images.delete, None, deleting=True))
 
 
 @operation("/create-vm-volume")
