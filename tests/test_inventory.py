@@ -69,6 +69,19 @@ def check_consistent(world: dict) -> None:
         for vm in world["get-vms"]:
             for device in vm[rel]:
                 assert vm["id"] in ids(by_id[op][device["id"]]["vms"]), (vm["name"], rel)
+    volumes = by_id["get-vm-volumes"]
+    for cluster in world["get-clusters"]:  # storage accounting: every replica of what each volume takes
+        mine = [v for v in world["get-vm-volumes"] if v["cluster"]["id"] == cluster["id"]]
+        assert cluster["used_data_space"] == sum(v["used_size"] * int(v["elf_storage_policy"].split("_")[1])
+                                                 for v in mine), cluster["name"]
+        assert cluster["used_data_space"] == sum(h["used_data_space"] for h in world["get-hosts"]
+                                                 if h["cluster"]["id"] == cluster["id"])
+    for v in world["get-vm-volumes"]:
+        assert v["used_size"] == (v["size"] if "THICK" in v["elf_storage_policy"] else min(v["used_size"], v["size"]))
+    for vm in world["get-vms"]:
+        mounted = {by_id["get-vm-disks"][d["id"]]["vm_volume"]["id"] for d in vm["vm_disks"]
+                   if by_id["get-vm-disks"][d["id"]]["vm_volume"]}
+        assert vm["provisioned_size"] == sum(volumes[i]["size"] for i in mounted), vm["name"]
     for gpu in world["get-gpu-devices"]:
         if gpu["user_usage"] == "VGPU":
             assert gpu["assigned_vgpus_num"] + gpu["available_vgpus_num"] == gpu["vgpu_instance_num"], gpu
@@ -306,6 +319,20 @@ def test_a_device_edit_waits_for_the_vms_task():
 
 
 # --- volumes and VLANs -----------------------------------------------------------------------------------------------
+
+def test_storage_is_accounted_as_volumes_come_and_go(api):
+    cluster = api.ok("get-clusters", {})[0]
+    assert cluster["used_data_space"] == 18 * 2 * 4 * GIB  # each system volume: 4 GiB written, 2 replicas
+    api.ok("create-vm-volume", [{"cluster_id": cluster["id"], "name": "thick", "size": 10, "size_unit": "GB",
+                                 "sharing": False, "elf_storage_policy": "REPLICA_3_THICK_PROVISION"},
+                                {"cluster_id": cluster["id"], "name": "thin", "size": 10, "size_unit": "GB",
+                                 "sharing": False, "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}])
+    grown = api.ok("get-clusters", {})[0]["used_data_space"]
+    assert grown - cluster["used_data_space"] == 3 * 10 * GIB, "a thick volume takes its size in each replica"
+    check_consistent(everything(api))
+    api.ok("delete-vm-volume", {"where": {"name_in": ["thick", "thin"]}})
+    assert api.ok("get-clusters", {})[0]["used_data_space"] == cluster["used_data_space"]
+
 
 def test_volumes_are_created_and_deleted_and_a_mounted_one_is_kept(api):
     cluster = api.ok("get-clusters", {})[0]["id"]

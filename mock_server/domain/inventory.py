@@ -107,7 +107,25 @@ class VmVolume:
     sharing: bool = False
     description: str | None = None
     type: str = "KVM_VOLUME"
+    written: int = 0  # bytes a guest has written: what a thin volume takes
     vm_disks: list = field(default_factory=list)
+
+    @property
+    def replicas(self) -> int:
+        return int(self.elf_storage_policy.split("_")[1])
+
+    @property
+    def thin(self) -> bool:
+        return "_THIN_" in self.elf_storage_policy
+
+    @property
+    def used_size(self):
+        """The bytes one replica of the volume takes: a thick volume is allocated whole, a thin one as written."""
+        return min(self.written, self.size) if self.thin else self.size
+
+    @property
+    def unique_size(self):
+        return self.used_size
 
     @property
     def mounting(self):
@@ -157,3 +175,4 @@ class VmNic:
 
 
 DEFAULT_DISK = 40 * GIB  # the system volume of a scenario's VM
+INSTALLED_OS = 4 * GIB  # what an installed guest OS has written to its system volume

@@ -47,6 +47,7 @@ class Cluster:
     hosts: list = field(default_factory=list)
     vms: list = field(default_factory=list)
     vdses: list = field(default_factory=list)
+    vm_volumes: list = field(default_factory=list)  # kept by the world; what its storage holds
 
     # fields upstream requires, derived from what the cluster holds
     @property
@@ -110,7 +111,9 @@ class Cluster:
 
     @property
     def used_data_space(self):
-        return sum(h.used_data_space for h in self.hosts)
+        """What the cluster's volumes take, every replica counted (a thick volume its whole size, a thin one what was
+        written to it)."""
+        return sum(v.used_size * v.replicas for v in self.vm_volumes)
 
     @property
     def total_cpu_hz(self):
@@ -162,7 +165,6 @@ class Host:
     hdd_disk_count: int = 4
     ssd_data_capacity: int = 2 * 960 * 10**9
     hdd_data_capacity: int = 4 * 4 * 10**12
-    used_data_space: int = 0
     data_ip: str | None = None
     vmotion_ip: str | None = None
     chunk_id: str = "1"
@@ -192,6 +194,14 @@ class Host:
     @property
     def nic_count(self):
         return len(self.nics)
+
+    @property
+    def used_data_space(self):
+        """This host's share of its cluster's used space: ZBS spreads replicas over the hosts; the simulator evenly,
+        the first hosts taking the remainder, so that the hosts' shares add up to the cluster's."""
+        hosts = self.cluster.hosts
+        share, rest = divmod(self.cluster.used_data_space, len(hosts))
+        return share + (1 if hosts.index(self) < rest else 0)
 
     @property
     def allocatable_memory_bytes(self):
@@ -298,6 +308,18 @@ class Vm:
     @property
     def cpu(self):
         return {"cores": self.vcpu // self.cpu_sockets, "sockets": self.cpu_sockets}
+
+    @property
+    def provisioned_size(self):
+        """The sizes of the volumes its disks are on (each counted once, as a VM may mount a volume once)."""
+        return sum(v.size for v in self._volumes())
+
+    @property
+    def used_size(self):
+        return sum(v.used_size for v in self._volumes())
+
+    def _volumes(self):
+        return list({id(d.vm_volume): d.vm_volume for d in self.vm_disks if d.vm_volume is not None}.values())
 
     @property
     def host_bound(self) -> bool:

@@ -15,7 +15,7 @@ from ..schema.spec import DEFAULT_VERSION, VERSIONS as API_VERSIONS, Spec
 from .clock import Clock, iso, parse_time
 from .devices import mac_address
 from .hardware import Disk, GpuDevice, Nic, UsbDevice
-from .inventory import DEFAULT_DISK, ElfImage, ElfStoragePolicy, SvtImage, Vds, Vlan, VmDisk, VmNic, VmVolume
+from .inventory import DEFAULT_DISK, INSTALLED_OS, ElfImage, ElfStoragePolicy, SvtImage, Vds, Vlan, VmDisk, VmNic, VmVolume
 from .model import GIB, Cluster, Host, User, Vm
 from .states import HostStatus, UserRole, UserSource, VmStatus
 from .world import World
@@ -378,7 +378,7 @@ def furnish(world, cluster) -> None:
                        local_created_at=""))
     for i, vm in enumerate(cluster.vms):
         volume = world.add(VmVolume(ids.cuid(), ids.uuid(), f"{vm.name}-system", cluster, DEFAULT_DISK,
-                                    policy.volume_policy, local_created_at=""))
+                                    policy.volume_policy, local_created_at="", written=INSTALLED_OS))
         world.add(VmDisk(ids.cuid(), vm, boot=0, bus="VIRTIO", vm_volume=volume))
         if i % 3 == 0:
             world.add(VmDisk(ids.cuid(), vm, boot=1, bus="IDE", type="CD_ROM", elf_image=iso_image))

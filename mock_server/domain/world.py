@@ -13,7 +13,7 @@ from .clock import Clock, iso
 from .errors import BadRequest, Forbidden, NotFound, Unauthorized
 from .ids import Ids
 from .hardware import Disk, GpuDevice, Nic, UsbDevice
-from .inventory import Vds, Vlan, VmDisk, VmNic
+from .inventory import Vds, Vlan, VmDisk, VmNic, VmVolume
 from .model import Cluster, Host, Task, User, Vm
 from .states import UserRole, UserSource
 from .query import select
@@ -110,6 +110,8 @@ class World:
             return [obj.vm.vm_nics] + ([obj.vlan.vm_nics] if obj.vlan else [])
         if isinstance(obj, Nic):
             return [obj.host.nics] + ([obj.vds.nics] if obj.vds else [])
+        if isinstance(obj, VmVolume):
+            return [obj.cluster.vm_volumes]
         if isinstance(obj, (Disk, UsbDevice, GpuDevice)):
             return [getattr(obj.host, KINDS[type(obj).__name__])]
         return []
