@@ -21,3 +21,19 @@ def test_the_scenario_example_loads(tmp_path):
     sim = Simulator(Settings(scenario=str(tmp_path / "example.yaml")))
     assert sim.spec.version == "4.1.0" and len(sim.world.vms) == 3 + 10_000
     assert {u.username: (u.role, u.source) for u in sim.world.users.values()}["alice"] == ("ADMIN", "LDAP")
+
+
+def test_the_terraform_style_sdk_example_runs_and_prints_what_it_says(served, capsys):
+    """The README's create -> read disks and NICs -> edit -> delete, with the official SDK on a served simulator."""
+    text = README.read_text()
+    start = text.index("## A VM as Terraform builds it")
+    block = text[text.index("```python\n", start) + len("```python\n"):]
+    code = block[:block.index("```")]
+    server = served()
+    exec(compile(code.replace("http://127.0.0.1:8080/v2/api", server.base_url), "README.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["0 vda tf-demo-sys", "1 vdb tf-demo-data", "[('E1000', 'vlan-100')]", "8 GiB"], out
+    from client import CloudTowerClient
+    tower = CloudTowerClient(server.base_url, token="cloudtower-sim-root-token")
+    assert tower.get_vms(where={"name": "tf-demo"}) == [], "the example deletes its VM"
+    assert tower.call("/get-vm-volumes", {"where": {"name_starts_with": "tf-demo"}}) == [], "and its volumes"

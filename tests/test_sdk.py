@@ -187,3 +187,48 @@ def test_create_a_vm_with_a_disk_a_cd_rom_and_a_nic_as_the_sdk_readme_does(sdk):
     assert nic.vlan.id == vlan.id and nic.mac_address
     [vm] = VmApi(sdk).get_vms(GetVmsRequestBody(where=VmWhereInput(id=created.data.id)))
     assert {d.id for d in vm.vm_disks} == {d.id for d in disks} and [n.id for n in vm.vm_nics] == [nic.id]
+
+
+def test_gpus_the_way_capes_calls_go_through_the_sdk(sdk):
+    """SmartX's Cluster API provider: find vGPU capacity on hosts, give a stopped VM vGPUs, read what it holds, start
+    it, and read a failed start's error code; every answer deserialized by the SDK."""
+    from cloudtower.api import GpuDeviceApi
+    from cloudtower.exceptions import ApiException as Refused
+
+    vms, gpus = VmApi(sdk), GpuDeviceApi(sdk)
+    node3 = HostApi(sdk).get_hosts(GetHostsRequestBody(where=HostWhereInput(name="node-3")))[0]
+    [a16] = gpus.get_detail_vm_info_by_gpu_devices({"where": {"user_usage": "VGPU", "available_vgpus_num_gt": 0,
+                                                              "host": {"id_in": [node3.id]}}})
+    assert (a16.user_vgpu_type_name, a16.available_vgpus_num, a16.vms) == ("NVIDIA A16-2Q", 8, [])
+    for name, amount in (("web-03", 6), ("analytics-01", 4)):
+        wait_task(vms.poweroff_vm({"where": {"name": name}})[0].task_id, sdk)
+        wait_task(vms.update_vm({"where": {"name": name}, "data": {"ha": False}})[0].task_id, sdk)
+        wait_task(vms.add_vm_gpu_device({"where": {"name": name}, "data": [{"gpu_id": a16.id, "amount": amount}]})[0]
+                  .task_id, sdk)
+    web03 = vms.get_vms(GetVmsRequestBody(where=VmWhereInput(name="web-03")))[0]
+    [info] = vms.get_vm_gpu_device_info({"where": {"OR": [{"local_id": web03.id}, {"id": web03.id}]}})
+    assert [(g.id, g.vgpu_instance_on_vm_num) for g in info.gpu_devices] == [(a16.id, 6)]
+    wait_task(vms.start_vm(VmStartParams(where=VmWhereInput(name="web-03")))[0].task_id, sdk)
+    started = vms.start_vm(VmStartParams(where=VmWhereInput(name="analytics-01")))[0]
+    with pytest.raises(Exception):
+        wait_task(started.task_id, sdk)
+    [task] = TaskApi(sdk).get_tasks(GetTasksRequestBody(where=TaskWhereInput(id=started.task_id)))
+    assert "PRECHECK_REQUEST_VGPU_COUNT_MORE_THAN_AVAILABLE" in task.error_message
+    with pytest.raises(Refused) as refused:  # GPUs come off a stopped VM only
+        vms.remove_vm_gpu_device({"where": {"name": "web-03"}, "data": [{"gpu_id": a16.id, "amount": 6}]})
+    assert refused.value.status == 400 and "STOPPED" in refused.value.body
+
+
+def test_a_vds_is_created_updated_and_deleted_through_the_sdk(sdk):
+    from cloudtower.api import NicApi, VdsApi
+
+    cluster = ClusterApi(sdk).get_clusters(GetClustersRequestBody())[0]
+    free = NicApi(sdk).get_nics({"where": {"name": "eth4", "vds": None}})
+    [made] = VdsApi(sdk).create_vds([{"cluster_id": cluster.id, "name": "sdk-vds", "nic_ids": [n.id for n in free]}])
+    wait_task(made.task_id, sdk)
+    wait_task(VdsApi(sdk).update_vds({"where": {"id": made.data.id}, "data": {"name": "sdk-vds-2"}})[0].task_id, sdk)
+    [vds] = VdsApi(sdk).get_vdses({"where": {"id": made.data.id}})
+    assert vds.name == "sdk-vds-2" and sorted(n.id for n in vds.nics) == sorted(n.id for n in free)
+    [gone] = VdsApi(sdk).delete_vds({"where": {"id": vds.id}})
+    wait_task(gone.task_id, sdk)
+    assert gone.data.id == vds.id and VdsApi(sdk).get_vdses({"where": {"id": vds.id}}) == []

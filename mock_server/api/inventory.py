@@ -7,8 +7,8 @@ from ..domain.hardware import Seen
 from .registry import operation, reads
 from .vms import with_tasks
 
-reads("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage", "VmVolume", "VmDisk", "VmNic", "Nic", "Disk", "UsbDevice",
-      "GpuDevice")
+reads("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage", "VmVolume", "VmDisk", "VmNic",
+      "Nic", "Disk", "UsbDevice", "GpuDevice")  # the hosts' hardware (domain/hardware.py)
 
 
 def _data(body):

@@ -109,7 +109,7 @@ def _bond(at: str, p: dict, nics: list, current: str | None = None) -> str | Non
         raise BadRequest(f"{at}.work_mode: cloudtower-sim does not simulate VDS work modes; leave it out")
     mode = p.get("bond_mode") or current
     bonded = len({n.host for n in nics}) < len(nics)
-    if mode is not None and mode not in BOND_MODES:
+    if mode and mode not in BOND_MODES:
         raise BadRequest(f"{at}.bond_mode: expected one of {', '.join(BOND_MODES)}, got {mode!r}")
     return (mode or BOND_MODES[0]) if bonded else (mode or "")  # "": no bond, one NIC per host
 
@@ -163,7 +163,7 @@ def update_vdses(world, user, vdses: list, data: dict) -> list:
     plans = []
     for vds in vdses:
         _named("data", data.get("name"), vds.cluster, vds)
-        nics = _nics(world, "data.nicIds", data["nicIds"], vds.cluster, vds) if "nicIds" in data else vds.nics
+        nics = _nics(world, "data.nicIds", data["nicIds"], vds.cluster, vds) if "nicIds" in data else list(vds.nics)
         plans.append((vds, nics, _bond("data", data, nics, vds.bond_mode)))
     world.runner.check_unlocked(*vdses)
 
