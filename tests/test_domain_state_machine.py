@@ -1,11 +1,11 @@
-"""A Hypothesis state machine over the domain (no HTTP): VM operations, maintenance enter/exit and clock advances,
-with the world's invariants checked after every step."""
+"""A Hypothesis state machine over the domain (no HTTP): VM operations, maintenance enter/exit, device edits (disks,
+CD-ROMs, NICs, volumes, GPUs) and clock advances, with the world's invariants checked after every step."""
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from mock_server.domain import maintenance, scenario, vms
+from mock_server.domain import gpus, maintenance, scenario, vm_devices, vms
 from mock_server.domain.errors import DomainError
 from mock_server.domain.maintenance import Move
 from mock_server.domain.states import TaskKey
@@ -76,6 +76,69 @@ class World(RuleBasedStateMachine):
         self._try(maintenance.exit, self.world, None, host.id, pick(Move.SHUT_DOWN), pick(Move.LIVE_MIGRATED),
                   pick(Move.OFFLINE_MIGRATED))
 
+    # devices -------------------------------------------------------------------------------------------------------
+    def _of(self, table, i):
+        objs = list(getattr(self.world, table).values())
+        return objs[i % len(objs)] if objs else None
+
+    @rule(i=st.integers(0, 100), j=st.integers(0, 100), new=st.booleans(), sharing=st.booleans())
+    def add_disk(self, i, j, new, sharing):
+        vm = self._vm(i)
+        if vm is None:
+            return
+        if new:
+            disks = {"mount_new_create_disks": [{"bus": "VIRTIO", "boot": len(vm.vm_disks), "vm_volume": {
+                "name": f"d-{len(self.world.tasks)}", "size": 1, "size_unit": "GB",
+                "elf_storage_policy": "REPLICA_3_THICK_PROVISION"}}]}
+        else:
+            volume = self._of("vm_volumes", j)
+            if volume is None:
+                return
+            volume.sharing = volume.sharing or (sharing and not volume.vm_disks)
+            disks = {"mount_disks": [{"vm_volume_id": volume.id, "bus": "SCSI", "boot": len(vm.vm_disks)}]}
+        self._try(vm_devices.add_disks, self.world, None, [vm], {"vm_disks": disks})
+
+    @rule(i=st.integers(0, 100), j=st.integers(0, 10), cd_rom=st.booleans())
+    def remove_disk(self, i, j, cd_rom):
+        vm = self._vm(i)
+        mine = [d for d in vm.vm_disks if (d.type == "CD_ROM") == cd_rom] if vm else []
+        if mine:
+            key, edit = ("cd_rom_ids", vm_devices.remove_cd_roms) if cd_rom else ("disk_ids", vm_devices.remove_disks)
+            self._try(edit, self.world, None, [vm], {key: [mine[j % len(mine)].id]})
+
+    @rule(i=st.integers(0, 100), j=st.integers(0, 10), with_iso=st.booleans())
+    def add_cd_rom(self, i, j, with_iso):
+        vm, image = self._vm(i), self._of("elf_images", j)
+        if vm is not None:
+            cd_rom = {"boot": len(vm.vm_disks), **({"elf_image_id": image.id} if with_iso and image else {})}
+            self._try(vm_devices.add_cd_roms, self.world, None, [vm], {"vm_cd_roms": [cd_rom]})
+
+    @rule(i=st.integers(0, 100), j=st.integers(0, 10), remove=st.booleans())
+    def nic(self, i, j, remove):
+        vm, vlan = self._vm(i), self._of("vlans", j)
+        if vm is None:
+            return
+        if remove:
+            self._try(vm_devices.remove_nics, self.world, None, [vm], {"nic_index": [j % 3]})
+        else:
+            self._try(vm_devices.add_nics, self.world, None, [vm], {"vm_nics": [{"connect_vlan_id": vlan.id}]})
+
+    @rule(j=st.integers(0, 100))
+    def delete_volume(self, j):
+        volume = self._of("vm_volumes", j)
+        if volume is not None:
+            self._try(vm_devices.delete_volumes, self.world, None, [volume])
+
+    @rule(i=st.integers(0, 100), j=st.integers(0, 10), amount=st.integers(1, 6), remove=st.booleans())
+    def gpu(self, i, j, amount, remove):
+        vm, gpu = self._vm(i), self._of("gpu_devices", j)
+        if vm is None or gpu is None:
+            return
+        if not remove:
+            vm.ha = False
+        data = [{"gpu_id": gpu.id, **({"amount": amount} if gpu.vgpu else {})}]
+        self._try(gpus.remove if remove else gpus.add, self.world, None, [vm], data)
+
     @rule(seconds=st.sampled_from([0.5, 1, 3, 10, 60, 300]))
     def advance(self, seconds):
         self.world.clock.advance(seconds)
@@ -136,6 +199,45 @@ class World(RuleBasedStateMachine):
             assert c.vm_num == sum(v.cluster is c for v in everything)
             assert c.host_num == sum(h.cluster is c for h in self.world.hosts.values())
             assert c.running_vm_num == sum(v.cluster is c and v.status == "RUNNING" for v in everything)
+
+    @invariant()
+    def devices_and_their_relations_resolve_both_ways(self):
+        w = self.world
+        for disk in w.vm_disks.values():
+            assert disk.vm.id in w.vms and disk in disk.vm.vm_disks
+            for ref, table in ((disk.vm_volume, w.vm_volumes), (disk.elf_image, w.elf_images)):
+                assert ref is None or (ref.id in table and disk in ref.vm_disks)
+        assert sum(len(v.vm_disks) for v in w.vms.values()) == len(w.vm_disks)
+        for nic in w.vm_nics.values():
+            assert nic.vm.id in w.vms and nic in nic.vm.vm_nics and nic.vlan.id in w.vlans and nic in nic.vlan.vm_nics
+        assert sum(len(v.vm_nics) for v in w.vms.values()) == len(w.vm_nics)
+        for vm in w.vms.values():
+            assert [n.order for n in vm.vm_nics] == list(range(len(vm.vm_nics))), vm.name
+
+    @invariant()
+    def no_volume_is_mounted_twice_unless_sharing(self):
+        for volume in self.world.vm_volumes.values():
+            assert volume.sharing or len(volume.vm_disks) <= 1, volume.name
+
+    @invariant()
+    def gpus_pass_through_on_their_host_and_are_never_overcommitted(self):
+        for gpu in self.world.gpu_devices.values():
+            for vm in gpu.vms:
+                assert vm.id in self.world.vms and gpu in vm.gpu_devices and vm.host is gpu.host, (gpu.name, vm.name)
+                assert not vm.ha, vm.name
+            if gpu.vgpu:
+                assert 0 <= gpu.assigned_vgpus_num <= gpu.vgpu_instance_num, gpu.name
+            else:
+                assert len(gpu.holders()) <= 1, (gpu.name, [v.name for v in gpu.holders()])
+        for vm in self.world.vms.values():
+            assert all(vm in g.vms for g in vm.gpu_devices)
+
+    @invariant()
+    def storage_accounting_sums_the_volumes(self):
+        for c in self.world.clusters.values():
+            assert c.used_data_space == sum(v.used_size * v.replicas for v in self.world.vm_volumes.values()
+                                            if v.cluster is c)
+            assert c.used_data_space == sum(h.used_data_space for h in c.hosts)
 
     @invariant()
     def exit_precheck_lists_what_enter_moved(self):

@@ -32,6 +32,8 @@ HOSTS = "    hosts: [{name: h1, memory_gib: 64}, {name: h2, memory_gib: 64}]\n"
      "clusters[0].hosts[0].gpu_devices[0].usage", "expected one of PASS_THROUGH, VGPU"),
     ("clusters:\n  - name: c\n" + HOSTS + "    vms: [{name: a, status: STOPPED, memory_gib: 1, vcpu: 1,"
      " gpu_devices: [T4]}]\n", "clusters[0].vms[0]", "a VM with pass-through devices needs a host"),
+    ("clusters:\n  - name: c\n" + HOSTS + "    vms: [{name: a, host: h1, status: STOPPED, memory_gib: 1, vcpu: 1,"
+     " ha: true, gpu_devices: [T4]}]\n", "clusters[0].vms[0].ha", "a VM with GPU devices cannot have HA"),
 ])
 def test_a_scenario_that_cannot_exist_is_refused(tmp_path, text, entry, what):
     path = tmp_path / "bad.yaml"

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Host
+from .model import Entity, Host
 from .states import VmStatus
 
 
-@dataclass(eq=False)
-class Nic:
+@dataclass(eq=False, repr=False)
+class Nic(Entity):
     id: str
     local_id: str
     name: str
@@ -39,8 +39,8 @@ class Nic:
         return self.local_id
 
 
-@dataclass(eq=False)
-class Disk:
+@dataclass(eq=False, repr=False)
+class Disk(Entity):
     id: str
     local_id: str
     name: str
@@ -65,8 +65,8 @@ class Disk:
         return f"/dev/{self.name}"
 
 
-@dataclass(eq=False)
-class UsbDevice:
+@dataclass(eq=False, repr=False)
+class UsbDevice(Entity):
     id: str
     local_id: str
     name: str
@@ -91,8 +91,8 @@ class UsbDevice:
 ACTIVE = (VmStatus.RUNNING, VmStatus.SUSPENDED)  # VMs that hold their devices (a stopped VM holds none)
 
 
-@dataclass(eq=False)
-class GpuDevice:
+@dataclass(eq=False, repr=False)
+class GpuDevice(Entity):
     """A GPU in PASS_THROUGH usage goes whole to one VM at a time; in VGPU usage it is cut into `vgpu_instance_num`
     vGPUs of one type, which running VMs take by the `amount` they were given (SmartX's Cluster API provider counts
     `available_vgpus_num` so, and a pass-through GPU as taken only by a VM that is not STOPPED)."""

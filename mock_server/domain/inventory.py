@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Cluster, GIB, Vm
+from .model import Entity, Cluster, GIB, Vm
 
 
-@dataclass(eq=False)
-class Vds:
+@dataclass(eq=False, repr=False)
+class Vds(Entity):
     id: str
     local_id: str
     name: str
@@ -29,8 +29,8 @@ class Vds:
         return len(self.vlans)
 
 
-@dataclass(eq=False)
-class Vlan:
+@dataclass(eq=False, repr=False)
+class Vlan(Entity):
     id: str
     local_id: str
     name: str
@@ -44,8 +44,8 @@ class Vlan:
         return [self.local_id]
 
 
-@dataclass(eq=False)
-class ElfStoragePolicy:
+@dataclass(eq=False, repr=False)
+class ElfStoragePolicy(Entity):
     id: str
     local_id: str
     name: str
@@ -62,8 +62,8 @@ class ElfStoragePolicy:
         return f"REPLICA_{self.replica_num}_{'THIN' if self.thin_provision else 'THICK'}_PROVISION"
 
 
-@dataclass(eq=False)
-class ElfImage:
+@dataclass(eq=False, repr=False)
+class ElfImage(Entity):
     id: str
     local_id: str
     name: str
@@ -78,8 +78,8 @@ class ElfImage:
         return f"/usr/share/smartx/images/{self.local_id}"
 
 
-@dataclass(eq=False)
-class SvtImage:
+@dataclass(eq=False, repr=False)
+class SvtImage(Entity):
     """The SMTX VMTools image: an ISO the cluster ships, mounted to install VMTools in a guest."""
     id: str
     local_id: str
@@ -95,8 +95,8 @@ class SvtImage:
         return f"/usr/share/smartx/svt/{self.name}"
 
 
-@dataclass(eq=False)
-class VmVolume:
+@dataclass(eq=False, repr=False)
+class VmVolume(Entity):
     id: str
     local_id: str
     name: str
@@ -136,8 +136,8 @@ class VmVolume:
         return f"/zbs/volumes/{self.local_id}"
 
 
-@dataclass(eq=False)
-class VmDisk:
+@dataclass(eq=False, repr=False)
+class VmDisk(Entity):
     """A VM's disk (type DISK, on a volume) or CD-ROM (type CD_ROM, with an ISO or empty)."""
     id: str
     vm: Vm
@@ -157,8 +157,8 @@ class VmDisk:
         return prefix + "abcdefghijklmnopqrstuvwxyz"[same.index(self) % 26] if self in same else None
 
 
-@dataclass(eq=False)
-class VmNic:
+@dataclass(eq=False, repr=False)
+class VmNic(Entity):
     id: str
     local_id: str
     vm: Vm

@@ -11,8 +11,17 @@ GIB = 1024**3
 BYTE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": GIB, "TB": 1024**4, "PB": 1024**5}  # upstream's ByteUnit
 
 
-@dataclass(eq=False)
-class User:
+class Entity:
+    """A world object. Its repr names it only: objects point at each other (a VM at its cluster, the cluster at its
+    VMs), so a dataclass repr would spell out the whole world, which a failing assertion's message once did until
+    memory ran out."""
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {getattr(self, 'name', None) or getattr(self, 'id', '?')}>"
+
+
+@dataclass(eq=False, repr=False)
+class User(Entity):
     id: str
     username: str
     password: str
@@ -30,8 +39,8 @@ class User:
         return self.username
 
 
-@dataclass(eq=False)
-class Cluster:
+@dataclass(eq=False, repr=False)
+class Cluster(Entity):
     id: str
     local_id: str
     name: str
@@ -140,8 +149,8 @@ class MaintenanceHostState:
     maintenance_job_id: str  # the enter task
 
 
-@dataclass(eq=False)
-class Host:
+@dataclass(eq=False, repr=False)
+class Host(Entity):
     id: str
     local_id: str
     name: str
@@ -269,8 +278,8 @@ class Host:
         return len(self.vms)
 
 
-@dataclass(eq=False)
-class Vm:
+@dataclass(eq=False, repr=False)
+class Vm(Entity):
     id: str
     local_id: str
     name: str
@@ -342,8 +351,8 @@ class Vm:
         return {"LINUX": "CentOS Linux 7 (Core)", "WINDOWS": "Windows Server 2019"}.get(self.guest_os_type)
 
 
-@dataclass(eq=False)
-class Task:
+@dataclass(eq=False, repr=False)
+class Task(Entity):
     id: str
     description: str
     local_created_at: str

@@ -244,6 +244,8 @@ def _build_cluster(world, path, entry, c):
         elif v["status"] != "STOPPED":
             raise ScenarioError(path, at, f"a {v['status']} VM needs a host")
         vm = _add_vm(world, cluster, host, v)
+        if v.get("gpu_devices") and v.get("ha"):  # as create-vm and update-vm-basic-info refuse it (gpus.py)
+            raise ScenarioError(path, f"{at}.ha", "a VM with GPU devices cannot have HA")
         if host is None and (v.get("usb_devices") or v.get("gpu_devices") or v.get("pci_nics")):
             raise ScenarioError(path, at, "a VM with pass-through devices needs a host")
         _pass_through(world, vm, v)
@@ -284,7 +286,7 @@ def _add_vm(world, cluster, host, v):
     return world.add(Vm(world.ids.cuid(), world.ids.uuid(), v["name"], cluster, memory=int(v["memory_gib"] * GIB),
                         vcpu=v["vcpu"], status=VmStatus(v["status"]), host=host, description=v.get("description", ""),
                         cpu_sockets=v.get("cpu_sockets", 1),
-                        ha=v.get("ha", True), firmware=v.get("firmware", "BIOS"),
+                        ha=v.get("ha", not v.get("gpu_devices")), firmware=v.get("firmware", "BIOS"),
                         guest_os_type=v.get("guest_os_type", "LINUX"), ip=ip, local_created_at=None))
 
 
