@@ -181,3 +181,58 @@ def test_vm_migration_round_trip(target):
     operate(client, "poweroff_vm", vm)
     client.wait_tasks([a["task_id"] for a in client.delete_vm({"id": vm["id"]})])
     assert client.get_vms({"id": vm["id"]}) == []
+
+
+@pytest.mark.mutating
+def test_vm_with_a_disk_and_a_nic_is_built_read_edited_and_deleted(target):
+    """As SmartX's Terraform provider builds a VM: a new volume and a NIC on a VLAN, read back from the disk and NIC
+    reads, edited (a second disk, a grown first one, another NIC model), then deleted with what it owned."""
+    client = target.client()
+    cluster = find_host(client, target.maintenance_host)["cluster"]["id"]
+    vlans = client.call("/get-vlans", {"where": {"type": "VM", "vds": {"cluster": {"id": cluster}}}, "first": 1})
+    if not vlans:
+        pytest.skip("the maintenance host's cluster has no VM network (VLAN of type VM) for a NIC")
+    name, vlan = target.prefix + "devices", vlans[0]["id"]
+    volume = {"name": name + "-sys", "size": 1, "size_unit": "GB", "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}
+    answer = client.create_vm({
+        "name": name, "cluster_id": cluster, "memory": 1, "memory_unit": "GB", "cpu_cores": 1, "cpu_sockets": 1,
+        "ha": False, "firmware": "BIOS", "status": "STOPPED", "vm_nics": [{"connect_vlan_id": vlan}],
+        "vm_disks": {"mount_new_create_disks": [{"boot": 0, "bus": "VIRTIO", "vm_volume": volume}]}})
+    assert client.wait_task(answer[0]["task_id"])["status"] == wire.TASK_DONE
+    vm = {"id": answer[0]["data"]["id"]}
+    try:
+        def disks():
+            return client.call("/get-vm-disks", {"where": {"vm": vm}, "orderBy": "boot_ASC"})
+
+        listed = disks()
+        assert len(listed) == 1, f"a VM created with one new disk: get-vm-disks lists {len(listed)} disks of it"
+        disk = listed[0]
+        assert (disk["type"], disk["boot"], disk["bus"]) == ("DISK", 0, "VIRTIO"), disk
+        [sys_volume] = client.call("/get-vm-volumes", {"where": {"id": disk["vm_volume"]["id"]}})
+        assert (sys_volume["name"], sys_volume["size"]) == (volume["name"], GIB), sys_volume
+        listed = client.call("/get-vm-nics", {"where": {"vm": vm}})
+        assert len(listed) == 1, f"a VM created with one NIC: get-vm-nics lists {len(listed)} NICs of it"
+        nic = listed[0]
+        assert nic["vlan"]["id"] == vlan and len(nic["mac_address"].split(":")) == 6, nic
+        found = client.get_vms(vm)[0]
+        assert [d["id"] for d in found["vm_disks"]] == [disk["id"]]
+        assert [n["id"] for n in found["vm_nics"]] == [nic["id"]]
+
+        edits = [("/add-vm-disk", {"where": vm, "data": {"vm_disks": {"mount_new_create_disks": [{
+                    "boot": 1, "bus": "VIRTIO", "vm_volume": {**volume, "name": name + "-data"}}]}}}),
+                 ("/expand-vm-disk", {"where": {"id": disk["id"]}, "size": 2, "size_unit": "GB"}),
+                 ("/update-vm-nic", {"where": vm, "data": {"nic_index": 0, "model": "E1000"}})]
+        for path, body in edits:
+            for task in client.call(path, body):
+                assert client.wait_task(task["task_id"])["status"] == wire.TASK_DONE, path
+        assert [(d["boot"], d["type"]) for d in disks()] == [(0, "DISK"), (1, "DISK")]
+        assert client.call("/get-vm-volumes", {"where": {"id": sys_volume["id"]}})[0]["size"] == 2 * GIB
+        assert client.call("/get-vm-nics", {"where": {"vm": vm}})[0]["model"] == "E1000"
+    finally:
+        client.wait_tasks([a["task_id"] for a in client.delete_vm(vm)])
+    assert client.get_vms(vm) == [] and client.call("/get-vm-nics", {"where": {"vm": vm}}) == []
+    assert client.call("/get-vm-disks", {"where": {"vm": vm}}) == []
+    left = client.call("/get-vm-volumes", {"where": {"name_starts_with": name + "-"}})
+    if left:  # what a tower keeps of a deleted VM's volumes is not asserted here; the contract leaves nothing behind
+        doomed = {"where": {"id_in": [v["id"] for v in left]}}
+        client.wait_tasks([a["task_id"] for a in client.call("/delete-vm-volume", doomed)])

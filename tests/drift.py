@@ -121,6 +121,8 @@ BREAKAGES = {b.name: b for b in [
         "null-for-no-relations", ["/get-vms", "/get-hosts"], lambda sim, d: _empty_lists_as_null(d),
         expect=["where a tower answers []"]),
     Breakage("bearer-refused", None, refuse=_refuse_bearer, expect=["a Bearer token answered 401"]),
+    Breakage(  # what issue 13 found: create-vm's disks and NICs silently dropped
+        "vm-without-devices", ["/get-vm-disks"], lambda sim, d: [], expect=["get-vm-disks lists 0 disks"]),
     Breakage(
         "readonly-obeyed", VM_OPERATIONS, status=lambda sim, status, body: (200, b"[]") if status == 403 else (
             status, body), expect=["a READ_ONLY user's"]),
