@@ -19,8 +19,13 @@ def test_the_scenario_example_loads(tmp_path):
     example = text[text.index("```yaml\nseed: 7") + len("```yaml\n"):]
     (tmp_path / "example.yaml").write_text(example[:example.index("```")])
     sim = Simulator(Settings(scenario=str(tmp_path / "example.yaml")))
-    assert sim.spec.version == "4.1.0" and len(sim.world.vms) == 3 + 10_000
+    assert sim.spec.version == "4.1.0" and len(sim.world.vms) == 4 + 10_000
     assert {u.username: (u.role, u.source) for u in sim.world.users.values()}["alice"] == ("ADMIN", "LDAP")
+    [org], [dc] = sim.world.organizations.values(), sim.world.datacenters.values()
+    assert (org.name, dc.name, [c.name for c in dc.clusters]) == ("ACME", "dc-lab", ["lab"])
+    h3 = next(h for h in sim.world.hosts.values() if h.name == "h3")
+    assert [(g.name, g.user_usage, [v.name for v in g.vms]) for g in h3.gpu_devices] == [
+        ("NVIDIA Tesla T4", "PASS_THROUGH", ["render"]), ("NVIDIA A16", "VGPU", [])]
 
 
 def test_the_terraform_style_sdk_example_runs_and_prints_what_it_says(served, capsys):

@@ -330,11 +330,16 @@ INVENTORY_CASES = {
     "GpuDevice": [({"where": {"vms_some": {}}}, ["NVIDIA Tesla T4"]),
                   ({"where": {"user_usage": "VGPU", "available_vgpus_num_gt": 0}}, ["NVIDIA A16"]),
                   ({"where": {"host": {"name": "node-3"}}, "orderBy": "name_ASC"}, ["NVIDIA A16", "NVIDIA Tesla T4"])],
+    "Organization": [({"where": {"datacenters_some": {"name": "dc-1"}}}, ["SmartX"])],
+    "Datacenter": [({"where": {"clusters_some": {"name": "smtx-prod"}}}, ["dc-1"]), ({"where": {"name": "x"}}, [])],
+    "Zone": [({}, [])],  # the default cluster is not stretched: tests/test_placement.py reads a stretched one
 }
 CASES = {"Vm": VM_CASES, "Host": HOST_CASES, "Cluster": CLUSTER_CASES, "Task": TASK_CASES, **INVENTORY_CASES}
 NAME_OF = {"Vm": "name", "Host": "name", "Cluster": "name", "Task": "description", "VmDisk": "device",
            "VmNic": "order", **{e: "name" for e in ("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage",
-                                                   "VmVolume", "Nic", "Disk", "UsbDevice", "GpuDevice")}}
+                                                   "VmVolume", "Nic", "Disk", "UsbDevice", "GpuDevice",
+                                                   "Organization", "Datacenter")},
+           "Zone": "is_preferred"}
 
 
 def _case_id(entity, i, body):
@@ -378,7 +383,7 @@ def test_each_read_without_a_where_validates_and_is_complete(world, upstream, op
     check_request_id(r)
     assert status == 200
     upstream.validate(op, 200, data)
-    if not op.endswith("-connection"):
+    if not op.endswith("-connection") and op != "/get-zones":  # zones: tests/test_placement.py, stretched
         assert data, f"{op} answered an empty list; the schema check would prove nothing"
 
 

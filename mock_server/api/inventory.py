@@ -8,7 +8,8 @@ from .registry import operation, reads
 from .vms import with_tasks
 
 reads("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage", "VmVolume", "VmDisk", "VmNic",
-      "Nic", "Disk", "UsbDevice", "GpuDevice")  # the hosts' hardware (domain/hardware.py)
+      "Nic", "Disk", "UsbDevice", "GpuDevice",  # the hosts' hardware (domain/hardware.py)
+      "Organization", "Datacenter", "Zone")  # where clusters and hosts stand (domain/placement.py)
 
 
 def _data(body):

@@ -57,6 +57,12 @@ class Cluster(Entity):
     vms: list = field(default_factory=list)
     vdses: list = field(default_factory=list)
     vm_volumes: list = field(default_factory=list)  # kept by the world; what its storage holds
+    datacenters: list = field(default_factory=list)  # placement.Datacenter
+    zones: list = field(default_factory=list)  # placement.Zone: a stretched cluster's preferred and secondary zone
+
+    @property
+    def stretch(self):
+        return True if self.zones else None  # null for others, as before zones were modelled
 
     # fields upstream requires, derived from what the cluster holds
     @property
@@ -169,6 +175,7 @@ class Host(Entity):
     status: HostStatus = HostStatus.CONNECTED_HEALTHY
     state: HostState = HostState.IN_USE
     host_state: MaintenanceHostState | None = None  # once the host has been in maintenance
+    zone: object = None  # placement.Zone, in a stretched cluster
     os_version: str = "el7"
     ssd_disk_count: int = 2
     hdd_disk_count: int = 4

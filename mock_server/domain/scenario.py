@@ -15,6 +15,7 @@ from ..schema.spec import DEFAULT_VERSION, VERSIONS as API_VERSIONS, Spec
 from .clock import Clock, iso, parse_time
 from .devices import mac_address
 from .hardware import Disk, GpuDevice, Nic, UsbDevice
+from .placement import Datacenter, Organization, Zone
 from .inventory import (DEFAULT_DISK, INSTALLED_OS, ElfImage, ElfStoragePolicy, SvtImage, Vds, Vlan, VmDisk, VmNic,
                         VmVolume)
 from .model import GIB, Cluster, Host, User, Vm
@@ -36,13 +37,14 @@ class ScenarioError(Exception):
 # what each kind of entry may say: key -> (accepted python types, what to tell the user)
 _STR, _INT, _NUM, _BOOL = (str,), (int,), (int, float), (bool,)
 SHAPES = {
-    "scenario": {"seed": _INT, "start_time": _STR, "api_version": _STR, "users": (list,), "clusters": (list,),
+    "scenario": {"seed": _INT, "start_time": _STR, "api_version": _STR, "organization": _STR, "users": (list,),
+                 "clusters": (list,),
                  "generate": (dict,)},
     "user": {"username": _STR, "password": _STR, "role": _STR, "source": _STR, "tokens": (list,)},
     "cluster": {"name": _STR, "ip": _STR, "version": _STR, "type": _STR, "architecture": _STR,
-                "hosts": (list,), "vms": (list,)},
+                "datacenter": _STR, "stretch": _BOOL, "hosts": (list,), "vms": (list,)},
     "host": {"name": _STR, "management_ip": _STR, "memory_gib": _NUM, "os_memory_gib": _NUM, "cpu_cores": _INT,
-             "status": _STR, "gpu_devices": (list,)},
+             "status": _STR, "zone": _STR, "gpu_devices": (list,)},
     "gpu": {"name": _STR, "model": _STR, "usage": _STR, "vgpu_instances": _INT, "vgpu_type": _STR},
     "vm": {"name": _STR, "host": _STR, "status": _STR, "memory_gib": _NUM, "vcpu": _INT, "cpu_sockets": _INT,
            "ha": _BOOL, "description": _STR, "guest_os_type": _STR, "firmware": _STR, "ip": _STR,
@@ -55,6 +57,7 @@ CHOICES = {("vm", "status"): VM_STATUSES, ("host", "status"): HOST_STATUSES, ("v
            ("vm", "guest_os_type"): ("LINUX", "UNKNOWN", "WINDOWS"), ("user", "role"): tuple(UserRole), ("user", "source"): tuple(UserSource),
            ("cluster", "type"): ("BLUESHARK", "SMTX_ELF", "SMTX_OS", "SMTX_ZBS"),
            ("cluster", "architecture"): ("AARCH64", "X86_64"), ("gpu", "usage"): ("PASS_THROUGH", "VGPU"),
+           ("host", "zone"): ("preferred", "secondary"),
            ("scenario", "api_version"): API_VERSIONS}
 
 
@@ -196,6 +199,8 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
             if not isinstance(token, str) or not token:
                 raise ScenarioError(scenario.path, f"users[{i}].tokens", "expected a list of non-empty strings")
             world.tokens[token] = user
+    # a tower has an organization from its installation on; datacenters are the scenario's
+    world.add(Organization(world.ids.cuid(), data.get("organization", "SmartX")))
     for i, c in enumerate(data.get("clusters") or ()):
         _build_cluster(world, scenario.path, f"clusters[{i}]", c)
     if "generate" in data:
@@ -217,6 +222,7 @@ def _build_cluster(world, path, entry, c):
     n = len(world.clusters) + 1
     cluster = world.add(Cluster(world.ids.cuid(), world.ids.uuid(), c["name"], c.get("ip", f"10.{n}.0.10"),
                                 **{k: c[k] for k in ("version", "type", "architecture") if k in c}))
+    _place(world, path, entry, cluster, c)
     for j, h in enumerate(c.get("hosts") or ()):
         if any(x.name == h["name"] for x in cluster.hosts):
             raise ScenarioError(path, f"{entry}.hosts[{j}].name", f"a host named {h['name']!r} is already declared")
@@ -228,7 +234,17 @@ def _build_cluster(world, path, entry, c):
             if (g.get("usage") == "VGPU") != ("vgpu_instances" in g):
                 raise ScenarioError(path, f"{entry}.hosts[{j}].gpu_devices[{k}]",
                                     "vgpu_instances goes with usage VGPU, and only with it")
-        _add_host(world, cluster, h, j)
+        if bool(c.get("stretch")) != ("zone" in h):
+            raise ScenarioError(path, f"{entry}.hosts[{j}]", "a host of a stretched cluster (stretch: true) names its "
+                                "zone, preferred or secondary; a host of any other cluster names none")
+        host = _add_host(world, cluster, h, j)
+        if c.get("stretch"):
+            zone = next(z for z in cluster.zones if z.is_preferred == (h["zone"] == "preferred"))
+            host.zone = zone
+            zone.hosts.append(host)
+    if c.get("stretch") and not all(z.hosts for z in cluster.zones):
+        raise ScenarioError(path, f"{entry}.hosts", "a stretched cluster has hosts in both zones, preferred and "
+                                                    "secondary")
     for k, v in enumerate(c.get("vms") or ()):
         at = f"{entry}.vms[{k}]"
         if any(x.name == v["name"] for x in cluster.vms):  # as create-vm refuses it
@@ -253,6 +269,25 @@ def _build_cluster(world, path, entry, c):
             raise ScenarioError(path, at, f"host {host.name!r} has no memory left for this VM: its running and "
                                           f"suspended VMs need more than its {host.allocatable_memory_bytes // GIB} GiB")
     furnish(world, cluster)
+
+
+def _place(world, path, entry, cluster, c):
+    """Put `cluster` in its datacenter (made the first time it is named) and, when stretched, give it its zones."""
+    name = c.get("datacenter")
+    if name is None:
+        if c.get("stretch"):
+            raise ScenarioError(path, f"{entry}.stretch", "a stretched cluster's zones belong to its datacenter: "
+                                                           "name one (datacenter)")
+        return None
+    organization = next(iter(world.organizations.values()))
+    datacenter = next((d for d in organization.datacenters if d.name == name), None)
+    if datacenter is None:
+        datacenter = world.add(Datacenter(world.ids.cuid(), name, organization))
+    datacenter.clusters.append(cluster)
+    cluster.datacenters.append(datacenter)
+    if c.get("stretch"):
+        for preferred in (True, False):
+            world.add(Zone(world.ids.cuid(), world.ids.uuid(), cluster, datacenter, is_preferred=preferred))
 
 
 def _add_host(world, cluster, h, j):

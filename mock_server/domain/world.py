@@ -14,6 +14,7 @@ from .errors import BadRequest, Forbidden, NotFound, Unauthorized
 from .ids import Ids
 from .hardware import Disk, GpuDevice, Nic, UsbDevice
 from .inventory import Vds, Vlan, VmDisk, VmNic, VmVolume
+from .placement import Datacenter, Zone
 from .model import Cluster, Host, Task, User, Vm
 from .states import UserRole, UserSource
 from .query import select
@@ -28,7 +29,8 @@ def lower_camel(operation_id: str) -> str:
 KINDS = {"Cluster": "clusters", "Host": "hosts", "Vm": "vms", "Task": "tasks", "User": "users", "Vds": "vdses",
          "Vlan": "vlans", "ElfStoragePolicy": "elf_storage_policies", "ElfImage": "elf_images",
          "SvtImage": "svt_images", "VmVolume": "vm_volumes", "VmDisk": "vm_disks", "VmNic": "vm_nics",
-         "Nic": "nics", "Disk": "disks", "UsbDevice": "usb_devices", "GpuDevice": "gpu_devices"}
+         "Nic": "nics", "Disk": "disks", "UsbDevice": "usb_devices", "GpuDevice": "gpu_devices",
+         "Organization": "organizations", "Datacenter": "datacenters", "Zone": "zones"}
 # where a VM lists each kind of device passed through to it
 PASSED_THROUGH = {UsbDevice: "usb_devices", GpuDevice: "gpu_devices", Nic: "pci_nics"}
 # A real tower's token has no expiry: "token 并没有过期时间,可以一直使用" (it has no expiry time and can be used for
@@ -112,6 +114,10 @@ class World:
             return [obj.host.nics] + ([obj.vds.nics] if obj.vds else [])
         if isinstance(obj, VmVolume):
             return [obj.cluster.vm_volumes]
+        if isinstance(obj, Datacenter):
+            return [obj.organization.datacenters]
+        if isinstance(obj, Zone):
+            return [obj.cluster.zones]
         if isinstance(obj, (Disk, UsbDevice, GpuDevice)):
             return [getattr(obj.host, KINDS[type(obj).__name__])]
         return []
