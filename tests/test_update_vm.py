@@ -56,8 +56,10 @@ def test_every_matched_vm_gets_its_own_task(api):
 
 
 @pytest.mark.parametrize("where,data,named", [
-    ({"name": "web-01"}, {"vcpu": 8}, "data.vcpu: VM web-01 is RUNNING"),
-    ({"name": "web-01"}, {"memory": 8, "memory_unit": "GB"}, "only of a STOPPED VM"),
+    ({"name": "web-01"}, {"memory": 8, "memory_unit": "GB"}, "only grows (hot-add)"),
+    ({"name": "web-01"}, {"vcpu": 2, "cpu_cores": 2}, "vCPUs only grow (hot-add)"),
+    ({"name": "web-02"}, {"memory": 200, "memory_unit": "GB"}, "host node-1 has"),
+    ({"name": "cache-01"}, {"vcpu": 8, "cpu_cores": 8}, "SUSPENDED"),
     ({"name": "test-01"}, {"vcpu": 6, "cpu_cores": 4, "cpu_sockets": 2}, "data.vcpu: expected cpu_cores x cpu_sockets"),
     ({"name": "test-01"}, {"memory": 0}, "data.memory: expected a positive number"),
     ({"name": "test-01"}, {"memory_unit": "GB"}, "data.memory_unit: given without data.memory"),
@@ -80,6 +82,20 @@ def test_a_vm_a_task_works_on_is_locked(client):
     api.ok("shutdown-vm", {"where": {"name": "web-01"}})
     status, body, _ = api("update-vm-basic-info", {"where": {"name": "web-01"}, "data": {"ha": False}})
     assert status == 400 and body["code"] == "ResourceLocked", body
+
+
+def test_a_running_vm_grows_its_vcpus_and_memory_in_place(api):
+    """Hot-add, as SmartX's Cluster API provider does it: more vCPUs and memory for a running VM, which keeps running
+    on its host and holds the added memory there."""
+    before = vm(api, "web-03")
+    host = api.ok("get-hosts", {"where": {"id": before["host"]["id"]}})[0]
+    api.ok("update-vm-basic-info", {"where": {"id": before["id"]}, "data": {"vcpu": 8, "cpu_cores": 8, "cpu_sockets": 1,
+                                                                           "memory": 24, "memory_unit": "GB"}})
+    after = vm(api, "web-03")
+    assert (after["status"], after["host"]["id"], after["vcpu"], after["memory"]) == (
+        "RUNNING", host["id"], 8, 24 * 1024**3)
+    grown = api.ok("get-hosts", {"where": {"id": host["id"]}})[0]
+    assert grown["running_pause_vm_memory_bytes"] - host["running_pause_vm_memory_bytes"] == 8 * 1024**3
 
 
 def test_a_running_vm_whose_cpu_was_refused_can_be_changed_once_stopped(api):

@@ -261,7 +261,8 @@ def _start_creation(world: World, user, vm: Vm, host: Host | None, status: str,
 
 
 def update(world: World, user, vms: list[Vm], data: dict) -> list[tuple[Task, Vm]]:
-    """`/update-vm-basic-info`: name, description and HA of any VM; vCPU, CPU topology and memory of a stopped one.
+    """`/update-vm-basic-info`: name, description and HA of any VM; vCPU, CPU topology and memory of a stopped one, and
+    more of them (never less) for a running one.
     Every VM is checked first, so a refusal changes nothing; each change lands when its VM's task step completes,
     and meanwhile the VM shows entityAsyncStatus UPDATING."""
     plans = [(vm, _changes(vm, data, len(vms))) for vm in vms]
@@ -298,11 +299,9 @@ def _changes(vm: Vm, data: dict, matched: int) -> dict:
     hardware = [key for key in ("vcpu", "cpu_cores", "cpu_sockets", "memory", "memory_unit") if key in data]
     if not hardware:
         return changes
-    if vm.status != STOPPED:
-        # CPU and memory hot-plug exists on SMTX for some guests, under conditions not published: refused here
-        # rather than accepted where a real tower might refuse
-        raise BadRequest(f"data.{hardware[0]}: VM {vm.name} is {vm.status}; cloudtower-sim changes vCPU and memory "
-                         "only of a STOPPED VM (hot-plug into a running VM is not simulated)")
+    if vm.status == SUSPENDED:
+        raise BadRequest(f"data.{hardware[0]}: VM {vm.name} is SUSPENDED; its vCPU and memory change when it is "
+                         "RUNNING (hot-add) or STOPPED")
     if "memory_unit" in data and "memory" not in data:
         raise BadRequest("data.memory_unit: given without data.memory")
     for key in ("memory", "vcpu", "cpu_cores", "cpu_sockets"):
@@ -324,8 +323,25 @@ def _changes(vm: Vm, data: dict, matched: int) -> dict:
     if vcpu != cores * sockets:
         raise BadRequest(f"data.vcpu: expected cpu_cores x cpu_sockets = {cores * sockets}, got {vcpu}")
     check_bounds("data", changes.get("memory", vm.memory), vcpu)
+    if vm.status == RUNNING:
+        _hot_add(vm, vcpu, changes.get("memory", vm.memory))
     changes.update(vcpu=vcpu, cpu_sockets=sockets)
     return changes
+
+
+def _hot_add(vm: Vm, vcpu: int, memory: int) -> None:
+    """A running VM's vCPU and memory only grow, and its host must have the added memory free. SmartX's Cluster API
+    provider hot-updates running VMs this way (reconcileVMCPUAndMemory: only when the spec is larger, waiting while
+    the cluster lacks memory); shrinking needs the VM stopped."""
+    if vcpu < vm.vcpu:
+        raise BadRequest(f"data.vcpu: VM {vm.name} is RUNNING and its vCPUs only grow (hot-add): {vm.vcpu} now, got "
+                         f"{vcpu}; shut it down to remove vCPUs")
+    if memory < vm.memory:
+        raise BadRequest(f"data.memory: VM {vm.name} is RUNNING and its memory only grows (hot-add): "
+                         f"{vm.memory // GIB} GiB now; shut it down to remove memory")
+    if memory - vm.memory > vm.host.free_memory_bytes:
+        raise BadRequest(f"data.memory: host {vm.host.name} has {max(vm.host.free_memory_bytes, 0) // GIB} GiB of "
+                         f"memory free; VM {vm.name} would take {(memory - vm.memory) // GIB} GiB more")
 
 
 # Upper bounds of one VM. A real tower's are not published; these are above any SMTX host, and keep every total the
