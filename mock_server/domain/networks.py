@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from .edits import check_name, each, setter
 from .errors import BadRequest, NotFound
 from .inventory import Vds, Vlan
 from .states import TaskKey
@@ -54,19 +55,11 @@ def create(world, user, batch: list) -> list:
 
 
 def update(world, user, vlans: list, data: dict) -> list:
-    if data.get("name") is not None and len(vlans) > 1:
-        raise BadRequest(f"data.name: where matches {len(vlans)} VLANs, and one name cannot go to all of them")
+    check_name(data, vlans, "VLANs")
     for vlan in vlans:
         _check("data", data, vlan.vds, vlan)
-    world.runner.check_unlocked(*vlans)
     changes = {k: data[k] for k in ("name", "vlan_id") if data.get(k) is not None}
-
-    def apply(vlan):
-        for key, value in changes.items():
-            setattr(vlan, key, value)
-    return [(world.start_task(f"Update VLAN {v.name}", v, TaskKey.UpdateVlan,
-                              [Step("update", SECONDS, lambda v=v: apply(v))], locks=(v,), user=user), v)
-            for v in vlans]
+    return each(world, user, vlans, TaskKey.UpdateVlan, "Update VLAN", setter(changes))
 
 
 def delete(world, user, vlans: list) -> list:
@@ -76,10 +69,7 @@ def delete(world, user, vlans: list) -> list:
         if vlan.vm_nics:
             raise BadRequest(f"where: VLAN {vlan.name} is used by {len(vlan.vm_nics)} NIC(s), such as VM "
                              f"{vlan.vm_nics[0].vm.name}'s; move or remove them first")
-    world.runner.check_unlocked(*vlans)
-    return [(world.start_task(f"Delete VLAN {v.name}", v, TaskKey.DeleteVlan,
-                              [Step("delete", SECONDS, lambda v=v: world.remove(v))], locks=(v,), user=user), v)
-            for v in vlans]
+    return each(world, user, vlans, TaskKey.DeleteVlan, "Delete VLAN", world.remove)
 
 
 BOND_MODES = ("active-backup", "balance-slb", "balance-tcp")  # Open vSwitch's, which SMTX's VDS is built on
@@ -158,23 +148,18 @@ def create_vdses(world, user, batch: list) -> list:
 
 
 def update_vdses(world, user, vdses: list, data: dict) -> list:
-    if data.get("name") is not None and len(vdses) > 1:
-        raise BadRequest(f"data.name: where matches {len(vdses)} VDSes, and one name cannot go to all of them")
-    plans = []
+    check_name(data, vdses, "VDSes")
+    plans = {}
     for vds in vdses:
         _named("data", data.get("name"), vds.cluster, vds)
         nics = _nics(world, "data.nicIds", data["nicIds"], vds.cluster, vds) if "nicIds" in data else list(vds.nics)
-        plans.append((vds, nics, _bond("data", data, nics, vds.bond_mode)))
-    world.runner.check_unlocked(*vdses)
+        plans[vds] = (nics, _bond("data", data, nics, vds.bond_mode))
 
-    def apply(vds, nics, mode):
+    def apply(vds):
+        nics, vds.bond_mode = plans[vds]
         vds.name = data.get("name") or vds.name
-        vds.bond_mode = mode
         _join(vds, nics)
-    return [(world.start_task(f"Update VDS {vds.name}", vds, TaskKey.UpdateVds,
-                              [Step("update", SECONDS, lambda a=(vds, nics, mode): apply(*a))], locks=(vds,),
-                              user=user), vds)
-            for vds, nics, mode in plans]
+    return each(world, user, vdses, TaskKey.UpdateVds, "Update VDS", apply)
 
 
 def delete_vdses(world, user, vdses: list) -> list:
@@ -182,11 +167,8 @@ def delete_vdses(world, user, vdses: list) -> list:
         if vds.vlans:
             raise BadRequest(f"where: VDS {vds.name} has {len(vds.vlans)} VLAN(s), such as {vds.vlans[0].name}; "
                              "delete them first")
-    world.runner.check_unlocked(*vdses)
 
     def apply(vds):
         _join(vds, [])
         world.remove(vds)
-    return [(world.start_task(f"Delete VDS {v.name}", v, TaskKey.DeleteVds,
-                              [Step("delete", SECONDS, lambda v=v: apply(v))], locks=(v,), user=user), v)
-            for v in vdses]
+    return each(world, user, vdses, TaskKey.DeleteVds, "Delete VDS", apply)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Callable
 
 from . import devices
+from .edits import check_name, each, setter
 from .errors import BadRequest, NotFound
 from .inventory import VmVolume
 from .model import BYTE_UNITS, Vm
@@ -156,23 +157,13 @@ def update_volumes(world, user, volumes: list, data: dict) -> list:
     size = data["size"] * BYTE_UNITS[data.get("size_unit", "B")] if "size" in data else None
     if "size_unit" in data and size is None:
         raise BadRequest("data.size_unit: given without data.size")
-    if data.get("name") is not None and not data["name"].strip():
-        raise BadRequest("data.name: expected a non-empty name")
-    if data.get("name") is not None and len(volumes) > 1:
-        raise BadRequest(f"data.name: where matches {len(volumes)} volumes, and one name cannot go to all of them")
+    check_name(data, volumes, "volumes")
     for volume in volumes:
         if size is not None:
             grow(volume, size, "data.size")
-    world.runner.check_unlocked(*volumes)
     changes = {k: v for k, v in (("name", data.get("name")), ("description", data.get("description")),
                                  ("size", size)) if v is not None}
-
-    def apply(volume):
-        for key, value in changes.items():
-            setattr(volume, key, value)
-    return [(world.start_task(f"Update volume {v.name}", v, TaskKey.UpdateVmVolume,
-                              [Step("update", EDIT_SECONDS, lambda v=v: apply(v))], locks=(v,), user=user,
-                              args=dict(data)), v) for v in volumes]
+    return each(world, user, volumes, TaskKey.UpdateVmVolume, "Update volume", setter(changes), data)
 
 
 def create_volumes(world, user, batch: list) -> list:
@@ -205,10 +196,7 @@ def delete_volumes(world, user, volumes: list) -> list:
         if v.vm_disks:
             raise BadRequest(f"where: volume {v.name} is mounted by VM {v.vm_disks[0].vm.name}; remove that disk "
                              "first")
-    world.runner.check_unlocked(*volumes)
-    return [(world.start_task(f"Delete volume {v.name}", v, TaskKey.DeleteVmVolumeFromVm,
-                              [Step("delete", EDIT_SECONDS, lambda v=v: world.remove(v))], locks=(v,), user=user), v)
-            for v in volumes]
+    return each(world, user, volumes, TaskKey.DeleteVmVolumeFromVm, "Delete volume", world.remove)
 
 
 def update_disks(world, user, vms: list[Vm], data: dict) -> list:
