@@ -23,7 +23,7 @@ def ordered_fields(client, kind: str) -> tuple[str, str]:
     orderable = {v.rsplit("_", 1)[0] for v in spec.schemas[entity + "OrderByInput"]["enum"]}
     objects = listing(client, kind)
     numeric = [f for f in sorted(orderable) if fields[f].get("type") in ("integer", "number")]
-    spread = max(numeric, key=lambda f: len({o.get(f) for o in objects}))
+    spread = max(numeric, key=lambda f: len({o.get(f) for o in objects})) if numeric else None
     return next(f for f in ("name", "local_created_at", "id") if f in orderable), spread
 
 
@@ -105,6 +105,8 @@ def _sorted(values, descending):
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
 def test_order_by_really_orders(client, kind, field_index, direction):
     field = ordered_fields(client, kind)[field_index]
+    if field is None:
+        pytest.skip(f"upstream orders {kind} by no numeric field")
     objects = listing(client, kind, order_by=f"{field}_{direction}")
     values = [o.get(field) for o in objects]
     assert _sorted(values, direction == "DESC"), f"{field}_{direction} answered {values}"

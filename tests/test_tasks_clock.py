@@ -141,3 +141,25 @@ def test_progress_follows_the_wall_clock_within_a_step_in_realtime_mode():
         seen.append((task.progress, [s["current"] for s in task.steps]))
     assert seen == [(0.0, [0.0, 0.0]), (0.0, [0.0, 0.0]), (0.125, [0.25, 0.0]), (0.25, [0.5, 0.0]),
                     (0.5, [1.0, 0.0]), (0.75, [1.0, 0.5]), (1.0, [1.0, 1.0])]
+
+
+def test_tasks_newest_first_page_as_a_full_sort_would():
+    """get-tasks ordered by local_created_at with no filter reads the creation order instead of sorting
+    (query.STAMPED_IN_ORDER): every page must be the one a sort of all tasks gives."""
+    api = Api(make_client(Settings(start_time=PINNED_START, task_mode="manual")))
+    vms = [v["id"] for v in api.ok("get-vms", {})]
+    for i in range(40):
+        api("restart-vm", {"where": {"id": vms[i % len(vms)]}})
+        api.client.post("/_sim/clock", json={"advance": 7})
+    everything = api.ok("get-tasks", {})
+    assert len(everything) >= 30
+    by_stamp = sorted(everything, key=lambda t: t["local_created_at"])
+    assert len({t["local_created_at"] for t in everything}) == len(everything), "stamps strictly increase"
+    for direction, expected in (("ASC", by_stamp), ("DESC", by_stamp[::-1])):
+        for page in ({}, {"first": 5}, {"skip": 3, "first": 4}, {"skip": 100}, {"first": 0}, {"skip": 38}):
+            got = api.ok("get-tasks", {"orderBy": f"local_created_at_{direction}", **page})
+            skip, first = page.get("skip", 0), page.get("first")
+            want = expected[skip:None if first is None else skip + first]
+            assert [t["id"] for t in got] == [t["id"] for t in want], (direction, page)
+    status, answer, _ = api("get-tasks", {"orderBy": "local_created_at_DESC", "first": -1})
+    assert status == 400 and "first" in answer["message"]
