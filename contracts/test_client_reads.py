@@ -106,7 +106,7 @@ def _sorted(values, descending):
 def test_order_by_really_orders(client, kind, field_index, direction):
     field = ordered_fields(client, kind)[field_index]
     if field is None:
-        pytest.skip(f"upstream orders {kind} by no numeric field")
+        pytest.skip(f"upstream's orderBy of {kind} has no numeric field")
     objects = listing(client, kind, order_by=f"{field}_{direction}")
     values = [o.get(field) for o in objects]
     assert _sorted(values, direction == "DESC"), f"{field}_{direction} answered {values}"
