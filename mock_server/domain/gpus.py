@@ -23,12 +23,13 @@ from .states import TaskKey
 from .vm_devices import edit, stopped
 
 
-def given(world, vm: Vm, data: list, adding: bool, host=None) -> list[tuple[GpuDevice, int | None]]:
+def given(world, vm: Vm, data: list, adding: bool, host=None,
+          field: str = "data") -> list[tuple[GpuDevice, int | None]]:
     """(GPU, amount) for each entry of `data`, checked against `vm` (on `host`, when it is not placed yet); amount
     None for a PASS_THROUGH GPU."""
     out, seen = [], set()
     for j, item in enumerate(data):
-        at = f"data[{j}]"
+        at = f"{field}[{j}]"
         gpu = world.gpu_devices.get(item["gpu_id"])
         if gpu is None or gpu.host.cluster is not vm.cluster:
             raise NotFound(f"{at}.gpu_id: no GpuDevice with id {item['gpu_id']!r} in cluster {vm.cluster.name}")

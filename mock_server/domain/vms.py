@@ -228,7 +228,7 @@ def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple
         host = _target(world, vm, host_id, f"{at}.host_id", reserved=reserved)
         if params["status"] == RUNNING:
             _need_memory(vm, host, reserved)
-    gpu_plan = gpus.given(world, vm, wanted, adding=True, host=host)
+    gpu_plan = gpus.given(world, vm, wanted, adding=True, host=host, field=f"{at}.gpu_devices")
     if params["status"] == RUNNING:
         for gpu, _ in gpu_plan:  # a stopped VM may share a pass-through GPU; a running one takes it whole
             if not gpu.vgpu and gpu.holders():
