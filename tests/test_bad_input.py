@@ -17,7 +17,8 @@ from .conftest import TOKEN, make_client
 
 OPERATIONS = {p: b.op for p, b in simulated().items()}
 QUERY_OPS = sorted(p for p in OPERATIONS if p.startswith("/get-") and p != "/get-version")
-BODY_OPS = sorted(p for p, o in OPERATIONS.items() if o.request is not None)
+# JSON bodies; the multipart upload operations have their own refusals (tests/test_uploads.py)
+BODY_OPS = sorted(p for p, o in OPERATIONS.items() if o.request is not None and not o.form)
 ARRAY_BODY_OPS = sorted(p for p in BODY_OPS if isinstance(OPERATIONS[p].request, ListOf))  # /create-vm
 OBJECT_BODY_OPS = sorted(set(BODY_OPS) - set(ARRAY_BODY_OPS))
 AUTH_OPS = sorted(p for p, o in OPERATIONS.items() if o.auth)
@@ -101,7 +102,7 @@ def test_a_json_value_where_an_array_is_expected_is_400(client, oracle, op, raw)
     assert_error(send(client, "/v2/api" + op, raw=raw), 400, "array", oracle=oracle)
 
 
-@pytest.mark.parametrize("op", MUTATIONS)
+@pytest.mark.parametrize("op", sorted(set(MUTATIONS) & set(BODY_OPS)))
 def test_a_mutation_without_its_required_fields_is_400(client, oracle, op):
     body = [{}] if op in ARRAY_BODY_OPS else {}
     before = snapshot(client)

@@ -333,13 +333,15 @@ INVENTORY_CASES = {
     "Organization": [({"where": {"datacenters_some": {"name": "dc-1"}}}, ["SmartX"])],
     "Datacenter": [({"where": {"clusters_some": {"name": "smtx-prod"}}}, ["dc-1"]), ({"where": {"name": "x"}}, [])],
     "Zone": [({}, [])],  # the default cluster is not stretched: tests/test_placement.py reads a stretched one
+    "UploadTask": [({"where": {"status": "SUCCESSED", "resource_type": "ELF_IMAGE"}}, ["ELF_IMAGE"]),
+                   ({"where": {"status_not": "SUCCESSED"}}, [])],  # each scenario image, uploaded
 }
 CASES = {"Vm": VM_CASES, "Host": HOST_CASES, "Cluster": CLUSTER_CASES, "Task": TASK_CASES, **INVENTORY_CASES}
 NAME_OF = {"Vm": "name", "Host": "name", "Cluster": "name", "Task": "description", "VmDisk": "device",
            "VmNic": "order", **{e: "name" for e in ("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage",
                                                    "VmVolume", "Nic", "Disk", "UsbDevice", "GpuDevice",
                                                    "Organization", "Datacenter")},
-           "Zone": "is_preferred"}
+           "Zone": "is_preferred", "UploadTask": "resource_type"}
 
 
 def _case_id(entity, i, body):

@@ -2,14 +2,15 @@
 operations that edit them (domain/vm_devices.py, domain/networks.py). Each edit chooses its objects by `where` and
 answers one WithTask per object."""
 
-from ..domain import gpus, images, networks, vm_devices
+from ..domain import gpus, images, networks, uploads, vm_devices
 from ..domain.hardware import Seen
 from .registry import operation, reads
 from .vms import with_tasks
 
 reads("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage", "VmVolume", "VmDisk", "VmNic",
       "Nic", "Disk", "UsbDevice", "GpuDevice",  # the hosts' hardware (domain/hardware.py)
-      "Organization", "Datacenter", "Zone")  # where clusters and hosts stand (domain/placement.py)
+      "Organization", "Datacenter", "Zone",  # where clusters and hosts stand (domain/placement.py)
+      "UploadTask")  # domain/uploads.py
 
 
 def _data(body):
@@ -50,6 +51,17 @@ operation("/delete-vm-volume")(_acting_on("VmVolume", vm_devices.delete_volumes,
 operation("/delete-vm-vlan")(_acting_on("Vlan", networks.delete, None, deleting=True))
 operation("/delete-vds")(_acting_on("Vds", networks.delete_vdses, None, deleting=True))
 operation("/delete-elf-image")(_acting_on("ElfImage", images.delete, None, deleting=True))
+
+
+@operation("/upload-elf-image")
+def upload_elf_image(world, body, user):
+    """One chunk of an image upload (multipart): answers its UploadTask, as a list of one."""
+    return [uploads.upload_elf_image(world, user, body)]
+
+
+@operation("/cancel-upload-task")
+def cancel_upload(world, body, user):
+    return uploads.cancel(world, user, world.query("UploadTask", {"where": body["where"]}))
 
 
 @operation("/create-vm-volume")

@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import DomainError
+from ..domain.uploads import CHUNK_SIZE
 from ..schema.types import InvalidInput
 from .registry import Bound
 
@@ -19,7 +20,8 @@ BASE_PATH = "/v2/api"
 CONTENT_LANGUAGES = ("zh-CN", "en-US", "*")
 MAX_DEPTH = 32  # deeper bodies are refused before they reach the (recursive) validator and filters
 MAX_MESSAGE = 1000  # characters of an error message: a huge value sent is not echoed whole
-MAX_BODY_BYTES = 4 * 1024 * 1024  # a request body: a query or a batch of VMs is far smaller
+MAX_JSON_BYTES = 4 * 1024 * 1024  # a JSON request body: a query or a batch of VMs is far smaller
+MAX_BODY_BYTES = CHUNK_SIZE + 1024 * 1024  # any request body: one chunk of an upload (multipart) and its fields
 # The work one request may ask for, refused up front beyond (cloudtower-sim's bounds; a real tower's are not
 # published): every object is tested against every clause of a `where`, so its clauses are few; an `_in` list is one
 # set lookup per object, so it may be long
@@ -55,7 +57,12 @@ def error_body(status: int, message: str, code: str | None = None) -> Response:
 def read_body(op):
     if op.request is None:
         return None
+    if op.form:
+        return read_form(op)
     raw = request.get_data(cache=False)
+    if len(raw) > MAX_JSON_BYTES:
+        raise InvalidInput("body", f"{len(raw)} bytes of JSON is more than cloudtower-sim's bound of "
+                                   f"{MAX_JSON_BYTES} bytes for a JSON body")
     if not raw.strip():
         shape = getattr(op.request, "name", None) or "an array"
         raise InvalidInput("body", f"a JSON request body ({shape}) is required")
@@ -76,6 +83,19 @@ def read_body(op):
     if values > MAX_VALUES:
         raise InvalidInput("body", f"{values} values is more than cloudtower-sim's bound of {MAX_VALUES} for one "
                                    "request")
+    return op.request.validate(body, "")
+
+
+def read_form(op):
+    """A multipart/form-data body (the upload operations): its text fields, and `file` as the bytes of its part."""
+    if request.mimetype != "multipart/form-data":
+        raise InvalidInput("Content-Type", "expected multipart/form-data", repr(request.content_type or "none")[:80])
+    body = request.form.to_dict()
+    part = request.files.get("file")
+    if part is not None:
+        body["file"] = part.read()
+    elif "file" in body:  # a part sent without a file name arrives as a field: its bytes all the same
+        body["file"] = body["file"].encode()
     return op.request.validate(body, "")
 
 

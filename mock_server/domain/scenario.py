@@ -20,6 +20,7 @@ from .inventory import (DEFAULT_DISK, INSTALLED_OS, ElfImage, ElfStoragePolicy, 
                         VmVolume)
 from .model import GIB, Cluster, Host, User, Vm
 from .states import HostStatus, UserRole, UserSource, VmStatus
+from . import uploads
 from .world import World
 
 DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "default.yaml"
@@ -205,6 +206,8 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
         _build_cluster(world, scenario.path, f"clusters[{i}]", c)
     if "generate" in data:
         _generate(world, data["generate"])
+    for image in list(world.elf_images.values()):
+        uploads.uploaded(world, image)
     # the scenario's VMs exist at the start instant (they are its starting point, not created one after another);
     # what the API creates later is stamped from the start on
     for table in (world.vms, world.vm_volumes, world.elf_images, world.svt_images, world.usb_devices,

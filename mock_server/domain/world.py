@@ -30,7 +30,8 @@ KINDS = {"Cluster": "clusters", "Host": "hosts", "Vm": "vms", "Task": "tasks", "
          "Vlan": "vlans", "ElfStoragePolicy": "elf_storage_policies", "ElfImage": "elf_images",
          "SvtImage": "svt_images", "VmVolume": "vm_volumes", "VmDisk": "vm_disks", "VmNic": "vm_nics",
          "Nic": "nics", "Disk": "disks", "UsbDevice": "usb_devices", "GpuDevice": "gpu_devices",
-         "Organization": "organizations", "Datacenter": "datacenters", "Zone": "zones"}
+         "Organization": "organizations", "Datacenter": "datacenters", "Zone": "zones",
+         "UploadTask": "upload_tasks"}
 # where a VM lists each kind of device passed through to it
 PASSED_THROUGH = {UsbDevice: "usb_devices", GpuDevice: "gpu_devices", Nic: "pci_nics"}
 # A real tower's token has no expiry: "token 并没有过期时间,可以一直使用" (it has no expiry time and can be used for

@@ -36,6 +36,7 @@ class Operation:
     auth: bool
     request: Type | None
     response: Type
+    form: bool = False  # the body is multipart/form-data (the six upload operations), not JSON
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class WhereKey:
 def _scalar(schema: dict) -> Type:
     t, fmt = schema.get("type"), schema.get("format")
     if t == "string":
-        return Scalar("str")
+        return Scalar("binary" if fmt == "binary" else "str")
     if t == "integer":
         return Scalar(fmt if fmt in ("int32", "int64") else "int64")
     if t == "number":
@@ -114,11 +115,13 @@ class Spec:
 
     def _operation(self, path: str, item: dict) -> Operation:
         (method, op), = item.items()
-        body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+        content = op.get("requestBody", {}).get("content", {})
+        form = "multipart/form-data" in content
+        body = content.get("multipart/form-data" if form else "application/json", {}).get("schema")
         answer = op["responses"]["200"]["content"]["application/json"]["schema"]
         return Operation(path, method.upper(), op["operationId"], op["tags"][0], bool(op.get("security")),
                          self.compile(body, (op["operationId"],)) if body else None,
-                         self.compile(answer, (op["operationId"],)))
+                         self.compile(answer, (op["operationId"],)), form)
 
     # the where grammar -----------------------------------------------------------------------------------------------
     def filters(self, entity: str) -> dict[str, WhereKey]:

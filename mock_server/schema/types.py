@@ -60,7 +60,7 @@ class Type:
 
 @dataclass(eq=False)
 class Scalar(Type):
-    kind: str  # str | int32 | int64 | double | bool | datetime | json
+    kind: str  # str | int32 | int64 | double | bool | datetime | json | binary (a multipart file part)
 
     LIMITS: ClassVar[dict] = {"int32": 2**31, "int64": 2**63}
 
@@ -76,6 +76,8 @@ class Scalar(Type):
             ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
         elif k == "bool":
             ok = isinstance(value, bool)
+        elif k == "binary":
+            ok = isinstance(value, bytes)
         else:
             ok = isinstance(value, dict)
         if not ok:
@@ -84,7 +86,8 @@ class Scalar(Type):
 
     def expected(self):
         return {"str": "a string", "datetime": "a date-time string", "int32": "a 32-bit integer",
-                "int64": "a 64-bit integer", "double": "a number", "bool": "a boolean", "json": "an object"}[self.kind]
+                "int64": "a 64-bit integer", "double": "a number", "bool": "a boolean", "json": "an object",
+                "binary": "a file part"}[self.kind]
 
 
 def _instant(value, path: str) -> str:
