@@ -91,8 +91,8 @@ def _vm_left_in_maintenance(sim, data):
 
 
 # the operations that answer an array of WithTask, one per VM
-VM_OPERATIONS = sorted(p for p, b in simulated().items()
-                       if isinstance(b.op.response, ListOf) and b.op.response.item.name.startswith("WithTask_"))
+VM_OPERATIONS = sorted(p for p, b in simulated().items() if isinstance(b.op.response, ListOf)
+                       and getattr(b.op.response.item, "name", "").startswith("WithTask_"))
 
 BREAKAGES = {b.name: b for b in [
     Breakage(

@@ -703,12 +703,13 @@ def test_a_host_bound_vm_among_others_refuses_the_whole_migration(api):
 def test_migrate_to_a_host_without_memory_is_400(api):
     # db-01 needs 96 GiB; node-4 has 224 - 152 = 72 GiB free
     refused(api, "migrate-vm", {"where": {"name": "db-01"}, "data": {"host_id": host_id(api, "node-4")}}, 400)
-    # app-01 needs 64 GiB; node-3 has 96 free: fits (the boundary of the refusal above)
-    out = api.ok("migrate-vm", {"where": {"name": "app-01"}, "data": {"host_id": host_id(api, "node-3")}})
+    # app-01 needs 64 GiB; node-1 has 92 free: fits (the boundary of the refusal above; node-3 runs app-03, which
+    # app-01's anti-affinity group keeps it from)
+    out = api.ok("migrate-vm", {"where": {"name": "app-01"}, "data": {"host_id": host_id(api, "node-1")}})
     assert task(api, out[0]["task_id"])["status"] == "SUCCESSED"
-    assert vm(api, "app-01")["host"]["name"] == "node-3"
-    # now node-3 has 32 GiB free
-    refused(api, "migrate-vm", {"where": {"name": "db-01"}, "data": {"host_id": host_id(api, "node-3")}}, 400)
+    assert vm(api, "app-01")["host"]["name"] == "node-1"
+    # now node-1 has 28 GiB free, and app-02 needs 32
+    refused(api, "migrate-vm", {"where": {"name": "app-02"}, "data": {"host_id": host_id(api, "node-1")}}, 400)
 
 
 def test_start_on_a_host_without_memory_is_400(api):

@@ -335,13 +335,15 @@ INVENTORY_CASES = {
     "Zone": [({}, [])],  # the default cluster is not stretched: tests/test_placement.py reads a stretched one
     "UploadTask": [({"where": {"status": "SUCCESSED", "resource_type": "ELF_IMAGE"}}, ["ELF_IMAGE"]),
                    ({"where": {"status_not": "SUCCESSED"}}, [])],  # each scenario image, uploaded
+    "VmPlacementGroup": [({"where": {"vms_some": {"name": "app-03"}, "vm_vm_policy": "MUST_DIFFERENT"}},
+                          ["app-anti-affinity"]), ({"where": {"enabled": False}}, [])],
 }
 CASES = {"Vm": VM_CASES, "Host": HOST_CASES, "Cluster": CLUSTER_CASES, "Task": TASK_CASES, **INVENTORY_CASES}
 NAME_OF = {"Vm": "name", "Host": "name", "Cluster": "name", "Task": "description", "VmDisk": "device",
            "VmNic": "order", **{e: "name" for e in ("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage",
                                                    "VmVolume", "Nic", "Disk", "UsbDevice", "GpuDevice",
                                                    "Organization", "Datacenter")},
-           "Zone": "is_preferred", "UploadTask": "resource_type"}
+           "Zone": "is_preferred", "UploadTask": "resource_type", "VmPlacementGroup": "name"}
 
 
 def _case_id(entity, i, body):
@@ -407,6 +409,12 @@ def _walk_steps(ids):
         ("/update-elf-image", {"where": {"name_ends_with": ".iso"}, "data": {"description": "walked"}}),
         ("/eject-iso-from-vm-cd-rom", {"where": {"type": "CD_ROM"}}),
         ("/delete-elf-image", {"where": {"name_ends_with": ".iso"}}),
+        ("/create-vm-placement-group", [{"cluster_id": ids["cluster"], "name": "walk-pg", "enabled": True,
+                                         "vm_vm_policy_enabled": True, "vm_vm_policy": "PREFER_SAME",
+                                         "vms": {"name_in": ["web-01", "web-02"]}}]),
+        ("/update-vm-placement-group", {"where": {"name": "walk-pg"}, "data": {
+            "vm_host_prefer_enabled": True, "prefer_hosts": {"name": "node-1"}}}),
+        ("/delete-vm-placement-group", {"where": {"name": "walk-pg"}}),
         ("/create-vm-volume", [{"cluster_id": ids["cluster"], "name": "walk-volume", "size": GiB, "sharing": False,
                                 "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}]),
         ("/shutdown-vm", {"where": {"name": "web-01"}}),

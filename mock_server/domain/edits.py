@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .errors import BadRequest
-from .states import TaskKey
+from .states import EntityAsyncStatus, TaskKey
 from .tasks import Step
 
 SECONDS = 1.0  # an edit's one step
@@ -24,13 +24,26 @@ def check_name(data: dict, objs: list, plural: str) -> None:
         raise BadRequest(f"data.name: where matches {len(objs)} {plural}, and one name cannot go to all of them")
 
 
-def each(world, user, objs: list, key: TaskKey, what: str, apply: Callable, args: dict | None = None) -> list:
+def each(world, user, objs: list, key: TaskKey, what: str, apply: Callable, args: dict | None = None,
+         busy: bool = False) -> list:
     """One task per object, `what` and its name for a description, running `apply(obj)` when its step completes;
-    ResourceLocked before any starts if a task holds one of them."""
+    ResourceLocked before any starts if a task holds one of them. `busy`: the object shows entityAsyncStatus UPDATING
+    or DELETING while its task runs (as SmartX's CAPE reads a placement group's)."""
     world.runner.check_unlocked(*objs)
     step = "delete" if key.startswith("Delete") else "update"
-    return [(world.start_task(f"{what} {o.name}", o, key, [Step(step, SECONDS, lambda o=o: apply(o))], locks=(o,),
-                              user=user, args=dict(args or {})), o) for o in objs]
+    started = []
+    for o in objs:
+        def done(o=o):
+            o.entityAsyncStatus = None
+            apply(o)
+        act = done if busy else lambda o=o: apply(o)
+        if busy:
+            o.entityAsyncStatus = EntityAsyncStatus.DELETING if step == "delete" else EntityAsyncStatus.UPDATING
+        task = world.start_task(f"{what} {o.name}", o, key, [Step(step, SECONDS, act)], locks=(o,), user=user,
+                                args=dict(args or {}),
+                                on_failure=(lambda error, o=o: setattr(o, "entityAsyncStatus", None)) if busy else None)
+        started.append((task, o))
+    return started
 
 
 def setter(changes: dict) -> Callable:

@@ -11,7 +11,8 @@ from .errors import BadRequest, NotFound, TaskError
 from .model import GIB, Host, MaintenanceHostState, Task, Vm
 from .states import HostStatus, MaintenanceState, TaskKey, TaskStatus, VmStatus
 from .tasks import Step
-from .vms import (OFFLINE_MIGRATION_SECONDS, POWER_SECONDS, auto_place, eligible, fits, live_migration_seconds,
+from . import placement_groups
+from .vms import (OFFLINE_MIGRATION_SECONDS, PLANNED, POWER_SECONDS, auto_place, eligible, fits, live_migration_seconds,
                   move, power_off, power_on)
 from .world import World
 
@@ -94,12 +95,27 @@ def plan_evacuation(world: World, host: Host) -> PrecheckPlan:
     reserved: dict[str, int] = {}
     for vm in sorted(host.active_vms, key=lambda v: (-v.memory, v.name)):
         target = None if vm.host_bound else auto_place(world, vm, exclude=(host,), reserved=reserved)
+        if target is None and not vm.host_bound:
+            _no_place_by_rule(world, vm, host, reserved)
         if target is None:
             plan.shutdown.append(vm.local_id)
         else:
             reserved[target.id] = reserved.get(target.id, 0) + vm.memory
+            reserved.setdefault(PLANNED, {})[vm] = target
             plan.migrate[vm.id] = target.id
     return plan
+
+
+def _no_place_by_rule(world: World, vm: Vm, host: Host, reserved: dict) -> None:
+    """When a placement group's "must" rule, not memory, leaves a VM nowhere to go, the precheck fails with the rule
+    (the issue's "a host whose VMs' anti-affinity leaves nowhere to go fails the precheck with the reason"); a VM
+    short of memory is listed to shut down instead."""
+    loose = auto_place(world, vm, exclude=(host,), reserved=reserved, rules=False)
+    if loose is not None:
+        reason = placement_groups.must_break(vm, loose, reserved.get(PLANNED))
+        raise TaskError(f"host {host.name} cannot enter maintenance mode: VM {vm.name} has nowhere to go, every "
+                        f"other host breaks a rule of its placement group; on host {loose.name}: {reason}",
+                        "MAINTENANCE_PRECHECK_FAILED")
 
 
 def one_host(world: World, where: dict | None) -> Host:
@@ -174,6 +190,10 @@ def enter(world: World, user, host_id: str, shutdown_uuids: list[str]) -> tuple[
                 raise TaskError(f"VM {vm.name} has pass-through devices and cannot live-migrate; "
                                 "list it in shutdown_vms", "MAINTENANCE_VM_UNMOVABLE")
             target = auto_place(world, vm, exclude=(host,)) if live else _offline_target(world, vm, host)
+            loose = None if target or not live else auto_place(world, vm, exclude=(host,), rules=False)
+            if loose is not None:
+                raise TaskError(f"VM {vm.name} cannot be placed: {placement_groups.must_break(vm, loose)}",
+                                "MAINTENANCE_VM_UNPLACEABLE")
             if target is None:
                 raise TaskError(f"VM {vm.name} cannot be placed: no other host of cluster {vm.cluster.name} has "
                                 f"{vm.memory // GIB} GiB of memory free", "MAINTENANCE_VM_UNPLACEABLE")
@@ -268,6 +288,10 @@ def exit(world: World, user, host_id: str, poweron: list[str], live_back: list[s
                 problems.append(f"VM {vm.name} stays on {vm.host.name if vm.host else 'no host'}: host {host.name} "
                                 f"has not {vm.memory // GIB} GiB free")
                 return
+            broken = placement_groups.must_break(vm, host) if vm.status != VmStatus.STOPPED else None
+            if broken:
+                problems.append(f"VM {vm.name} stays on {vm.host.name if vm.host else 'no host'}: {broken}")
+                return
             move(world, vm, host)
         return Step(f"migrate_back:{vm.name}", live_migration_seconds(vm) if vm.status != VmStatus.STOPPED
                     else OFFLINE_MIGRATION_SECONDS, apply)
@@ -281,6 +305,9 @@ def exit(world: World, user, host_id: str, poweron: list[str], live_back: list[s
                 return
             if not fits(vm, host):
                 problems.append(f"VM {vm.name} stays off: host {host.name} has not {vm.memory // GIB} GiB free")
+                return
+            if placement_groups.must_break(vm, host):
+                problems.append(f"VM {vm.name} stays off: {placement_groups.must_break(vm, host)}")
                 return
             power_on(world, vm, host)
         return Step(f"poweron:{vm.name}", POWER_SECONDS, apply)

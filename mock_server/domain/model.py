@@ -310,6 +310,7 @@ class Vm(Entity):
     gpu_devices: list = field(default_factory=list)
     pci_nics: list = field(default_factory=list)
     gpu_amounts: dict = field(default_factory=dict)  # GpuDevice id -> the vGPU instances it takes of a VGPU GPU
+    vm_placement_group: list = field(default_factory=list)  # placement_groups.VmPlacementGroup (one, kept so)
     in_recycle_bin: bool = False
     internal: bool = False
     nested_virtualization: bool = False

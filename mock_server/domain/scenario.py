@@ -19,6 +19,7 @@ from .placement import Datacenter, Organization, Zone
 from .inventory import (DEFAULT_DISK, INSTALLED_OS, ElfImage, ElfStoragePolicy, SvtImage, Vds, Vlan, VmDisk, VmNic,
                         VmVolume)
 from .model import GIB, Cluster, Host, User, Vm
+from .placement_groups import VM_VM_POLICIES, VmPlacementGroup, join
 from .states import HostStatus, UserRole, UserSource, VmStatus
 from . import uploads
 from .world import World
@@ -43,7 +44,11 @@ SHAPES = {
                  "generate": (dict,)},
     "user": {"username": _STR, "password": _STR, "role": _STR, "source": _STR, "tokens": (list,)},
     "cluster": {"name": _STR, "ip": _STR, "version": _STR, "type": _STR, "architecture": _STR,
-                "datacenter": _STR, "stretch": _BOOL, "hosts": (list,), "vms": (list,)},
+                "datacenter": _STR, "stretch": _BOOL, "hosts": (list,), "vms": (list,), "placement_groups": (list,)},
+    # a VmPlacementGroup (placement_groups.py): its rules are on when named; hosts and VMs by name
+    "placement_group": {"name": _STR, "description": _STR, "enabled": _BOOL, "vm_vm_policy": _STR, "vms": (list,),
+                        "must_hosts": (list,), "vm_host_must_policy": _BOOL, "prefer_hosts": (list,),
+                        "vm_host_prefer_policy": _BOOL},
     "host": {"name": _STR, "management_ip": _STR, "memory_gib": _NUM, "os_memory_gib": _NUM, "cpu_cores": _INT,
              "status": _STR, "zone": _STR, "gpu_devices": (list,)},
     "gpu": {"name": _STR, "model": _STR, "usage": _STR, "vgpu_instances": _INT, "vgpu_type": _STR},
@@ -53,12 +58,13 @@ SHAPES = {
     "generate": {"clusters": _INT, "hosts_per_cluster": _INT, "vms_per_host": _INT},
 }
 REQUIRED = {"user": ("username", "password"), "cluster": ("name",), "host": ("name", "memory_gib"), "gpu": ("name",),
+            "placement_group": ("name",),
             "vm": ("name", "status", "memory_gib", "vcpu"), "generate": ("clusters", "hosts_per_cluster")}
 CHOICES = {("vm", "status"): VM_STATUSES, ("host", "status"): HOST_STATUSES, ("vm", "firmware"): ("BIOS", "UEFI"),
            ("vm", "guest_os_type"): ("LINUX", "UNKNOWN", "WINDOWS"), ("user", "role"): tuple(UserRole), ("user", "source"): tuple(UserSource),
            ("cluster", "type"): ("BLUESHARK", "SMTX_ELF", "SMTX_OS", "SMTX_ZBS"),
            ("cluster", "architecture"): ("AARCH64", "X86_64"), ("gpu", "usage"): ("PASS_THROUGH", "VGPU"),
-           ("host", "zone"): ("preferred", "secondary"),
+           ("host", "zone"): ("preferred", "secondary"), ("placement_group", "vm_vm_policy"): VM_VM_POLICIES,
            ("scenario", "api_version"): API_VERSIONS}
 
 
@@ -160,7 +166,8 @@ def _check(path, entry, kind, value):
             raise ScenarioError(path, where, f"missing required key {key!r}")
     # Only these kinds nest entries; generate.clusters is a count, not a list.
     children = {"scenario": {"users": "user", "clusters": "cluster"},
-                "cluster": {"hosts": "host", "vms": "vm"}, "host": {"gpu_devices": "gpu"}}.get(kind, {})
+                "cluster": {"hosts": "host", "vms": "vm", "placement_groups": "placement_group"},
+                "host": {"gpu_devices": "gpu"}}.get(kind, {})
     for key, child in children.items():
         for i, item in enumerate(value.get(key) or ()):
             _check(path, f"{entry}.{key}[{i}]" if entry else f"{key}[{i}]", child, item)
@@ -214,6 +221,8 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
                   world.gpu_devices):
         for obj in table.values():
             obj.local_created_at = iso(start)
+    for group in world.vm_placement_groups.values():
+        group.local_created_at = group.local_updated_at = iso(start)
     world.stamped_until(start - 0.001)
     world.clock.set_mode(mode, speed)
     return world
@@ -272,6 +281,38 @@ def _build_cluster(world, path, entry, c):
             raise ScenarioError(path, at, f"host {host.name!r} has no memory left for this VM: its running and "
                                           f"suspended VMs need more than its {host.allocatable_memory_bytes // GIB} GiB")
     furnish(world, cluster)
+    for k, p in enumerate(c.get("placement_groups") or ()):
+        _placement_group(world, path, f"{entry}.placement_groups[{k}]", cluster, p)
+
+
+def _placement_group(world, path, at, cluster, p):
+    if any(g.cluster is cluster and g.name == p["name"] for g in world.vm_placement_groups.values()):
+        raise ScenarioError(path, f"{at}.name", f"a placement group named {p['name']!r} is already declared")
+
+    def named(key, objs):
+        out = []
+        for i, name in enumerate(p.get(key) or ()):
+            obj = next((o for o in objs if o.name == name), None)
+            if obj is None:
+                raise ScenarioError(path, f"{at}.{key}[{i}]", f"no {key[:-1].split('_')[-1]} named {name!r} in "
+                                                              f"cluster {cluster.name!r}")
+            out.append(obj)
+        return out
+
+    vms, must, prefer = named("vms", cluster.vms), named("must_hosts", cluster.hosts), named("prefer_hosts",
+                                                                                           cluster.hosts)
+    for i, vm in enumerate(vms):
+        if vm.vm_placement_group:
+            raise ScenarioError(path, f"{at}.vms[{i}]", f"VM {vm.name!r} is already in placement group "
+                                                        f"{vm.vm_placement_group[0].name!r} (a VM is in one group)")
+    group = world.add(VmPlacementGroup(
+        world.ids.cuid(), world.ids.uuid(), p["name"], cluster, local_created_at="", local_updated_at="",
+        description=p.get("description", ""), enabled=p.get("enabled", True),
+        vm_vm_policy_enabled="vm_vm_policy" in p, vm_vm_policy=p.get("vm_vm_policy", "PREFER_DIFFERENT"),
+        vm_host_must_enabled=bool(must), vm_host_must_policy=p.get("vm_host_must_policy", True),
+        vm_host_must_host_uuids=must, vm_host_prefer_enabled=bool(prefer),
+        vm_host_prefer_policy=p.get("vm_host_prefer_policy", True), vm_host_prefer_host_uuids=prefer))
+    join(group, vms)
 
 
 def _place(world, path, entry, cluster, c):

@@ -4,7 +4,7 @@ request changes nothing; each VM then gets its own task, whose effect lands when
 from __future__ import annotations
 
 from .errors import BadRequest, NotFound, TaskError
-from . import devices, gpus
+from . import devices, gpus, placement_groups
 from .model import BYTE_UNITS, GIB, Host, Task, Vm
 from .states import EntityAsyncStatus, HostState, HostStatus, TaskKey, VmStatus
 from .tasks import Step
@@ -29,24 +29,36 @@ def fits(vm: Vm, host: Host, extra: int = 0) -> bool:
     return host.free_memory_bytes - extra >= vm.memory
 
 
-def auto_place(world: World, vm: Vm, exclude=(), reserved: dict | None = None, need_memory: bool = True) -> Host | None:
-    """The eligible host of the VM's cluster with the most free memory that fits it (ties: by name), or None. A
-    stopped VM holds no memory (simulator-behaviour.md section 1): moved while stopped, it need not fit."""
+PLANNED = "planned"  # reserved[PLANNED]: VM -> host, the placements a request plans before its tasks make them
+
+
+def auto_place(world: World, vm: Vm, exclude=(), reserved: dict | None = None, need_memory: bool = True,
+               rules: bool = True) -> Host | None:
+    """The eligible host of the VM's cluster that fits it and that its placement group's "must" rules allow, breaking
+    the fewest "prefer" rules, then with the most free memory (ties: by name), or None. A stopped VM holds no memory
+    (simulator-behaviour.md section 1): moved while stopped, it need not fit, and runs nowhere for the rules."""
     reserved = reserved or {}
+    planned, rules = reserved.get(PLANNED, {}), rules and need_memory
     best = None
     for h in vm.cluster.hosts:
         if h in exclude or not eligible(h) or (need_memory and not fits(vm, h, reserved.get(h.id, 0))):
             continue
-        free = h.free_memory_bytes - reserved.get(h.id, 0)
-        if best is None or free > best[0] or (free == best[0] and h.name < best[1].name):
-            best = (free, h)
+        if rules and placement_groups.must_break(vm, h, planned):
+            continue
+        rank = (placement_groups.prefer_breaks(vm, h, planned) if rules else 0,
+                -(h.free_memory_bytes - reserved.get(h.id, 0)), h.name)
+        if best is None or rank < best[0]:
+            best = (rank, h)
     return best[1] if best else None
 
 
 def _target(world: World, vm: Vm, host_id: str | None, field: str, exclude=(), reserved=None,
             need_memory: bool = True) -> Host:
     if host_id is None:
-        host = auto_place(world, vm, exclude, reserved, need_memory)
+        # when only a placement group's "must" rule stands in the way, the task goes ahead and its step fails with
+        # the scheduler's reason, as a tower's does (placement_groups.py)
+        host = auto_place(world, vm, exclude, reserved, need_memory) or auto_place(world, vm, exclude, reserved,
+                                                                                   need_memory, rules=False)
         if host is None:
             raise BadRequest(f"VM {vm.name}: no other host of cluster {vm.cluster.name} is in service"
                              + (f" with {vm.memory // GIB} GiB of memory free" if need_memory else ""))
@@ -71,6 +83,7 @@ def _need_memory(vm: Vm, host: Host, reserved: dict) -> None:
         raise BadRequest(f"host {host.name} has {max(host.free_memory_bytes, 0) // GIB} GiB of memory free{also}; "
                          f"VM {vm.name} needs {vm.memory // GIB} GiB")
     reserved[host.id] = taken + vm.memory
+    reserved.setdefault(PLANNED, {})[vm] = host
 
 
 # --- effects (also used by the maintenance tasks) -------------------------------------------------------------------
@@ -79,6 +92,7 @@ def power_on(world: World, vm: Vm, host: Host) -> None:
         raise TaskError(f"VM {vm.name} cannot start on host {host.name}: "
                         f"{'it takes no VMs' if not eligible(host) else 'not enough memory free'}")
     gpus.check_start(vm, host)
+    placement_groups.check_run(vm, host)
     world.place(vm, host)
     vm.status = VmStatus.RUNNING
 
@@ -94,6 +108,8 @@ def move(world: World, vm: Vm, host: Host) -> None:
         raise TaskError(f"VM {vm.name} cannot migrate to host {host.name}: not enough memory free")
     if not eligible(host):
         raise TaskError(f"VM {vm.name} cannot migrate to host {host.name}: it takes no VMs")
+    if vm.status != VmStatus.STOPPED:
+        placement_groups.check_run(vm, host)
     world.place(vm, host)
 
 
@@ -134,8 +150,9 @@ def operate(world: World, user, op: TaskKey, vms: list[Vm], host_id: str | None 
 def _plan(world: World, op: TaskKey, vm: Vm, host_id: str | None, reserved: dict) -> tuple[list[Step], Host | None]:
     """The steps of `op` on `vm`, and the host it places the VM on; refusals raise here, before any task exists."""
     if op == TaskKey.StartVm:
-        if host_id is None and vm.host is not None and eligible(vm.host) and fits(vm, vm.host,
-                                                                                  reserved.get(vm.host.id, 0)):
+        if host_id is None and vm.host is not None and eligible(vm.host) and fits(
+                vm, vm.host, reserved.get(vm.host.id, 0)) and not placement_groups.must_break(
+                vm, vm.host, reserved.get(PLANNED)):
             host = vm.host  # a VM starts where it last ran when it can
         else:
             host = _target(world, vm, host_id, "data.host_id", reserved=reserved)

@@ -31,7 +31,7 @@ KINDS = {"Cluster": "clusters", "Host": "hosts", "Vm": "vms", "Task": "tasks", "
          "SvtImage": "svt_images", "VmVolume": "vm_volumes", "VmDisk": "vm_disks", "VmNic": "vm_nics",
          "Nic": "nics", "Disk": "disks", "UsbDevice": "usb_devices", "GpuDevice": "gpu_devices",
          "Organization": "organizations", "Datacenter": "datacenters", "Zone": "zones",
-         "UploadTask": "upload_tasks"}
+         "UploadTask": "upload_tasks", "VmPlacementGroup": "vm_placement_groups"}
 # where a VM lists each kind of device passed through to it
 PASSED_THROUGH = {UsbDevice: "usb_devices", GpuDevice: "gpu_devices", Nic: "pci_nics"}
 # A real tower's token has no expiry: "token 并没有过期时间,可以一直使用" (it has no expiry time and can be used for
@@ -139,6 +139,9 @@ class World:
                 self.remove(volume)
         for nic in list(vm.vm_nics):
             self.remove(nic)
+        for group in vm.vm_placement_group:
+            group.vms.remove(vm)
+        vm.vm_placement_group = []
         for kind in PASSED_THROUGH.values():
             for device in list(getattr(vm, kind)):
                 self.withdraw(vm, device)
