@@ -219,3 +219,21 @@ def test_the_official_sdk_drives_a_group(served):
     finally:
         client.rest_client.pool_manager.clear()
         client.close()
+
+
+def test_create_vm_puts_a_batch_into_a_group_and_places_it_by_the_rules(api):
+    pg = group(api, "k8s-cp", [], vm_vm_policy_enabled=True, vm_vm_policy="MUST_DIFFERENT")
+    cluster = api.ok("get-clusters")[0]["id"]
+    made = api.ok("create-vm", [{"cluster_id": cluster, "name": f"cp-{i}", "memory": 2 * GIB, "cpu_cores": 1,
+                                 "cpu_sockets": 1, "ha": True, "firmware": "BIOS", "status": "RUNNING",
+                                 "vm_nics": [], "vm_disks": {}, "vm_placement_group": {"id": pg["id"]}}
+                                for i in range(1, 4)])
+    assert [task(api, m)["status"] for m in made] == ["SUCCESSED"] * 3
+    assert len({host_of(api, f"cp-{i}") for i in range(1, 4)}) == 3  # planned apart within the one request
+    [read] = api.ok("get-vm-placement-groups", {"where": {"id": pg["id"]}})
+    assert sorted(v["name"] for v in read["vms"]) == ["cp-1", "cp-2", "cp-3"]
+    status, answer, _ = api("create-vm", [{"cluster_id": cluster, "name": "cp-9", "memory": 2 * GIB,
+                                           "cpu_cores": 1, "cpu_sockets": 1, "ha": True, "firmware": "BIOS",
+                                           "status": "STOPPED", "vm_nics": [], "vm_disks": {},
+                                           "vm_placement_group": {"name": "nope"}}])
+    assert status == 400 and answer["message"].startswith("[0].vm_placement_group: matches 0"), answer

@@ -53,6 +53,13 @@ def _where(vm, planned: dict):
     return planned.get(vm, vm.host if vm.status in ACTIVE else None)
 
 
+def _peers(vm, group, planned: dict) -> list:
+    """The other VMs of `group` with the host each runs on, or will once this request's planned placements are made
+    (a VM this request creates into the group among them); those that run nowhere are left out."""
+    members = group.vms + [o for o in planned if o not in group.vms and group in o.vm_placement_group]
+    return [(o, h) for o in members if o is not vm and (h := _where(o, planned)) is not None]
+
+
 def must_break(vm, host, planned: dict | None = None) -> str | None:
     """Why `vm` may not run on `host` by a "must" rule of its group, or None; `planned`: VM -> host of placements this
     request makes before they happen."""
@@ -65,8 +72,7 @@ def must_break(vm, host, planned: dict | None = None) -> str | None:
             rule = "must run on" if g.vm_host_must_policy else "must not run on"
             return f"{MUST_FILTER}: VM {vm.name} of placement group {g.name} {rule} {hosts}, not {host.name}"
         if g.vm_vm_policy_enabled and g.vm_vm_policy.startswith("MUST_"):
-            peers = [(o, _where(o, planned)) for o in g.vms if o is not vm]
-            peers = [(o, h) for o, h in peers if h is not None]
+            peers = _peers(vm, g, planned)
             if g.vm_vm_policy == "MUST_DIFFERENT":
                 clash = next((o for o, h in peers if h is host), None)
                 if clash is not None:
@@ -89,8 +95,7 @@ def prefer_breaks(vm, host, planned: dict | None = None) -> int:
         if g.vm_host_prefer_enabled and (host in g.vm_host_prefer_host_uuids) != g.vm_host_prefer_policy:
             count += 1
         if g.vm_vm_policy_enabled and g.vm_vm_policy.startswith("PREFER_"):
-            hosts = [_where(o, planned) for o in g.vms if o is not vm]
-            hosts = [h for h in hosts if h is not None]
+            hosts = [h for _, h in _peers(vm, g, planned)]
             if g.vm_vm_policy == "PREFER_DIFFERENT":
                 count += sum(1 for h in hosts if h is host)
             else:
@@ -103,6 +108,18 @@ def check_run(vm, host) -> None:
     reason = must_break(vm, host)
     if reason:
         raise TaskError(reason, MUST_FILTER)
+
+
+def chosen(world, where: dict, cluster, at: str) -> list:
+    """create-vm's `vm_placement_group`: the one group of `cluster` it chooses, as the VM's list of groups."""
+    groups = world.query("VmPlacementGroup", {"where": where})
+    if len(groups) != 1:
+        raise BadRequest(f"{at}: matches {len(groups)} placement groups; name one (cloudtower-sim keeps a VM in one "
+                         "group: whether a tower allows more is not established)")
+    if groups[0].cluster is not cluster:
+        raise BadRequest(f"{at}: placement group {groups[0].name} is in cluster {groups[0].cluster.name}, not "
+                         f"{cluster.name}")
+    return groups
 
 
 # --- operations -----------------------------------------------------------------------------------------------------

@@ -209,8 +209,7 @@ def create(world: World, user, batch: list[dict]) -> list[tuple[Task, Vm]]:
 
 
 # VmCreationParams that name what cloudtower-sim does not model yet: refused, never ignored
-NOT_SIMULATED = {"pci_nics": "SR-IOV and pass-through NICs", "folder_id": "VM folders",
-                 "vm_placement_group": "placement groups", "owner": "VM owners"}
+NOT_SIMULATED = {"pci_nics": "SR-IOV and pass-through NICs", "folder_id": "VM folders", "owner": "VM owners"}
 
 
 def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple[Vm, Host | None, list]:
@@ -236,6 +235,9 @@ def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple
     vm = Vm("", "", params["name"], cluster, memory=memory, vcpu=vcpu, status=STOPPED,
             description=params.get("description", ""), cpu_sockets=sockets, ha=params["ha"],
             firmware=params["firmware"], guest_os_type=params.get("guest_os_type", "LINUX"))
+    if params.get("vm_placement_group") is not None:  # its rules place the VM; it joins when created
+        vm.vm_placement_group = placement_groups.chosen(world, params["vm_placement_group"], cluster,
+                                                        f"{at}.vm_placement_group")
     host, wanted = None, params.get("gpu_devices") or []
     host_id = params.get("host_id")
     if wanted and host_id is None:  # a VM given GPUs goes to their host
@@ -259,6 +261,8 @@ def _start_creation(world: World, user, vm: Vm, host: Host | None, status: str,
     vm.entityAsyncStatus = EntityAsyncStatus.CREATING
     world.add(vm)
     world.place(vm, host)
+    for group in vm.vm_placement_group:
+        group.vms.append(vm)
     devices.attach(world, vm, equipment)  # the VM and its devices are listed at once, CREATING until the task ends
     for gpu, amount in gpu_plan:
         world.give(vm, gpu, amount)
