@@ -337,13 +337,16 @@ INVENTORY_CASES = {
                    ({"where": {"status_not": "SUCCESSED"}}, [])],  # each scenario image, uploaded
     "VmPlacementGroup": [({"where": {"vms_some": {"name": "app-03"}, "vm_vm_policy": "MUST_DIFFERENT"}},
                           ["app-anti-affinity"]), ({"where": {"enabled": False}}, [])],
+    "Label": [({"where": {"key": "tier"}, "orderBy": "value_ASC"}, ["app", "web"]),
+              ({"where": {"vms_some": {"name": "web-02"}}}, ["web"]), ({"where": {"total_num": 0}}, []),
+              ({"where": {"hosts_some": {"name": "node-4"}, "host_num": 2}}, ["b"])],
 }
 CASES = {"Vm": VM_CASES, "Host": HOST_CASES, "Cluster": CLUSTER_CASES, "Task": TASK_CASES, **INVENTORY_CASES}
 NAME_OF = {"Vm": "name", "Host": "name", "Cluster": "name", "Task": "description", "VmDisk": "device",
            "VmNic": "order", **{e: "name" for e in ("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage",
                                                    "VmVolume", "Nic", "Disk", "UsbDevice", "GpuDevice",
                                                    "Organization", "Datacenter")},
-           "Zone": "is_preferred", "UploadTask": "resource_type", "VmPlacementGroup": "name"}
+           "Zone": "is_preferred", "UploadTask": "resource_type", "VmPlacementGroup": "name", "Label": "value"}
 
 
 def _case_id(entity, i, body):
@@ -415,6 +418,12 @@ def _walk_steps(ids):
         ("/update-vm-placement-group", {"where": {"name": "walk-pg"}, "data": {
             "vm_host_prefer_enabled": True, "prefer_hosts": {"name": "node-1"}}}),
         ("/delete-vm-placement-group", {"where": {"name": "walk-pg"}}),
+        ("/create-label", [{"key": "walk", "value": "1"}]),
+        ("/add-labels-to-resources", {"where": {"key": "walk"}, "data": {"vms": {"name": "web-01"},
+                                                                         "clusters": {}}}),
+        ("/remove-labels-from-resources", {"where": {"key": "walk"}, "data": {"vms": {}}}),
+        ("/update-label", {"where": {"key": "walk"}, "data": {"value": "2"}}),
+        ("/delete-label", {"where": {"key": "walk"}}),
         ("/create-vm-volume", [{"cluster_id": ids["cluster"], "name": "walk-volume", "size": GiB, "sharing": False,
                                 "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}]),
         ("/shutdown-vm", {"where": {"name": "web-01"}}),

@@ -2,7 +2,7 @@
 operations that edit them (domain/vm_devices.py, domain/networks.py). Each edit chooses its objects by `where` and
 answers one WithTask per object."""
 
-from ..domain import gpus, images, networks, placement_groups, uploads, vm_devices
+from ..domain import gpus, images, labels, networks, placement_groups, uploads, vm_devices
 from ..domain.hardware import Seen
 from .registry import operation, reads
 from .vms import with_tasks
@@ -11,7 +11,8 @@ reads("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage", "VmVolume", "Vm
       "Nic", "Disk", "UsbDevice", "GpuDevice",  # the hosts' hardware (domain/hardware.py)
       "Organization", "Datacenter", "Zone",  # where clusters and hosts stand (domain/placement.py)
       "UploadTask",  # domain/uploads.py
-      "VmPlacementGroup")  # domain/placement_groups.py
+      "VmPlacementGroup",  # domain/placement_groups.py
+      "Label")  # domain/labels.py
 
 
 def _data(body):
@@ -47,12 +48,17 @@ for _path, _entity, _edit, _arg in (
         ("/update-vm-vlan", "Vlan", networks.update, _data),
         ("/update-vds", "Vds", networks.update_vdses, _data),
         ("/update-elf-image", "ElfImage", images.update, _data),
-        ("/update-vm-placement-group", "VmPlacementGroup", placement_groups.update, _data)):
+        ("/update-vm-placement-group", "VmPlacementGroup", placement_groups.update, _data),
+        ("/update-label", "Label", labels.update, _data)):
     operation(_path)(_acting_on(_entity, _edit, _arg))
 operation("/delete-vm-volume")(_acting_on("VmVolume", vm_devices.delete_volumes, None, deleting=True))
 operation("/delete-vm-vlan")(_acting_on("Vlan", networks.delete, None, deleting=True))
 operation("/delete-vds")(_acting_on("Vds", networks.delete_vdses, None, deleting=True))
 operation("/delete-elf-image")(_acting_on("ElfImage", images.delete, None, deleting=True))
+operation("/delete-label")(_acting_on("Label", labels.delete, None, deleting=True))
+operation("/add-labels-to-resources")(_acting_on("Label", lambda w, u, ls, data: labels.tag(w, u, ls, data, True)))
+operation("/remove-labels-from-resources")(_acting_on("Label", lambda w, u, ls, data: labels.tag(w, u, ls, data,
+                                                                                                 False)))
 operation("/delete-vm-placement-group")(_acting_on("VmPlacementGroup", placement_groups.delete, None, deleting=True))
 
 
@@ -80,6 +86,11 @@ def create_vlan(world, body, user):
 @operation("/create-vm-placement-group")
 def create_placement_group(world, body, user):
     return with_tasks(placement_groups.create(world, user, body))
+
+
+@operation("/create-label")
+def create_label(world, body, user):
+    return with_tasks(labels.create(world, user, body))
 
 
 @operation("/create-vds")

@@ -19,6 +19,11 @@ class Entity:
     def __repr__(self):
         return f"<{type(self).__name__} {getattr(self, 'name', None) or getattr(self, 'id', '?')}>"
 
+    @property
+    def labels(self) -> list:
+        """The labels on this object (labels.py), kept both ways by the label operations and the world."""
+        return self.__dict__.setdefault("_labels", [])
+
 
 @dataclass(eq=False, repr=False)
 class User(Entity):

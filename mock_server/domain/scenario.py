@@ -19,6 +19,7 @@ from .placement import Datacenter, Organization, Zone
 from .inventory import (DEFAULT_DISK, INSTALLED_OS, ElfImage, ElfStoragePolicy, SvtImage, Vds, Vlan, VmDisk, VmNic,
                         VmVolume)
 from .model import GIB, Cluster, Host, User, Vm
+from .labels import Label, attach
 from .placement_groups import VM_VM_POLICIES, VmPlacementGroup, join
 from .states import HostStatus, UserRole, UserSource, VmStatus
 from . import uploads
@@ -40,7 +41,7 @@ class ScenarioError(Exception):
 _STR, _INT, _NUM, _BOOL = (str,), (int,), (int, float), (bool,)
 SHAPES = {
     "scenario": {"seed": _INT, "start_time": _STR, "api_version": _STR, "organization": _STR, "users": (list,),
-                 "clusters": (list,),
+                 "clusters": (list,), "labels": (list,),
                  "generate": (dict,)},
     "user": {"username": _STR, "password": _STR, "role": _STR, "source": _STR, "tokens": (list,)},
     "cluster": {"name": _STR, "ip": _STR, "version": _STR, "type": _STR, "architecture": _STR,
@@ -55,10 +56,12 @@ SHAPES = {
     "vm": {"name": _STR, "host": _STR, "status": _STR, "memory_gib": _NUM, "vcpu": _INT, "cpu_sockets": _INT,
            "ha": _BOOL, "description": _STR, "guest_os_type": _STR, "firmware": _STR, "ip": _STR,
            "usb_devices": (list,), "gpu_devices": (list,), "pci_nics": (list,)},
+    # a Label (labels.py) on the VMs, hosts and clusters it names
+    "label": {"key": _STR, "value": _STR, "vms": (list,), "hosts": (list,), "clusters": (list,)},
     "generate": {"clusters": _INT, "hosts_per_cluster": _INT, "vms_per_host": _INT},
 }
 REQUIRED = {"user": ("username", "password"), "cluster": ("name",), "host": ("name", "memory_gib"), "gpu": ("name",),
-            "placement_group": ("name",),
+            "placement_group": ("name",), "label": ("key",),
             "vm": ("name", "status", "memory_gib", "vcpu"), "generate": ("clusters", "hosts_per_cluster")}
 CHOICES = {("vm", "status"): VM_STATUSES, ("host", "status"): HOST_STATUSES, ("vm", "firmware"): ("BIOS", "UEFI"),
            ("vm", "guest_os_type"): ("LINUX", "UNKNOWN", "WINDOWS"), ("user", "role"): tuple(UserRole), ("user", "source"): tuple(UserSource),
@@ -165,7 +168,7 @@ def _check(path, entry, kind, value):
         if key not in value:
             raise ScenarioError(path, where, f"missing required key {key!r}")
     # Only these kinds nest entries; generate.clusters is a count, not a list.
-    children = {"scenario": {"users": "user", "clusters": "cluster"},
+    children = {"scenario": {"users": "user", "clusters": "cluster", "labels": "label"},
                 "cluster": {"hosts": "host", "vms": "vm", "placement_groups": "placement_group"},
                 "host": {"gpu_devices": "gpu"}}.get(kind, {})
     for key, child in children.items():
@@ -215,6 +218,8 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
         _generate(world, data["generate"])
     for image in list(world.elf_images.values()):
         uploads.uploaded(world, image)
+    for i, entry in enumerate(data.get("labels") or ()):
+        _label(world, scenario.path, f"labels[{i}]", entry, iso(start))
     # the scenario's VMs exist at the start instant (they are its starting point, not created one after another);
     # what the API creates later is stamped from the start on
     for table in (world.vms, world.vm_volumes, world.elf_images, world.svt_images, world.usb_devices,
@@ -283,6 +288,20 @@ def _build_cluster(world, path, entry, c):
     furnish(world, cluster)
     for k, p in enumerate(c.get("placement_groups") or ()):
         _placement_group(world, path, f"{entry}.placement_groups[{k}]", cluster, p)
+
+
+def _label(world, path, at, entry, created):
+    value = entry.get("value")
+    if any(l.key == entry["key"] and l.value == value for l in world.labels.values()):
+        raise ScenarioError(path, at, f"label {entry['key']}={value} is already declared")
+    label = world.add(Label(world.ids.cuid(), entry["key"], created, value))
+    for key, table in (("vms", world.vms), ("hosts", world.hosts), ("clusters", world.clusters)):
+        for i, name in enumerate(entry.get(key) or ()):
+            found = [o for o in table.values() if o.name == name]
+            if len(found) != 1:
+                raise ScenarioError(path, f"{at}.{key}[{i}]", f"{len(found)} {key} are named {name!r}; a label "
+                                                              "names exactly one")
+            attach(label, found[0])
 
 
 def _placement_group(world, path, at, cluster, p):

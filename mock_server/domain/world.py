@@ -14,6 +14,7 @@ from .errors import BadRequest, Forbidden, NotFound, Unauthorized
 from .ids import Ids
 from .hardware import Disk, GpuDevice, Nic, UsbDevice
 from .inventory import Vds, Vlan, VmDisk, VmNic, VmVolume
+from .labels import KINDS as LABELED, Label, detach
 from .placement import Datacenter, Zone
 from .model import Cluster, Host, Task, User, Vm
 from .states import UserRole, UserSource
@@ -31,7 +32,7 @@ KINDS = {"Cluster": "clusters", "Host": "hosts", "Vm": "vms", "Task": "tasks", "
          "SvtImage": "svt_images", "VmVolume": "vm_volumes", "VmDisk": "vm_disks", "VmNic": "vm_nics",
          "Nic": "nics", "Disk": "disks", "UsbDevice": "usb_devices", "GpuDevice": "gpu_devices",
          "Organization": "organizations", "Datacenter": "datacenters", "Zone": "zones",
-         "UploadTask": "upload_tasks", "VmPlacementGroup": "vm_placement_groups"}
+         "UploadTask": "upload_tasks", "VmPlacementGroup": "vm_placement_groups", "Label": "labels"}
 # where a VM lists each kind of device passed through to it
 PASSED_THROUGH = {UsbDevice: "usb_devices", GpuDevice: "gpu_devices", Nic: "pci_nics"}
 # A real tower's token has no expiry: "token 并没有过期时间,可以一直使用" (it has no expiry time and can be used for
@@ -127,7 +128,22 @@ class World:
         """Forget an inventory object and every relation that names it."""
         for holder in self._holders(obj):
             holder.remove(obj)
+        self._unlabel(obj)
         del getattr(self, KINDS[type(obj).__name__])[obj.id]
+
+    def holds(self, obj) -> bool:
+        """`obj` is (still) in the world."""
+        return getattr(self, KINDS[type(obj).__name__]).get(obj.id) is obj
+
+    @staticmethod
+    def _unlabel(obj) -> None:
+        """A deleted object leaves its labels; a deleted label leaves its objects."""
+        if isinstance(obj, Label):
+            for kind in LABELED:
+                for tagged in list(getattr(obj, kind)):
+                    detach(obj, tagged)
+        for label in list(obj.labels):
+            detach(label, obj)
 
     def remove_vm(self, vm: Vm) -> None:
         """Delete a VM with its disks and NICs. A volume only it mounted goes with it; a sharing volume stays
@@ -142,6 +158,7 @@ class World:
         for group in vm.vm_placement_group:
             group.vms.remove(vm)
         vm.vm_placement_group = []
+        self._unlabel(vm)
         for kind in PASSED_THROUGH.values():
             for device in list(getattr(vm, kind)):
                 self.withdraw(vm, device)
