@@ -26,6 +26,12 @@ def test_the_scenario_example_loads(tmp_path):
     h3 = next(h for h in sim.world.hosts.values() if h.name == "h3")
     assert [(g.name, g.user_usage, [v.name for v in g.vms]) for g in h3.gpu_devices] == [
         ("NVIDIA Tesla T4", "PASS_THROUGH", ["render"]), ("NVIDIA A16", "VGPU", [])]
+    groups = {g.name: g for g in sim.world.vm_placement_groups.values()}
+    assert [v.name for v in groups["apart"].vms] == ["db", "render"] and groups["apart"].vm_vm_policy_enabled
+    assert [h.name for h in groups["near-h1"].vm_host_prefer_host_uuids] == ["h1"]
+    [label] = sim.world.labels.values()
+    assert (label.key, label.value, [c.name for c in label.clusters], [v.name for v in label.vms]) == (
+        "env", "lab", ["lab"], ["db"])
 
 
 def test_the_terraform_style_sdk_example_runs_and_prints_what_it_says(served, capsys):
