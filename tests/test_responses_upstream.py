@@ -424,6 +424,14 @@ def _walk_steps(ids):
         ("/remove-labels-from-resources", {"where": {"key": "walk"}, "data": {"vms": {}}}),
         ("/update-label", {"where": {"key": "walk"}, "data": {"value": "2"}}),
         ("/delete-label", {"where": {"key": "walk"}}),
+        ("/create-organization", [{"name": "walk-org"}]),
+        ("/update-organization", {"where": {"name": "walk-org"}, "data": {"name": "walk-org-2"}}),
+        ("/create-datacenter", [{"organization_id": ids["org"], "name": "walk-dc"}]),
+        ("/remove-clusters-from-datacenter", [{"where": {"id": ids["dc"]}, "data": {"clusters": {}}}]),
+        ("/add-clusters-to-datacenter", [{"where": {"id": ids["dc"]}, "data": {"clusters": {}}}]),
+        ("/update-datacenter", {"where": {"name": "walk-dc"}, "data": {"name": "walk-dc-2"}}),
+        ("/delete-datacenter", {"where": {"name": "walk-dc-2"}}),
+        ("/delete-organization", {"where": {"name": "walk-org-2"}}),
         ("/create-vm-volume", [{"cluster_id": ids["cluster"], "name": "walk-volume", "size": GiB, "sharing": False,
                                 "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}]),
         ("/shutdown-vm", {"where": {"name": "web-01"}}),
@@ -480,7 +488,8 @@ def test_every_mutation_answer_and_the_world_around_it_validate(upstream_for, ve
     ids.update(vlan=api.ok("get-vlans", {"where": {"name": "vlan-100"}})[0]["id"], vds=api.ok("get-vdses")[0]["id"],
                disk=api.ok("get-vm-disks", {"where": {"vm": {"name": "web-01"}, "type": "DISK"}})[0]["id"],
                vgpu=api.ok("get-gpu-devices", {"where": {"user_usage": "VGPU"}})[0]["id"],
-               free_nics=[n["id"] for n in api.ok("get-nics", {"where": {"name_in": ["eth4", "eth5"]}})])
+               free_nics=[n["id"] for n in api.ok("get-nics", {"where": {"name_in": ["eth4", "eth5"]}})],
+               org=api.ok("get-organizations")[0]["id"], dc=api.ok("get-datacenters")[0]["id"])
     served = simulated(version)
     last_task = None
     seen_task_states = set()

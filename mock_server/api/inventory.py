@@ -2,7 +2,7 @@
 operations that edit them (domain/vm_devices.py, domain/networks.py). Each edit chooses its objects by `where` and
 answers one WithTask per object."""
 
-from ..domain import gpus, images, labels, networks, placement_groups, uploads, vm_devices
+from ..domain import gpus, images, labels, networks, placement, placement_groups, uploads, vm_devices
 from ..domain.hardware import Seen
 from .registry import operation, reads
 from .vms import with_tasks
@@ -49,12 +49,16 @@ for _path, _entity, _edit, _arg in (
         ("/update-vds", "Vds", networks.update_vdses, _data),
         ("/update-elf-image", "ElfImage", images.update, _data),
         ("/update-vm-placement-group", "VmPlacementGroup", placement_groups.update, _data),
-        ("/update-label", "Label", labels.update, _data)):
+        ("/update-label", "Label", labels.update, _data),
+        ("/update-organization", "Organization", placement.update_organizations, _data),
+        ("/update-datacenter", "Datacenter", placement.update_datacenters, _data)):
     operation(_path)(_acting_on(_entity, _edit, _arg))
 operation("/delete-vm-volume")(_acting_on("VmVolume", vm_devices.delete_volumes, None, deleting=True))
 operation("/delete-vm-vlan")(_acting_on("Vlan", networks.delete, None, deleting=True))
 operation("/delete-vds")(_acting_on("Vds", networks.delete_vdses, None, deleting=True))
 operation("/delete-elf-image")(_acting_on("ElfImage", images.delete, None, deleting=True))
+operation("/delete-organization")(_acting_on("Organization", placement.delete_organizations, None, deleting=True))
+operation("/delete-datacenter")(_acting_on("Datacenter", placement.delete_datacenters, None, deleting=True))
 operation("/delete-label")(_acting_on("Label", labels.delete, None, deleting=True))
 operation("/add-labels-to-resources")(_acting_on("Label", lambda w, u, ls, data: labels.tag(w, u, ls, data, True)))
 operation("/remove-labels-from-resources")(_acting_on("Label", lambda w, u, ls, data: labels.tag(w, u, ls, data,
@@ -86,6 +90,27 @@ def create_vlan(world, body, user):
 @operation("/create-vm-placement-group")
 def create_placement_group(world, body, user):
     return with_tasks(placement_groups.create(world, user, body))
+
+
+@operation("/create-organization")
+def create_organization(world, body, user):
+    return with_tasks(placement.create_organizations(world, user, body))
+
+
+@operation("/create-datacenter")
+def create_datacenter(world, body, user):
+    return with_tasks(placement.create_datacenters(world, user, body))
+
+
+def _regroup(adding: bool):
+    def handler(world, body, user):
+        chosen = [(world.query("Datacenter", {"where": p["where"]}), p["data"]) for p in body]
+        return with_tasks(placement.regroup_clusters(world, user, chosen, adding))
+    return handler
+
+
+operation("/add-clusters-to-datacenter")(_regroup(True))
+operation("/remove-clusters-from-datacenter")(_regroup(False))
 
 
 @operation("/create-label")
