@@ -334,7 +334,7 @@ def test_a_login_token_from_a_failed_login_does_not_exist(client):
 
 # --- paths and methods -------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path,op_id", [("/get-users", "GetUsers"), ("/create-vm-folder", "CreateVmFolder")])
+@pytest.mark.parametrize("path,op_id", [("/get-users", "GetUsers"), ("/create-iscsi-lun", "CreateIscsiLun")])
 @pytest.mark.parametrize("token", [TOKEN, None])
 def test_an_upstream_operation_not_simulated_is_501_naming_it(client, oracle, path, op_id, token):
     body = assert_error(send(client, "/v2/api" + path, {}, token=token), 501, op_id, oracle=oracle)
@@ -343,7 +343,7 @@ def test_an_upstream_operation_not_simulated_is_501_naming_it(client, oracle, pa
 
 def test_every_upstream_operation_not_simulated_is_501_naming_it(client, oracle):
     upstream = Spec.load().upstream_operations
-    assert len(NOT_SIMULATED) > 450
+    assert len(NOT_SIMULATED) > 350  # most of upstream still; the loop is no vacuous pass
     for path in NOT_SIMULATED:
         method, op_id = upstream[path]
         assert_error(send(client, "/v2/api" + path, {}, method=method.lower()), 501, op_id, oracle=oracle)

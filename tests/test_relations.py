@@ -42,10 +42,10 @@ def test_a_host_lists_the_devices_its_vms_pass_through(api):
 
 
 def test_an_absent_to_one_relation_is_null(api, client):
-    Api(client).ok("poweroff-vm", {"where": {"name": "web-01"}})
+    Api(client).ok("poweroff-vm", {"where": {"name": "monitor-01"}})
     [task] = api.ok("get-tasks", {"first": 1})
     assert task["type"] is None  # TaskType: VM work is none of APPLICATION, BACKUP, ...
-    [vm] = api.ok("get-vms", {"where": {"name": "web-01"}})
+    [vm] = api.ok("get-vms", {"where": {"name": "monitor-01"}})
     assert vm["folder"] is None and vm["snapshot_plan"] is None
 
 

@@ -340,13 +340,15 @@ INVENTORY_CASES = {
     "Label": [({"where": {"key": "tier"}, "orderBy": "value_ASC"}, ["app", "web"]),
               ({"where": {"vms_some": {"name": "web-02"}}}, ["web"]), ({"where": {"total_num": 0}}, []),
               ({"where": {"hosts_some": {"name": "node-4"}, "host_num": 2}}, ["b"])],
+    "VmFolder": [({"where": {"vms_some": {"name": "db-01"}}}, ["production"]), ({"where": {"name": "x"}}, [])],
 }
 CASES = {"Vm": VM_CASES, "Host": HOST_CASES, "Cluster": CLUSTER_CASES, "Task": TASK_CASES, **INVENTORY_CASES}
 NAME_OF = {"Vm": "name", "Host": "name", "Cluster": "name", "Task": "description", "VmDisk": "device",
            "VmNic": "order", **{e: "name" for e in ("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage",
                                                    "VmVolume", "Nic", "Disk", "UsbDevice", "GpuDevice",
                                                    "Organization", "Datacenter")},
-           "Zone": "is_preferred", "UploadTask": "resource_type", "VmPlacementGroup": "name", "Label": "value"}
+           "Zone": "is_preferred", "UploadTask": "resource_type", "VmPlacementGroup": "name", "Label": "value",
+           "VmFolder": "name"}
 
 
 def _case_id(entity, i, body):
@@ -432,6 +434,13 @@ def _walk_steps(ids):
         ("/update-datacenter", {"where": {"name": "walk-dc"}, "data": {"name": "walk-dc-2"}}),
         ("/delete-datacenter", {"where": {"name": "walk-dc-2"}}),
         ("/delete-organization", {"where": {"name": "walk-org-2"}}),
+        ("/create-vm-folder", [{"cluster_id": ids["cluster"], "name": "walk-folder"}]),
+        ("/update-vm-folder", {"where": {"name": "walk-folder"}, "data": {"name": "walk-folder-2"}}),
+        ("/add-vm-to-folder", {"where": {"name": "test-01"}, "data": {"folder_id": "@walk-folder"}}),
+        ("/remove-vm-from-folder", {"where": {"name": "test-01"}}),
+        ("/delete-vm-folder", {"where": {"name": "walk-folder-2"}}),
+        ("/move-vm-to-recycle", {"where": {"name": "build-01"}}),
+        ("/recover-vm-from-recycle", {"where": {"name": "build-01"}}),
         ("/create-vm-volume", [{"cluster_id": ids["cluster"], "name": "walk-volume", "size": GiB, "sharing": False,
                                 "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}]),
         ("/shutdown-vm", {"where": {"name": "web-01"}}),
@@ -498,6 +507,9 @@ def test_every_mutation_answer_and_the_world_around_it_validate(upstream_for, ve
             continue
         if isinstance(body, dict) and body.get("where", {}).get("task_id") == "@last-task":
             body = {"where": {"task_id": last_task}}
+        if isinstance(body, dict) and isinstance(body.get("data"), dict) and body["data"].get("folder_id"):
+            body = {**body, "data": {"folder_id": api.ok("get-vm-folders", {"where": {"name_starts_with":
+                                                                                     "walk-folder"}})[0]["id"]}}
         status, data, r = api(op[1:], body)
         check_request_id(r)
         assert status == 200, (op, body, data)
@@ -606,7 +618,7 @@ def test_every_operations_refusals_validate(client, upstream, op):
     ("get", "/v2/api/get-vms-and-more", 404),
     ("post", "/nowhere", 404),
     ("post", "/v2/api/get-users", 501),
-    ("post", "/v2/api/create-vm-folder", 501),
+    ("post", "/v2/api/create-iscsi-lun", 501),
     ("get", "/v2/api/get-vms", 405),
     ("post", "/v2/api/get-version", 405),
 ])

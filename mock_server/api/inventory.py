@@ -2,7 +2,7 @@
 operations that edit them (domain/vm_devices.py, domain/networks.py). Each edit chooses its objects by `where` and
 answers one WithTask per object."""
 
-from ..domain import gpus, images, labels, networks, placement, placement_groups, uploads, vm_devices
+from ..domain import folders, gpus, images, labels, networks, placement, placement_groups, uploads, vm_devices, vms
 from ..domain.hardware import Seen
 from .registry import operation, reads
 from .vms import with_tasks
@@ -12,7 +12,8 @@ reads("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage", "VmVolume", "Vm
       "Organization", "Datacenter", "Zone",  # where clusters and hosts stand (domain/placement.py)
       "UploadTask",  # domain/uploads.py
       "VmPlacementGroup",  # domain/placement_groups.py
-      "Label")  # domain/labels.py
+      "Label",  # domain/labels.py
+      "VmFolder")  # domain/folders.py
 
 
 def _data(body):
@@ -24,6 +25,8 @@ def _acting_on(entity: str, edit, arg=_data, deleting: bool = False):
     answers each object's id only."""
     def handler(world, body, user):
         chosen = world.query(entity, {"where": body["where"]})
+        if entity in ("Vm", "VmDisk", "VmNic"):  # a VM in the recycle bin is not edited
+            vms.not_recycled(chosen)
         started = edit(world, user, chosen, *(() if arg is None else (arg(body),)))
         if deleting:
             return [{"task_id": task.id, "data": {"id": obj.id}} for task, obj in started]
@@ -51,7 +54,10 @@ for _path, _entity, _edit, _arg in (
         ("/update-vm-placement-group", "VmPlacementGroup", placement_groups.update, _data),
         ("/update-label", "Label", labels.update, _data),
         ("/update-organization", "Organization", placement.update_organizations, _data),
-        ("/update-datacenter", "Datacenter", placement.update_datacenters, _data)):
+        ("/update-datacenter", "Datacenter", placement.update_datacenters, _data),
+        ("/update-vm-folder", "VmFolder", folders.update, _data),
+        ("/add-vm-to-folder", "Vm", folders.file_vms, _data),
+        ("/remove-vm-from-folder", "Vm", folders.unfile_vms, None)):
     operation(_path)(_acting_on(_entity, _edit, _arg))
 operation("/delete-vm-volume")(_acting_on("VmVolume", vm_devices.delete_volumes, None, deleting=True))
 operation("/delete-vm-vlan")(_acting_on("Vlan", networks.delete, None, deleting=True))
@@ -59,6 +65,7 @@ operation("/delete-vds")(_acting_on("Vds", networks.delete_vdses, None, deleting
 operation("/delete-elf-image")(_acting_on("ElfImage", images.delete, None, deleting=True))
 operation("/delete-organization")(_acting_on("Organization", placement.delete_organizations, None, deleting=True))
 operation("/delete-datacenter")(_acting_on("Datacenter", placement.delete_datacenters, None, deleting=True))
+operation("/delete-vm-folder")(_acting_on("VmFolder", folders.delete, None, deleting=True))
 operation("/delete-label")(_acting_on("Label", labels.delete, None, deleting=True))
 operation("/add-labels-to-resources")(_acting_on("Label", lambda w, u, ls, data: labels.tag(w, u, ls, data, True)))
 operation("/remove-labels-from-resources")(_acting_on("Label", lambda w, u, ls, data: labels.tag(w, u, ls, data,
@@ -111,6 +118,11 @@ def _regroup(adding: bool):
 
 operation("/add-clusters-to-datacenter")(_regroup(True))
 operation("/remove-clusters-from-datacenter")(_regroup(False))
+
+
+@operation("/create-vm-folder")
+def create_vm_folder(world, body, user):
+    return with_tasks(folders.create(world, user, body))
 
 
 @operation("/create-label")

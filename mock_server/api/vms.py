@@ -14,7 +14,7 @@ def with_tasks(started):
 
 def _operate(op: TaskKey):
     def handler(world, body, user):
-        matched = world.query("Vm", {"where": body["where"]})
+        matched = vms.not_recycled(world.query("Vm", {"where": body["where"]}))
         host_id = (body.get("data") or {}).get("host_id")
         return with_tasks(vms.operate(world, user, op, matched, host_id))
     return handler
@@ -32,14 +32,27 @@ def create_vm(world, body, user):
     return with_tasks(vms.create(world, user, body))
 
 
+def _deleted(started):
+    """`[WithTask_DeleteVm_]`."""
+    return [{"task_id": task.id, "data": {"id": vm.id}} for task, vm in started]
+
+
 @operation("/delete-vm")
-def delete_vm(world, body, user):
-    matched = world.query("Vm", {"where": body["where"]})
-    return [{"task_id": task.id, "data": {"id": vm.id}} for task, vm in vms.operate(world, user, TaskKey.DeleteVm,
-                                                                                   matched)]
+def delete_vm(world, body, user):  # a VM in the recycle bin is deleted for good
+    return _deleted(vms.operate(world, user, TaskKey.DeleteVm, world.query("Vm", {"where": body["where"]})))
+
+
+@operation("/move-vm-to-recycle")
+def move_to_recycle_bin(world, body, user):
+    return _deleted(vms.recycle(world, user, world.query("Vm", {"where": body["where"]}), into=True))
+
+
+@operation("/recover-vm-from-recycle")
+def recover_from_recycle_bin(world, body, user):
+    return _deleted(vms.recycle(world, user, world.query("Vm", {"where": body["where"]}), into=False))
 
 
 @operation("/update-vm-basic-info")
 def update_vm(world, body, user):
-    matched = world.query("Vm", {"where": body["where"]})
+    matched = vms.not_recycled(world.query("Vm", {"where": body["where"]}))
     return with_tasks(vms.update(world, user, matched, body["data"]))

@@ -317,6 +317,7 @@ class Vm(Entity):
     gpu_amounts: dict = field(default_factory=dict)  # GpuDevice id -> the vGPU instances it takes of a VGPU GPU
     vm_placement_group: list = field(default_factory=list)  # placement_groups.VmPlacementGroup (one, kept so)
     in_recycle_bin: bool = False
+    folder: object = None  # folders.VmFolder
     internal: bool = False
     nested_virtualization: bool = False
     protected: bool = False

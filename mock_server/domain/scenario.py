@@ -19,6 +19,7 @@ from .placement import Datacenter, Organization, Zone
 from .inventory import (DEFAULT_DISK, INSTALLED_OS, ElfImage, ElfStoragePolicy, SvtImage, Vds, Vlan, VmDisk, VmNic,
                         VmVolume)
 from .model import GIB, Cluster, Host, User, Vm
+from .folders import VmFolder, place
 from .labels import Label, attach
 from .placement_groups import VM_VM_POLICIES, VmPlacementGroup, join
 from .states import HostStatus, UserRole, UserSource, VmStatus
@@ -45,7 +46,9 @@ SHAPES = {
                  "generate": (dict,)},
     "user": {"username": _STR, "password": _STR, "role": _STR, "source": _STR, "tokens": (list,)},
     "cluster": {"name": _STR, "ip": _STR, "version": _STR, "type": _STR, "architecture": _STR,
-                "datacenter": _STR, "stretch": _BOOL, "hosts": (list,), "vms": (list,), "placement_groups": (list,)},
+                "datacenter": _STR, "stretch": _BOOL, "hosts": (list,), "vms": (list,), "placement_groups": (list,),
+                "folders": (list,)},
+    "folder": {"name": _STR, "vms": (list,)},  # a VmFolder (folders.py) and the VMs filed in it, by name
     # a VmPlacementGroup (placement_groups.py): its rules are on when named; hosts and VMs by name
     "placement_group": {"name": _STR, "description": _STR, "enabled": _BOOL, "vm_vm_policy": _STR, "vms": (list,),
                         "must_hosts": (list,), "vm_host_must_policy": _BOOL, "prefer_hosts": (list,),
@@ -61,7 +64,7 @@ SHAPES = {
     "generate": {"clusters": _INT, "hosts_per_cluster": _INT, "vms_per_host": _INT},
 }
 REQUIRED = {"user": ("username", "password"), "cluster": ("name",), "host": ("name", "memory_gib"), "gpu": ("name",),
-            "placement_group": ("name",), "label": ("key",),
+            "placement_group": ("name",), "label": ("key",), "folder": ("name",),
             "vm": ("name", "status", "memory_gib", "vcpu"), "generate": ("clusters", "hosts_per_cluster")}
 CHOICES = {("vm", "status"): VM_STATUSES, ("host", "status"): HOST_STATUSES, ("vm", "firmware"): ("BIOS", "UEFI"),
            ("vm", "guest_os_type"): ("LINUX", "UNKNOWN", "WINDOWS"), ("user", "role"): tuple(UserRole), ("user", "source"): tuple(UserSource),
@@ -169,7 +172,7 @@ def _check(path, entry, kind, value):
             raise ScenarioError(path, where, f"missing required key {key!r}")
     # Only these kinds nest entries; generate.clusters is a count, not a list.
     children = {"scenario": {"users": "user", "clusters": "cluster", "labels": "label"},
-                "cluster": {"hosts": "host", "vms": "vm", "placement_groups": "placement_group"},
+                "cluster": {"hosts": "host", "vms": "vm", "placement_groups": "placement_group", "folders": "folder"},
                 "host": {"gpu_devices": "gpu"}}.get(kind, {})
     for key, child in children.items():
         for i, item in enumerate(value.get(key) or ()):
@@ -288,6 +291,21 @@ def _build_cluster(world, path, entry, c):
     furnish(world, cluster)
     for k, p in enumerate(c.get("placement_groups") or ()):
         _placement_group(world, path, f"{entry}.placement_groups[{k}]", cluster, p)
+    for k, f in enumerate(c.get("folders") or ()):
+        _folder(world, path, f"{entry}.folders[{k}]", cluster, f)
+
+
+def _folder(world, path, at, cluster, f):
+    if any(x.cluster is cluster and x.name == f["name"] for x in world.vm_folders.values()):
+        raise ScenarioError(path, f"{at}.name", f"a folder named {f['name']!r} is already declared")
+    folder = world.add(VmFolder(world.ids.cuid(), world.ids.uuid(), f["name"], cluster))
+    for i, name in enumerate(f.get("vms") or ()):
+        vm = next((v for v in cluster.vms if v.name == name), None)
+        if vm is None:
+            raise ScenarioError(path, f"{at}.vms[{i}]", f"no VM named {name!r} in cluster {cluster.name!r}")
+        if vm.folder is not None:
+            raise ScenarioError(path, f"{at}.vms[{i}]", f"VM {name!r} is already in folder {vm.folder.name!r}")
+        place(vm, folder)
 
 
 def _label(world, path, at, entry, created):

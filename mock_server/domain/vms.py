@@ -4,9 +4,10 @@ request changes nothing; each VM then gets its own task, whose effect lands when
 from __future__ import annotations
 
 from .errors import BadRequest, NotFound, TaskError
-from . import devices, gpus, placement_groups
+from . import devices, folders, gpus, placement_groups
 from .model import BYTE_UNITS, GIB, Host, Task, Vm
 from .states import EntityAsyncStatus, HostState, HostStatus, TaskKey, VmStatus
+from .edits import each
 from .tasks import Step
 from .world import World
 
@@ -187,6 +188,31 @@ def _plan(world: World, op: TaskKey, vm: Vm, host_id: str | None, reserved: dict
     raise ValueError(op)
 
 
+def recycle(world: World, user, vms: list[Vm], into: bool) -> list[tuple[Task, Vm]]:
+    """move-vm-to-recycle (into) and recover-vm-from-recycle. A VM in the bin takes nothing but recovery and deletion
+    (not_recycled). Only a STOPPED VM goes in: whether a tower takes a running one is not established."""
+    for vm in vms:
+        if into and vm.in_recycle_bin:
+            raise BadRequest(f"where: VM {vm.name} is in the recycle bin already")
+        if into and vm.status != STOPPED:
+            raise BadRequest(f"where: VM {vm.name} is {vm.status}; cloudtower-sim moves a STOPPED VM to the recycle "
+                             "bin (whether a tower takes a running one is not established)")
+        if not into and not vm.in_recycle_bin:
+            raise BadRequest(f"where: VM {vm.name} is not in the recycle bin")
+    key = TaskKey.MoveVmToRecycleBin if into else TaskKey.RecoverVmFromRecycleBin
+    return each(world, user, vms, key, "Move to recycle bin" if into else "Recover from recycle bin",
+                lambda vm: setattr(vm, "in_recycle_bin", into))
+
+
+def not_recycled(objs: list) -> list:
+    """`objs` (VMs, or their disks and NICs), refused if a VM of them is in the recycle bin."""
+    for obj in objs:
+        vm = obj if isinstance(obj, Vm) else getattr(obj, "vm", None)
+        if vm is not None and vm.in_recycle_bin:
+            raise BadRequest(f"where: VM {vm.name} is in the recycle bin; recover it first (recover-vm-from-recycle)")
+    return objs
+
+
 def create(world: World, user, batch: list[dict]) -> list[tuple[Task, Vm]]:
     """`/create-vm`: every `VmCreationParams` is checked first; then each VM exists at once (entityAsyncStatus
     CREATING, STOPPED) and takes the requested status when its task completes."""
@@ -209,7 +235,7 @@ def create(world: World, user, batch: list[dict]) -> list[tuple[Task, Vm]]:
 
 
 # VmCreationParams that name what cloudtower-sim does not model yet: refused, never ignored
-NOT_SIMULATED = {"pci_nics": "SR-IOV and pass-through NICs", "folder_id": "VM folders", "owner": "VM owners"}
+NOT_SIMULATED = {"pci_nics": "SR-IOV and pass-through NICs", "owner": "VM owners"}
 
 
 def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple[Vm, Host | None, list]:
@@ -235,6 +261,8 @@ def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple
     vm = Vm("", "", params["name"], cluster, memory=memory, vcpu=vcpu, status=STOPPED,
             description=params.get("description", ""), cpu_sockets=sockets, ha=params["ha"],
             firmware=params["firmware"], guest_os_type=params.get("guest_os_type", "LINUX"))
+    if params.get("folder_id") is not None:
+        vm.folder = folders.chosen(world, params["folder_id"], cluster, f"{at}.folder_id")  # filed when created
     if params.get("vm_placement_group") is not None:  # its rules place the VM; it joins when created
         vm.vm_placement_group = placement_groups.chosen(world, params["vm_placement_group"], cluster,
                                                         f"{at}.vm_placement_group")
@@ -263,6 +291,8 @@ def _start_creation(world: World, user, vm: Vm, host: Host | None, status: str,
     world.place(vm, host)
     for group in vm.vm_placement_group:
         group.vms.append(vm)
+    if vm.folder is not None:
+        vm.folder.vms.append(vm)
     devices.attach(world, vm, equipment)  # the VM and its devices are listed at once, CREATING until the task ends
     for gpu, amount in gpu_plan:
         world.give(vm, gpu, amount)

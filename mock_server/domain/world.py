@@ -32,7 +32,8 @@ KINDS = {"Cluster": "clusters", "Host": "hosts", "Vm": "vms", "Task": "tasks", "
          "SvtImage": "svt_images", "VmVolume": "vm_volumes", "VmDisk": "vm_disks", "VmNic": "vm_nics",
          "Nic": "nics", "Disk": "disks", "UsbDevice": "usb_devices", "GpuDevice": "gpu_devices",
          "Organization": "organizations", "Datacenter": "datacenters", "Zone": "zones",
-         "UploadTask": "upload_tasks", "VmPlacementGroup": "vm_placement_groups", "Label": "labels"}
+         "UploadTask": "upload_tasks", "VmPlacementGroup": "vm_placement_groups", "Label": "labels",
+         "VmFolder": "vm_folders"}
 # where a VM lists each kind of device passed through to it
 PASSED_THROUGH = {UsbDevice: "usb_devices", GpuDevice: "gpu_devices", Nic: "pci_nics"}
 # A real tower's token has no expiry: "token 并没有过期时间,可以一直使用" (it has no expiry time and can be used for
@@ -158,6 +159,8 @@ class World:
         for group in vm.vm_placement_group:
             group.vms.remove(vm)
         vm.vm_placement_group = []
+        if vm.folder is not None:
+            vm.folder.vms.remove(vm)
         self._unlabel(vm)
         for kind in PASSED_THROUGH.values():
             for device in list(getattr(vm, kind)):
