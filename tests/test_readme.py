@@ -29,6 +29,8 @@ def test_the_scenario_example_loads(tmp_path):
     groups = {g.name: g for g in sim.world.vm_placement_groups.values()}
     assert [v.name for v in groups["apart"].vms] == ["db", "render"] and groups["apart"].vm_vm_policy_enabled
     assert [h.name for h in groups["near-h1"].vm_host_prefer_host_uuids] == ["h1"]
+    [snap] = sim.world.vm_snapshots.values()
+    assert (snap.name, snap.vm.name, snap.memory) == ("db-daily", "db", 32 * 1024**3)
     [folder] = sim.world.vm_folders.values()
     assert (folder.name, [v.name for v in folder.vms]) == ("prod", ["db"])
     [label] = sim.world.labels.values()

@@ -341,6 +341,8 @@ INVENTORY_CASES = {
               ({"where": {"vms_some": {"name": "web-02"}}}, ["web"]), ({"where": {"total_num": 0}}, []),
               ({"where": {"hosts_some": {"name": "node-4"}, "host_num": 2}}, ["b"])],
     "VmFolder": [({"where": {"vms_some": {"name": "db-01"}}}, ["production"]), ({"where": {"name": "x"}}, [])],
+    "VmSnapshot": [({"where": {"vm": {"name": "db-01"}, "memory_gt": 0}}, ["db-01-nightly"]),
+                   ({"where": {"vm": None}}, [])],
 }
 CASES = {"Vm": VM_CASES, "Host": HOST_CASES, "Cluster": CLUSTER_CASES, "Task": TASK_CASES, **INVENTORY_CASES}
 NAME_OF = {"Vm": "name", "Host": "name", "Cluster": "name", "Task": "description", "VmDisk": "device",
@@ -348,7 +350,7 @@ NAME_OF = {"Vm": "name", "Host": "name", "Cluster": "name", "Task": "description
                                                    "VmVolume", "Nic", "Disk", "UsbDevice", "GpuDevice",
                                                    "Organization", "Datacenter")},
            "Zone": "is_preferred", "UploadTask": "resource_type", "VmPlacementGroup": "name", "Label": "value",
-           "VmFolder": "name"}
+           "VmFolder": "name", "VmSnapshot": "name"}
 
 
 def _case_id(entity, i, body):
@@ -439,6 +441,10 @@ def _walk_steps(ids):
         ("/add-vm-to-folder", {"where": {"name": "test-01"}, "data": {"folder_id": "@walk-folder"}}),
         ("/remove-vm-from-folder", {"where": {"name": "test-01"}}),
         ("/delete-vm-folder", {"where": {"name": "walk-folder-2"}}),
+        ("/create-vm-snapshot", {"data": [{"vm_id": ids["test-01"], "name": "walk-snap"}]}),
+        ("/rollback-vm", {"where": {"name": "test-01"}, "data": {"snapshot_id": "@walk-snap"}}),
+        ("/rebuild-vm-from-snapshot", [{"rebuild_from_snapshot_id": "@walk-snap", "name": "walk-rebuilt"}]),
+        ("/delete-vm-snapshot", {"where": {"name": "walk-snap"}}),
         ("/move-vm-to-recycle", {"where": {"name": "build-01"}}),
         ("/recover-vm-from-recycle", {"where": {"name": "build-01"}}),
         ("/create-vm-volume", [{"cluster_id": ids["cluster"], "name": "walk-volume", "size": GiB, "sharing": False,
@@ -498,7 +504,8 @@ def test_every_mutation_answer_and_the_world_around_it_validate(upstream_for, ve
                disk=api.ok("get-vm-disks", {"where": {"vm": {"name": "web-01"}, "type": "DISK"}})[0]["id"],
                vgpu=api.ok("get-gpu-devices", {"where": {"user_usage": "VGPU"}})[0]["id"],
                free_nics=[n["id"] for n in api.ok("get-nics", {"where": {"name_in": ["eth4", "eth5"]}})],
-               org=api.ok("get-organizations")[0]["id"], dc=api.ok("get-datacenters")[0]["id"])
+               org=api.ok("get-organizations")[0]["id"], dc=api.ok("get-datacenters")[0]["id"],
+               **{"test-01": api.ok("get-vms", {"where": {"name": "test-01"}})[0]["id"]})
     served = simulated(version)
     last_task = None
     seen_task_states = set()
@@ -507,6 +514,9 @@ def test_every_mutation_answer_and_the_world_around_it_validate(upstream_for, ve
             continue
         if isinstance(body, dict) and body.get("where", {}).get("task_id") == "@last-task":
             body = {"where": {"task_id": last_task}}
+        if "@walk-snap" in json.dumps(body):
+            snap = api.ok("get-vm-snapshots", {"where": {"name": "walk-snap"}})[0]["id"]
+            body = json.loads(json.dumps(body).replace("@walk-snap", snap))
         if isinstance(body, dict) and isinstance(body.get("data"), dict) and body["data"].get("folder_id"):
             body = {**body, "data": {"folder_id": api.ok("get-vm-folders", {"where": {"name_starts_with":
                                                                                      "walk-folder"}})[0]["id"]}}

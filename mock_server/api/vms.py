@@ -1,6 +1,6 @@
 """Tag Vm: the reads, the power and placement operations, create and delete."""
 
-from ..domain import vms
+from ..domain import snapshots, vms
 from ..domain.states import TaskKey
 from .registry import operation, reads
 
@@ -39,7 +39,8 @@ def _deleted(started):
 
 @operation("/delete-vm")
 def delete_vm(world, body, user):  # a VM in the recycle bin is deleted for good
-    return _deleted(vms.operate(world, user, TaskKey.DeleteVm, world.query("Vm", {"where": body["where"]})))
+    return _deleted(vms.operate(world, user, TaskKey.DeleteVm, world.query("Vm", {"where": body["where"]}),
+                                include_snapshots=bool((body.get("effect") or {}).get("include_snapshots"))))
 
 
 @operation("/move-vm-to-recycle")
@@ -56,3 +57,30 @@ def recover_from_recycle_bin(world, body, user):
 def update_vm(world, body, user):
     matched = vms.not_recycled(world.query("Vm", {"where": body["where"]}))
     return with_tasks(vms.update(world, user, matched, body["data"]))
+
+
+# snapshots (domain/snapshots.py)
+reads("VmSnapshot")
+
+
+@operation("/create-vm-snapshot")
+def create_snapshot(world, body, user):
+    return [{"task_id": task.id, "data": snap} for task, snap in snapshots.create(world, user, body["data"])]
+
+
+@operation("/delete-vm-snapshot")
+def delete_snapshot(world, body, user):
+    chosen = world.query("VmSnapshot", {"where": body["where"]})
+    return [{"task_id": task.id, "data": {"id": snap.id}} for task, snap in snapshots.delete(world, user, chosen)]
+
+
+@operation("/rollback-vm")
+def rollback_vm(world, body, user):
+    matched = vms.not_recycled(world.query("Vm", {"where": body["where"]}))
+    return with_tasks(snapshots.rollback(world, user, matched, body["data"]["snapshot_id"]))
+
+
+@operation("/rebuild-vm-from-snapshot")
+def rebuild_vm(world, body, user):
+    return with_tasks(vms.create(world, user, [snapshots.rebuild_params(world, p, f"[{i}]")
+                                               for i, p in enumerate(body)]))

@@ -318,6 +318,7 @@ class Vm(Entity):
     vm_placement_group: list = field(default_factory=list)  # placement_groups.VmPlacementGroup (one, kept so)
     in_recycle_bin: bool = False
     folder: object = None  # folders.VmFolder
+    snapshots: list = field(default_factory=list)  # snapshots.VmSnapshot
     internal: bool = False
     nested_virtualization: bool = False
     protected: bool = False

@@ -23,7 +23,7 @@ from .folders import VmFolder, place
 from .labels import Label, attach
 from .placement_groups import VM_VM_POLICIES, VmPlacementGroup, join
 from .states import HostStatus, UserRole, UserSource, VmStatus
-from . import uploads
+from . import snapshots, uploads
 from .world import World
 
 DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "default.yaml"
@@ -58,7 +58,8 @@ SHAPES = {
     "gpu": {"name": _STR, "model": _STR, "usage": _STR, "vgpu_instances": _INT, "vgpu_type": _STR},
     "vm": {"name": _STR, "host": _STR, "status": _STR, "memory_gib": _NUM, "vcpu": _INT, "cpu_sockets": _INT,
            "ha": _BOOL, "description": _STR, "guest_os_type": _STR, "firmware": _STR, "ip": _STR,
-           "usb_devices": (list,), "gpu_devices": (list,), "pci_nics": (list,)},
+           "usb_devices": (list,), "gpu_devices": (list,), "pci_nics": (list,),
+           "snapshots": (list,)},  # names of snapshots taken of the VM as the scenario has it
     # a Label (labels.py) on the VMs, hosts and clusters it names
     "label": {"key": _STR, "value": _STR, "vms": (list,), "hosts": (list,), "clusters": (list,)},
     "generate": {"clusters": _INT, "hosts_per_cluster": _INT, "vms_per_host": _INT},
@@ -231,6 +232,8 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
             obj.local_created_at = iso(start)
     for group in world.vm_placement_groups.values():
         group.local_created_at = group.local_updated_at = iso(start)
+    for snap in world.vm_snapshots.values():
+        snap.local_created_at = iso(start)
     world.stamped_until(start - 0.001)
     world.clock.set_mode(mode, speed)
     return world
@@ -289,6 +292,12 @@ def _build_cluster(world, path, entry, c):
             raise ScenarioError(path, at, f"host {host.name!r} has no memory left for this VM: its running and "
                                           f"suspended VMs need more than its {host.allocatable_memory_bytes // GIB} GiB")
     furnish(world, cluster)
+    for k, v in enumerate(c.get("vms") or ()):
+        for i, name in enumerate(v.get("snapshots") or ()):
+            if not isinstance(name, str) or not name.strip():
+                raise ScenarioError(path, f"{entry}.vms[{k}].snapshots[{i}]", "expected a snapshot name")
+            vm = next(x for x in cluster.vms if x.name == v["name"])
+            snapshots.take(world, vm, name)
     for k, p in enumerate(c.get("placement_groups") or ()):
         _placement_group(world, path, f"{entry}.placement_groups[{k}]", cluster, p)
     for k, f in enumerate(c.get("folders") or ()):

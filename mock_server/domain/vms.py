@@ -129,7 +129,8 @@ DESCRIBE = {TaskKey.StartVm: "Start VM", TaskKey.ShutDownVm: "Shut down VM", Tas
             TaskKey.DeleteVm: "Delete VM"}
 
 
-def operate(world: World, user, op: TaskKey, vms: list[Vm], host_id: str | None = None) -> list[tuple[Task, Vm]]:
+def operate(world: World, user, op: TaskKey, vms: list[Vm], host_id: str | None = None,
+            include_snapshots: bool = False) -> list[tuple[Task, Vm]]:
     """Run `op` on every VM in `vms`; answers (task, VM) pairs. Refuses them all, changing nothing, if any can't:
     memory is counted for the whole request, and a target host a task holds is ResourceLocked."""
     plans, reserved = [], {}
@@ -137,7 +138,7 @@ def operate(world: World, user, op: TaskKey, vms: list[Vm], host_id: str | None 
         if vm.status not in ALLOWED[op]:
             raise BadRequest(f"VM {vm.name} is {vm.status}; {DESCRIBE[op].lower()} needs it "
                              f"{' or '.join(ALLOWED[op])}")
-        plans.append((vm, _plan(world, op, vm, host_id, reserved)))
+        plans.append((vm, _plan(world, op, vm, host_id, reserved, include_snapshots)))
     world.runner.check_unlocked(*vms)
     world.runner.check_unlocked(*{host for _, (_, host) in plans if host is not None}, shared=True)
     started = []
@@ -148,7 +149,8 @@ def operate(world: World, user, op: TaskKey, vms: list[Vm], host_id: str | None 
     return started
 
 
-def _plan(world: World, op: TaskKey, vm: Vm, host_id: str | None, reserved: dict) -> tuple[list[Step], Host | None]:
+def _plan(world: World, op: TaskKey, vm: Vm, host_id: str | None, reserved: dict,
+          include_snapshots: bool = False) -> tuple[list[Step], Host | None]:
     """The steps of `op` on `vm`, and the host it places the VM on; refusals raise here, before any task exists."""
     if op == TaskKey.StartVm:
         if host_id is None and vm.host is not None and eligible(vm.host) and fits(
@@ -184,7 +186,7 @@ def _plan(world: World, op: TaskKey, vm: Vm, host_id: str | None, reserved: dict
         seconds = live_migration_seconds(vm) if live else OFFLINE_MIGRATION_SECONDS
         return [Step("live_migrate" if live else "offline_migrate", seconds, lambda: move(world, vm, host))], host
     if op == TaskKey.DeleteVm:
-        return [Step("delete", 1.0, lambda: world.remove_vm(vm))], None
+        return [Step("delete", 1.0, lambda: world.remove_vm(vm, include_snapshots))], None
     raise ValueError(op)
 
 

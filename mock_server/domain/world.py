@@ -16,6 +16,7 @@ from .hardware import Disk, GpuDevice, Nic, UsbDevice
 from .inventory import Vds, Vlan, VmDisk, VmNic, VmVolume
 from .labels import KINDS as LABELED, Label, detach
 from .placement import Datacenter, Zone
+from .snapshots import VmSnapshot
 from .model import Cluster, Host, Task, User, Vm
 from .states import UserRole, UserSource
 from .query import select
@@ -33,7 +34,7 @@ KINDS = {"Cluster": "clusters", "Host": "hosts", "Vm": "vms", "Task": "tasks", "
          "Nic": "nics", "Disk": "disks", "UsbDevice": "usb_devices", "GpuDevice": "gpu_devices",
          "Organization": "organizations", "Datacenter": "datacenters", "Zone": "zones",
          "UploadTask": "upload_tasks", "VmPlacementGroup": "vm_placement_groups", "Label": "labels",
-         "VmFolder": "vm_folders"}
+         "VmFolder": "vm_folders", "VmSnapshot": "vm_snapshots"}
 # where a VM lists each kind of device passed through to it
 PASSED_THROUGH = {UsbDevice: "usb_devices", GpuDevice: "gpu_devices", Nic: "pci_nics"}
 # A real tower's token has no expiry: "token 并没有过期时间,可以一直使用" (it has no expiry time and can be used for
@@ -123,6 +124,8 @@ class World:
             return [obj.cluster.zones]
         if isinstance(obj, (Disk, UsbDevice, GpuDevice)):
             return [getattr(obj.host, KINDS[type(obj).__name__])]
+        if isinstance(obj, VmSnapshot):
+            return [obj.vm.snapshots] if obj.vm is not None else []
         return []
 
     def remove(self, obj) -> None:
@@ -146,9 +149,16 @@ class World:
         for label in list(obj.labels):
             detach(label, obj)
 
-    def remove_vm(self, vm: Vm) -> None:
+    def remove_vm(self, vm: Vm, include_snapshots: bool = False) -> None:
         """Delete a VM with its disks and NICs. A volume only it mounted goes with it; a sharing volume stays
-        (inferred from SMTX: a VM's own disks are deleted with it, a shared disk belongs to no one VM)."""
+        (inferred from SMTX: a VM's own disks are deleted with it, a shared disk belongs to no one VM). Its snapshots
+        go with it when `include_snapshots` (delete-vm's effect), else they stay, of no VM."""
+        for snap in list(vm.snapshots):
+            if include_snapshots:
+                self.remove(snap)
+            else:
+                snap.vm = None
+        vm.snapshots = []
         for disk in list(vm.vm_disks):
             self.remove(disk)
             volume = disk.vm_volume
