@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from mock_server.domain import gpus, maintenance, placement_groups, scenario, vm_devices, vms
+from mock_server.domain import gpus, maintenance, placement_groups, scenario, snapshots, vm_devices, vms
 from mock_server.domain.errors import DomainError, TaskError
 from mock_server.domain.maintenance import Move
 from mock_server.domain.states import TaskKey
@@ -22,6 +22,7 @@ class World(RuleBasedStateMachine):
         self.seen: dict[str, tuple[int, float]] = {}
         self.entering: dict[str, dict] = {}  # host id -> what enter was asked to do, for the exit check
         self.refused = 0
+        self.taken: dict[str, tuple] = {}  # snapshot id -> what it froze, as first read
 
     def _host(self, i):
         hosts = list(self.world.hosts.values())
@@ -164,6 +165,35 @@ class World(RuleBasedStateMachine):
         if any(placement_groups.must_break(v, v.host) for v in group.vms if v.status in placement_groups.ACTIVE):
             group.enabled = False
 
+    @rule(i=st.integers(0, 100), act=st.sampled_from(["snapshot", "rollback", "recycle", "recover"]))
+    def snapshot_or_bin(self, i, act):
+        vm = self._vm(i)
+        if vm is None:
+            return
+        if act == "snapshot":
+            started = self._try(snapshots.create, self.world, None, [{"vm_id": vm.id, "name": f"s-{i}"}])
+            if started:
+                snap = started[0][1]
+                self.taken[snap.id] = self._frozen(snap)
+        elif act == "rollback" and vm.snapshots:
+            self._try(snapshots.rollback, self.world, None, [vm], vm.snapshots[0].id)
+        else:
+            self._try(vms.recycle, self.world, None, [vm], act == "recycle")
+            self.advance(5)  # the task lands, so that what follows sees the VM in (or out of) the bin
+        if vm.in_recycle_bin:  # in the bin: no start, no migration, nothing but recovery and deletion
+            for op in (TaskKey.StartVm, TaskKey.MigrateVm):
+                try:
+                    vms.operate(self.world, None, op, [vm])
+                except DomainError as e:
+                    assert "recycle bin" in e.message or "ResourceLocked" in type(e).__name__, e.message
+                else:
+                    raise AssertionError(f"{op} ran on VM {vm.name} in the recycle bin")
+
+    @staticmethod
+    def _frozen(snap):
+        return (snap.vcpu, snap.memory, [(d["type"], d["size"], d["vm_volume_local_id"]) for d in snap.vm_disks],
+                [(n["mac_address"], n["vlan"]["vlan_local_id"]) for n in snap.vm_nics])
+
     @rule(seconds=st.sampled_from([0.5, 1, 3, 10, 60, 300]))
     def advance(self, seconds):
         self.world.clock.advance(seconds)
@@ -263,6 +293,15 @@ class World(RuleBasedStateMachine):
             assert c.used_data_space == sum(v.used_size * v.replicas for v in self.world.vm_volumes.values()
                                             if v.cluster is c)
             assert c.used_data_space == sum(h.used_data_space for h in c.hosts)
+
+    @invariant()
+    def snapshots_keep_what_they_took_and_the_bin_holds_stopped_vms(self):
+        for snap_id, frozen in self.taken.items():
+            snap = self.world.vm_snapshots.get(snap_id)
+            if snap is not None:
+                assert self._frozen(snap) == frozen, snap.name
+        for vm in self.world.vms.values():
+            assert not vm.in_recycle_bin or vm.status == "STOPPED", vm.name
 
     @invariant()
     def every_placement_keeps_its_groups_must_rules(self):

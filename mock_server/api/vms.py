@@ -14,7 +14,7 @@ def with_tasks(started):
 
 def _operate(op: TaskKey):
     def handler(world, body, user):
-        matched = vms.not_recycled(world.query("Vm", {"where": body["where"]}))
+        matched = world.query("Vm", {"where": body["where"]})
         host_id = (body.get("data") or {}).get("host_id")
         return with_tasks(vms.operate(world, user, op, matched, host_id))
     return handler

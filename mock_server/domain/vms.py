@@ -134,6 +134,8 @@ def operate(world: World, user, op: TaskKey, vms: list[Vm], host_id: str | None 
     """Run `op` on every VM in `vms`; answers (task, VM) pairs. Refuses them all, changing nothing, if any can't:
     memory is counted for the whole request, and a target host a task holds is ResourceLocked."""
     plans, reserved = [], {}
+    if op != TaskKey.DeleteVm:  # a VM in the recycle bin is deleted for good, and takes no other operation
+        not_recycled(vms)
     for vm in vms:
         if vm.status not in ALLOWED[op]:
             raise BadRequest(f"VM {vm.name} is {vm.status}; {DESCRIBE[op].lower()} needs it "
