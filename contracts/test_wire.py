@@ -74,8 +74,10 @@ def _instants(schema: dict) -> None:
                 prop["format"] = "date-time"
 
 
-# a relation filter, cut to its `id`: still valid upstream, and only {} / {"id": ...} are generated for it
-RELATION = {"type": "object", "nullable": True, "properties": {"id": {"type": "string"}}, "additionalProperties": False}
+# a relation filter, cut to its `id` (nullable, as upstream's every where key is): still valid upstream, and only {}
+# / {"id": ...} are generated for it
+RELATION = {"type": "object", "nullable": True, "properties": {"id": {"type": "string", "nullable": True}},
+            "additionalProperties": False}
 
 
 def _cut_relations(name: str, schema: dict) -> None:
