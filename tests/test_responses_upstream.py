@@ -343,6 +343,8 @@ INVENTORY_CASES = {
     "VmFolder": [({"where": {"vms_some": {"name": "db-01"}}}, ["production"]), ({"where": {"name": "x"}}, [])],
     "VmSnapshot": [({"where": {"vm": {"name": "db-01"}, "memory_gt": 0}}, ["db-01-nightly"]),
                    ({"where": {"vm": None}}, [])],
+    "VmTemplate": [({"where": {"cloud_init_supported": True}}, ["centos-7-template"]),
+                   ({"where": {"memory_gt": 8 * GiB}}, [])],
 }
 CASES = {"Vm": VM_CASES, "Host": HOST_CASES, "Cluster": CLUSTER_CASES, "Task": TASK_CASES, **INVENTORY_CASES}
 NAME_OF = {"Vm": "name", "Host": "name", "Cluster": "name", "Task": "description", "VmDisk": "device",
@@ -350,7 +352,7 @@ NAME_OF = {"Vm": "name", "Host": "name", "Cluster": "name", "Task": "description
                                                    "VmVolume", "Nic", "Disk", "UsbDevice", "GpuDevice",
                                                    "Organization", "Datacenter")},
            "Zone": "is_preferred", "UploadTask": "resource_type", "VmPlacementGroup": "name", "Label": "value",
-           "VmFolder": "name", "VmSnapshot": "name"}
+           "VmFolder": "name", "VmSnapshot": "name", "VmTemplate": "name"}
 
 
 def _case_id(entity, i, body):
@@ -445,6 +447,14 @@ def _walk_steps(ids):
         ("/rollback-vm", {"where": {"name": "test-01"}, "data": {"snapshot_id": "@walk-snap"}}),
         ("/rebuild-vm-from-snapshot", [{"rebuild_from_snapshot_id": "@walk-snap", "name": "walk-rebuilt"}]),
         ("/delete-vm-snapshot", {"where": {"name": "walk-snap"}}),
+        ("/clone-vm-template-from-vm", [{"vm_id": ids["test-01"], "name": "walk-tpl",
+                                         "cloud_init_supported": False}]),
+        ("/update-vm-template", {"where": {"name": "walk-tpl"}, "data": {"description": "walked"}}),
+        ("/create-vm-from-template", [{"template_id": "@walk-tpl", "name": "walk-from-tpl", "is_full_copy": True}]),
+        ("/convert-vm-template-to-vm", [{"converted_from_template_id": "@walk-tpl", "name": "walk-converted"}]),
+        ("/convert-vm-template-from-vm", [{"vm_id": "@walk-converted", "name": "walk-tpl-2",
+                                           "cloud_init_supported": True}]),
+        ("/delete-vm-template", {"where": {"name": "walk-tpl-2"}}),
         ("/move-vm-to-recycle", {"where": {"name": "build-01"}}),
         ("/recover-vm-from-recycle", {"where": {"name": "build-01"}}),
         ("/create-vm-volume", [{"cluster_id": ids["cluster"], "name": "walk-volume", "size": GiB, "sharing": False,
@@ -514,6 +524,10 @@ def test_every_mutation_answer_and_the_world_around_it_validate(upstream_for, ve
             continue
         if isinstance(body, dict) and body.get("where", {}).get("task_id") == "@last-task":
             body = {"where": {"task_id": last_task}}
+        for marker, kind in (("@walk-tpl", "vm-templates"), ("@walk-converted", "vms")):
+            if marker in json.dumps(body):
+                found = api.ok(f"get-{kind}", {"where": {"name": marker[1:]}})[0]["id"]
+                body = json.loads(json.dumps(body).replace(f'"{marker}"', f'"{found}"'))
         if "@walk-snap" in json.dumps(body):
             snap = api.ok("get-vm-snapshots", {"where": {"name": "walk-snap"}})[0]["id"]
             body = json.loads(json.dumps(body).replace("@walk-snap", snap))

@@ -1,6 +1,7 @@
 """Tag Vm: the reads, the power and placement operations, create and delete."""
 
-from ..domain import snapshots, vms
+from ..domain import snapshots, templates, vms
+from ..domain.errors import BadRequest
 from ..domain.states import TaskKey
 from .registry import operation, reads
 
@@ -84,3 +85,47 @@ def rollback_vm(world, body, user):
 def rebuild_vm(world, body, user):
     return with_tasks(vms.create(world, user, [snapshots.rebuild_params(world, p, f"[{i}]")
                                                for i, p in enumerate(body)]))
+
+
+# VM templates (domain/templates.py)
+reads("VmTemplate")
+
+
+def _templated(started):
+    return [{"task_id": task.id, "data": template} for task, template in started]
+
+
+operation("/clone-vm-template-from-vm")(lambda world, body, user: _templated(templates.from_vms(world, user, body,
+                                                                                              False)))
+operation("/convert-vm-template-from-vm")(lambda world, body, user: _templated(templates.from_vms(world, user, body,
+                                                                                                True)))
+
+
+@operation("/create-vm-from-template")
+def create_vm_from_template(world, body, user):
+    planned = [templates.vm_params(world, p, f"[{i}]", "template_id") for i, p in enumerate(body)]
+    return with_tasks(vms.create(world, user, [params for params, _ in planned]))
+
+
+@operation("/convert-vm-template-to-vm")
+def convert_template_to_vm(world, body, user):
+    """The template becomes the VM: it is gone once the VM is created."""
+    planned = [templates.vm_params(world, p, f"[{i}]", "converted_from_template_id") for i, p in enumerate(body)]
+    if len({id(t) for _, t in planned}) < len(planned):
+        raise BadRequest("body: a template is converted to one VM; this request names one twice")
+    started = vms.create(world, user, [params for params, _ in planned])
+    for _, template in planned:
+        world.remove(template)
+    return with_tasks(started)
+
+
+@operation("/update-vm-template")
+def update_template(world, body, user):
+    chosen = world.query("VmTemplate", {"where": body["where"]})
+    return _templated(templates.update(world, user, chosen, body.get("data") or {}))
+
+
+@operation("/delete-vm-template")
+def delete_template(world, body, user):
+    chosen = world.query("VmTemplate", {"where": body["where"]})
+    return [{"task_id": task.id, "data": {"id": t.id}} for task, t in templates.delete(world, user, chosen)]

@@ -23,7 +23,7 @@ from .folders import VmFolder, place
 from .labels import Label, attach
 from .placement_groups import VM_VM_POLICIES, VmPlacementGroup, join
 from .states import HostStatus, UserRole, UserSource, VmStatus
-from . import snapshots, uploads
+from . import snapshots, templates, uploads
 from .world import World
 
 DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "default.yaml"
@@ -59,7 +59,7 @@ SHAPES = {
     "vm": {"name": _STR, "host": _STR, "status": _STR, "memory_gib": _NUM, "vcpu": _INT, "cpu_sockets": _INT,
            "ha": _BOOL, "description": _STR, "guest_os_type": _STR, "firmware": _STR, "ip": _STR,
            "usb_devices": (list,), "gpu_devices": (list,), "pci_nics": (list,),
-           "snapshots": (list,)},  # names of snapshots taken of the VM as the scenario has it
+           "snapshots": (list,), "templates": (list,)},  # names of snapshots and templates made of the VM as it is
     # a Label (labels.py) on the VMs, hosts and clusters it names
     "label": {"key": _STR, "value": _STR, "vms": (list,), "hosts": (list,), "clusters": (list,)},
     "generate": {"clusters": _INT, "hosts_per_cluster": _INT, "vms_per_host": _INT},
@@ -232,8 +232,8 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
             obj.local_created_at = iso(start)
     for group in world.vm_placement_groups.values():
         group.local_created_at = group.local_updated_at = iso(start)
-    for snap in world.vm_snapshots.values():
-        snap.local_created_at = iso(start)
+    for frozen in (*world.vm_snapshots.values(), *world.vm_templates.values()):
+        frozen.local_created_at = iso(start)
     world.stamped_until(start - 0.001)
     world.clock.set_mode(mode, speed)
     return world
@@ -298,6 +298,13 @@ def _build_cluster(world, path, entry, c):
                 raise ScenarioError(path, f"{entry}.vms[{k}].snapshots[{i}]", "expected a snapshot name")
             vm = next(x for x in cluster.vms if x.name == v["name"])
             snapshots.take(world, vm, name)
+        for i, name in enumerate(v.get("templates") or ()):
+            vm = next(x for x in cluster.vms if x.name == v["name"])
+            if not isinstance(name, str) or not name.strip() or any(
+                    t.name == name and t.cluster is cluster for t in world.vm_templates.values()):
+                raise ScenarioError(path, f"{entry}.vms[{k}].templates[{i}]", "expected a template name unique in "
+                                                                              "its cluster")
+            templates.freeze(world, vm, name, f"made of {vm.name}", cloud_init=True)
     for k, p in enumerate(c.get("placement_groups") or ()):
         _placement_group(world, path, f"{entry}.placement_groups[{k}]", cluster, p)
     for k, f in enumerate(c.get("folders") or ()):

@@ -170,37 +170,45 @@ def rebuild_params(world, params: dict, at: str) -> dict:
     snap = world.vm_snapshots.get(params["rebuild_from_snapshot_id"])
     if snap is None:
         raise NotFound(f"{at}.rebuild_from_snapshot_id: no VmSnapshot with id {params['rebuild_from_snapshot_id']!r}")
-    not_simulated = [k for k in ("owner", "gpu_devices", "pci_nics", "folder_id", "vm_placement_group", "vm_disks",
-                                 "vm_nics") if params.get(k)]
-    if params.get("cluster_id") not in (None, snap.cluster.id):
-        raise BadRequest(f"{at}.cluster_id: cloudtower-sim rebuilds a VM in its snapshot's cluster "
-                         f"({snap.cluster.name}); another cluster is not simulated")
-    if not_simulated:
-        raise BadRequest(f"{at}.{not_simulated[0]}: cloudtower-sim does not simulate it in a rebuild yet; leave it out")
+    for key in ("folder_id", "vm_placement_group", "vm_disks", "vm_nics"):
+        if params.get(key):
+            raise BadRequest(f"{at}.{key}: cloudtower-sim does not simulate it in a rebuild yet; leave it out")
+    return creation_params(world, snap, params, at, "rebuild_from_snapshot_id", f"snapshot {snap.name}")
+
+
+def creation_params(world, frozen, params: dict, at: str, field: str, what: str) -> dict:
+    """create-vm's VmCreationParams for a VM made of `frozen` (a snapshot or a template) with the overrides
+    `params` gives: new volumes of the frozen sizes and policies, the same ISOs, NICs on the same VLANs."""
+    for key in ("owner", "gpu_devices", "pci_nics", "disk_operate", "cloud_init"):
+        if params.get(key):
+            raise BadRequest(f"{at}.{key}: cloudtower-sim does not simulate it here yet; leave it out")
+    if params.get("cluster_id") not in (None, frozen.cluster.id):
+        raise BadRequest(f"{at}.cluster_id: cloudtower-sim makes the VM in the cluster of {what} "
+                         f"({frozen.cluster.name}); another cluster is not simulated")
     disks, cd_roms = [], []
-    for d in snap.vm_disks:
-        if d["type"] == "DISK" and d["_volume"] is not None:
+    for d in frozen.vm_disks:
+        if d["type"] == "DISK" and d["_policy"] is not None:
             disks.append({"boot": d["boot"], "bus": d["bus"], "vm_volume": {
-                "name": f"{params['name']}-{d['index']}", "size": d["size"],
-                "elf_storage_policy": d["_policy"]}})
+                "name": f"{params['name']}-{d['index']}", "size": d["size"], "elf_storage_policy": d["_policy"]}})
         elif d["type"] == "CD_ROM":
             image = d["_image"] if d["_image"] is not None and world.holds(d["_image"]) else None
             cd_roms.append({"boot": d["boot"], **({"elf_image_id": image.id} if type(image).__name__ == "ElfImage"
                                                   else {})})
-    for n in snap.vm_nics:
-        if n["_vlan"] is None or not world.holds(n["_vlan"]):
-            raise BadRequest(f"{at}.rebuild_from_snapshot_id: VLAN {n['vlan']['name']} of snapshot {snap.name} has "
-                             "been deleted")
-    return {"cluster_id": snap.cluster.id, "name": params["name"], "description": params.get("description", ""),
-            "cpu_cores": params.get("cpu_cores", snap.cpu["cores"]),
-            "cpu_sockets": params.get("cpu_sockets", snap.cpu["sockets"]),
+    nics = params.get("vm_nics")
+    if nics is None:
+        for n in frozen.vm_nics:
+            if n["_vlan"] is None or not world.holds(n["_vlan"]):
+                raise BadRequest(f"{at}.{field}: VLAN {n['vlan']['name']} of {what} has been deleted")
+        nics = [{"connect_vlan_id": n["_vlan"].id, "model": n["model"], "enabled": n["enabled"],
+                 "mirror": n["mirror"]} for n in frozen.vm_nics]
+    return {"cluster_id": frozen.cluster.id, "name": params["name"], "description": params.get("description", ""),
+            "cpu_cores": params.get("cpu_cores", frozen.cpu["cores"]),
+            "cpu_sockets": params.get("cpu_sockets", frozen.cpu["sockets"]),
             **({"vcpu": params["vcpu"]} if params.get("vcpu") is not None else {}),
-            "memory": params.get("memory", snap.memory),
+            "memory": params.get("memory", frozen.memory),
             "memory_unit": params.get("memory_unit", "B") if params.get("memory") is not None else "B",
-            "guest_os_type": params.get("guest_os_type", "WINDOWS" if snap.win_opt else "LINUX"),
-            "ha": params.get("ha", snap.ha),
-            "firmware": params.get("firmware", snap.firmware), "status": params.get("status", "STOPPED"),
-            **({"host_id": params["host_id"]} if params.get("host_id") else {}),
-            "vm_disks": {"mount_new_create_disks": disks, "mount_cd_roms": cd_roms},
-            "vm_nics": [{"connect_vlan_id": n["_vlan"].id, "model": n["model"], "enabled": n["enabled"],
-                         "mirror": n["mirror"]} for n in snap.vm_nics]}
+            "guest_os_type": params.get("guest_os_type", "WINDOWS" if frozen.win_opt else "LINUX"),
+            "ha": params.get("ha", frozen.ha), "firmware": params.get("firmware", frozen.firmware),
+            "status": params.get("status", "STOPPED"),
+            **{k: params[k] for k in ("host_id", "folder_id", "vm_placement_group") if params.get(k)},
+            "vm_disks": {"mount_new_create_disks": disks, "mount_cd_roms": cd_roms}, "vm_nics": nics}

@@ -34,7 +34,7 @@ KINDS = {"Cluster": "clusters", "Host": "hosts", "Vm": "vms", "Task": "tasks", "
          "Nic": "nics", "Disk": "disks", "UsbDevice": "usb_devices", "GpuDevice": "gpu_devices",
          "Organization": "organizations", "Datacenter": "datacenters", "Zone": "zones",
          "UploadTask": "upload_tasks", "VmPlacementGroup": "vm_placement_groups", "Label": "labels",
-         "VmFolder": "vm_folders", "VmSnapshot": "vm_snapshots"}
+         "VmFolder": "vm_folders", "VmSnapshot": "vm_snapshots", "VmTemplate": "vm_templates"}
 # where a VM lists each kind of device passed through to it
 PASSED_THROUGH = {UsbDevice: "usb_devices", GpuDevice: "gpu_devices", Nic: "pci_nics"}
 # A real tower's token has no expiry: "token 并没有过期时间,可以一直使用" (it has no expiry time and can be used for

@@ -1,0 +1,116 @@
+"""VM templates of a cluster: a VM's configuration and disks frozen as a template (upstream's VmTemplate, whose
+`vm_disks` are NestedFrozenDisks, as a snapshot's), and VMs made of one.
+
+- clone-vm-template-from-vm copies a STOPPED VM into a template; the VM stays.
+- convert-vm-template-from-vm turns a STOPPED VM into a template: the VM leaves get-vms, its disks go with it.
+- create-vm-from-template and convert-vm-template-to-vm make a VM of a template through create-vm's own checks (new
+  volumes of the template's sizes); converting consumes the template.
+Guesses, refused and said: a running VM is not templated (whether SMTX clones a running VM is not established), a
+template's name is unique in its cluster, cloud-init and disk changes at creation are not simulated yet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .edits import SECONDS, check_name, each, setter
+from .errors import BadRequest, NotFound
+from .model import Entity
+from .snapshots import _frozen_disk, _frozen_nic, creation_params
+from .states import TaskKey, VmStatus
+from .tasks import Step
+
+
+@dataclass(eq=False, repr=False)
+class VmTemplate(Entity):
+    id: str
+    local_id: str
+    name: str
+    cluster: object
+    local_created_at: str
+    vcpu: int
+    cpu: dict
+    memory: int
+    firmware: str
+    ha: bool
+    description: str
+    cloud_init_supported: bool
+    vm_disks: list = field(default_factory=list)  # NestedFrozenDisks, as snapshots.py freezes them
+    vm_nics: list = field(default_factory=list)  # NestedTemplateNic
+    clock_offset: str = "UTC"
+    win_opt: bool = False
+    cpu_model: str = ""
+
+    @property
+    def size(self):
+        return sum(d["size"] for d in self.vm_disks if d["type"] == "DISK")
+
+
+def freeze(world, vm, name: str, description: str, cloud_init: bool) -> VmTemplate:
+    return world.add(VmTemplate(
+        world.ids.cuid(), world.ids.uuid(), name, vm.cluster, world.created_at(), vcpu=vm.vcpu,
+        cpu={"cores": vm.vcpu // vm.cpu_sockets, "sockets": vm.cpu_sockets}, memory=vm.memory,
+        firmware=vm.firmware, ha=vm.ha, description=description, cloud_init_supported=cloud_init,
+        vm_disks=[_frozen_disk(world, k, d) for k, d in enumerate(vm.vm_disks)],
+        vm_nics=[{**_frozen_nic(n), "type": n.type} for n in vm.vm_nics],
+        win_opt=vm.guest_os_type == "WINDOWS", cpu_model=vm.cluster.cpu_models[0]))
+
+
+def _named(world, at: str, name: str, cluster, besides=None, planned=()) -> None:
+    if not name.strip():
+        raise BadRequest(f"{at}: expected a non-empty name")
+    if name in planned or any(t.name == name and t.cluster is cluster and t is not besides
+                              for t in world.vm_templates.values()):
+        raise BadRequest(f"{at}: cluster {cluster.name} already has a VM template named {name!r}")
+
+
+def from_vms(world, user, batch: list, converting: bool) -> list:
+    """clone-vm-template-from-vm, convert-vm-template-from-vm."""
+    planned = []
+    for i, p in enumerate(batch):
+        vm = world.vms.get(p["vm_id"])
+        if vm is None:
+            raise NotFound(f"[{i}].vm_id: no Vm with id {p['vm_id']!r}")
+        if p.get("cluster_id") not in (None, vm.cluster.id):
+            raise BadRequest(f"[{i}].cluster_id: cloudtower-sim makes a template in its VM's cluster "
+                             f"({vm.cluster.name})")
+        if vm.status != VmStatus.STOPPED:
+            raise BadRequest(f"[{i}].vm_id: VM {vm.name} is {vm.status}; cloudtower-sim templates a STOPPED VM "
+                             "(whether SMTX templates a running one is not established)")
+        if vm.in_recycle_bin:
+            raise BadRequest(f"[{i}].vm_id: VM {vm.name} is in the recycle bin")
+        if any(vm is other for other, _ in planned):
+            raise BadRequest(f"[{i}].vm_id: this request already templates VM {vm.name}")
+        _named(world, f"[{i}].name", p["name"], vm.cluster, planned=[q["name"] for _, q in planned])
+        planned.append((vm, p))
+    world.runner.check_unlocked(*(vm for vm, _ in planned))
+    started = []
+    for vm, p in planned:
+        template = freeze(world, vm, p["name"], p.get("description", ""), p["cloud_init_supported"])
+        key = TaskKey.ConvertVmTemplateFromVm if converting else TaskKey.CloneVmTemplateFromVm
+        steps = [Step("template", SECONDS, (lambda vm=vm: world.remove_vm(vm)) if converting else None)]
+        started.append((world.start_task(f"{'Convert' if converting else 'Clone'} VM {vm.name} to template "
+                                         f"{template.name}", vm, key, steps, locks=(vm, template), user=user),
+                        template))
+    return started
+
+
+def update(world, user, templates: list, data: dict) -> list:
+    check_name(data, templates, "templates")
+    for t in templates:
+        if data.get("name") is not None:
+            _named(world, "data.name", data["name"], t.cluster, besides=t)
+    changes = {k: data[k] for k in ("name", "description", "cloud_init_supported") if data.get(k) is not None}
+    return each(world, user, templates, TaskKey.UpdateVmTemplate, "Update VM template", setter(changes), data)
+
+
+def delete(world, user, templates: list) -> list:
+    return each(world, user, templates, TaskKey.DeleteVmTemplate, "Delete VM template", world.remove)
+
+
+def vm_params(world, params: dict, at: str, template_field: str) -> tuple:
+    """(create-vm's params, the template) for create-vm-from-template (`template_id`) or
+    convert-vm-template-to-vm (`converted_from_template_id`)."""
+    template = world.vm_templates.get(params[template_field])
+    if template is None:
+        raise NotFound(f"{at}.{template_field}: no VmTemplate with id {params[template_field]!r}")
+    return creation_params(world, template, params, at, template_field, f"template {template.name}"), template

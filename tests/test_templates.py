@@ -1,0 +1,102 @@
+"""VM templates (domain/templates.py): cloned and converted from VMs, VMs made of them, edited and deleted."""
+
+from __future__ import annotations
+
+import pytest
+
+from mock_server.domain.simulator import Settings
+
+from .conftest import PINNED_START, Api, make_client
+from .test_bad_input import snapshot
+
+GIB = 1024**3
+
+
+@pytest.fixture
+def api():
+    return Api(make_client(Settings(start_time=PINNED_START)))
+
+
+def done(api, answers):
+    for a in answers:
+        [t] = api.ok("get-tasks", {"where": {"id": a["task_id"]}})
+        assert t["status"] == "SUCCESSED", t
+    return answers
+
+
+def one(api, kind, name):
+    [found] = api.ok(f"get-{kind}", {"where": {"name": name}})
+    return found
+
+
+def test_a_template_round_trip_clone_create_convert_back(api):
+    base = one(api, "vm-templates", "centos-7-template")  # the default world's, made of template-builder
+    assert (base["memory"], base["vcpu"], base["cloud_init_supported"]) == (8 * GIB, 2, True)
+    [made] = done(api, api.ok("create-vm-from-template", [{"template_id": base["id"], "name": "web-04",
+                                                           "is_full_copy": False, "memory": 4, "memory_unit": "GB",
+                                                           "status": "RUNNING"}]))
+    vm = one(api, "vms", "web-04")
+    assert (vm["memory"], vm["vcpu"], vm["status"], len(vm["vm_disks"]), len(vm["vm_nics"])) == (
+        4 * GIB, 2, "RUNNING", len(base["vm_disks"]), len(base["vm_nics"]))
+    assert made["data"]["id"] == vm["id"]
+
+    source = one(api, "vms", "test-01")
+    [cloned] = done(api, api.ok("clone-vm-template-from-vm", [{"vm_id": source["id"], "name": "test-tpl",
+                                                              "cloud_init_supported": False}]))
+    assert one(api, "vms", "test-01")["id"] == source["id"]  # a clone leaves the VM
+    [converted] = done(api, api.ok("convert-vm-template-from-vm", [{"vm_id": source["id"], "name": "test-tpl-2",
+                                                                   "cloud_init_supported": False}]))
+    assert api.ok("get-vms", {"where": {"name": "test-01"}}) == []  # converted: no VM any more
+    assert converted["data"]["vm_disks"] == cloned["data"]["vm_disks"]
+    done(api, api.ok("convert-vm-template-to-vm", [{"converted_from_template_id": converted["data"]["id"],
+                                                    "name": "test-01"}]))
+    assert one(api, "vms", "test-01")["memory"] == source["memory"]
+    assert api.ok("get-vm-templates", {"where": {"name": "test-tpl-2"}}) == []  # the template became the VM
+    done(api, api.ok("update-vm-template", {"where": {"name": "test-tpl"}, "data": {"name": "test-golden"}}))
+    done(api, api.ok("delete-vm-template", {"where": {"name": "test-golden"}}))
+    assert [t["name"] for t in api.ok("get-vm-templates")] == ["centos-7-template"]
+
+
+def test_what_a_template_cannot_do_is_refused_and_changes_nothing(api):
+    web, base = one(api, "vms", "web-01"), one(api, "vm-templates", "centos-7-template")
+    test = one(api, "vms", "test-01")
+    before = snapshot(api.client)
+    for op, body, status, words in (
+            ("clone-vm-template-from-vm", [{"vm_id": web["id"], "name": "t", "cloud_init_supported": False}], 400,
+             "web-01 is RUNNING"),
+            ("clone-vm-template-from-vm", [{"vm_id": test["id"], "name": "centos-7-template",
+                                            "cloud_init_supported": False}], 400, "already has a VM template"),
+            ("clone-vm-template-from-vm", [{"vm_id": "nope", "name": "t", "cloud_init_supported": False}], 404,
+             "[0].vm_id"),
+            ("create-vm-from-template", [{"template_id": "nope", "name": "x", "is_full_copy": True}], 404,
+             "[0].template_id"),
+            ("create-vm-from-template", [{"template_id": base["id"], "name": "web-01", "is_full_copy": True}], 400,
+             "already has a VM named"),
+            ("create-vm-from-template", [{"template_id": base["id"], "name": "x", "is_full_copy": True,
+                                          "disk_operate": {"remove_disks": {"disk_index": [0]}}}], 400,
+             "[0].disk_operate"),
+            ("convert-vm-template-to-vm", [{"converted_from_template_id": base["id"], "name": "a"},
+                                           {"converted_from_template_id": base["id"], "name": "b"}], 400,
+             "names one twice")):
+        code, answer, _ = api(op, body)
+        assert (code, words in answer["message"]) == (status, True), (op, answer)
+    assert snapshot(api.client) == before
+
+
+def test_the_official_sdk_creates_a_vm_from_a_template(served):
+    from cloudtower import ApiClient, Configuration
+    from cloudtower.api import VmApi, VmTemplateApi
+    from cloudtower.utils import login, wait_tasks
+
+    client = ApiClient(Configuration(host=served(start_time=PINNED_START).base_url))
+    try:
+        login(client, "root", "HC!r0cks")
+        [template] = VmTemplateApi(client).get_vm_templates({"where": {"name": "centos-7-template"}})
+        made = VmApi(client).create_vm_from_template([{"template_id": template.id, "name": "sdk-from-tpl",
+                                                       "is_full_copy": True}])
+        wait_tasks([m.task_id for m in made], client)
+        [vm] = VmApi(client).get_vms({"where": {"name": "sdk-from-tpl"}})
+        assert vm.memory == template.memory and vm.status == "STOPPED"
+    finally:
+        client.rest_client.pool_manager.clear()
+        client.close()
