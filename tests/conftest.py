@@ -97,6 +97,13 @@ class Api:
         assert status == 200, (op, body, data)
         return data
 
+    def done(self, answers):
+        """`answers` (WithTask), once each task has SUCCEEDED (as it has at once in instant task mode)."""
+        for a in answers:
+            [task] = self.ok("get-tasks", {"where": {"id": a["task_id"]}})
+            assert task["status"] == "SUCCESSED", task
+        return answers
+
 
 @pytest.fixture
 def api(client):

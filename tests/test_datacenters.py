@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from mock_server.domain.simulator import Settings
 
 from .conftest import PINNED_START, Api, make_client
 from .test_bad_input import snapshot
-
-
-@pytest.fixture
-def api():
-    return Api(make_client(Settings(start_time=PINNED_START)))
-
-
-def done(api, answers):
-    for a in answers:
-        [t] = api.ok("get-tasks", {"where": {"id": a["task_id"]}})
-        assert t["status"] == "SUCCESSED", t
-    return answers
 
 
 def one(api, kind, name):
@@ -28,24 +14,24 @@ def one(api, kind, name):
 
 
 def test_a_cluster_moves_to_a_new_datacenter_of_a_new_organization_and_back(api):
-    [org] = done(api, api.ok("create-organization", [{"name": "ACME"}]))
-    [dc] = done(api, api.ok("create-datacenter", [{"organization_id": org["data"]["id"], "name": "dc-acme"}]))
+    [org] = api.done(api.ok("create-organization", [{"name": "ACME"}]))
+    [dc] = api.done(api.ok("create-datacenter", [{"organization_id": org["data"]["id"], "name": "dc-acme"}]))
     dc1 = one(api, "datacenters", "dc-1")
-    done(api, api.ok("remove-clusters-from-datacenter", [{"where": {"id": dc1["id"]}, "data": {"clusters": {}}}]))
-    done(api, api.ok("add-clusters-to-datacenter", [{"where": {"id": dc["data"]["id"]},
+    api.done(api.ok("remove-clusters-from-datacenter", [{"where": {"id": dc1["id"]}, "data": {"clusters": {}}}]))
+    api.done(api.ok("add-clusters-to-datacenter", [{"where": {"id": dc["data"]["id"]},
                                                       "data": {"clusters": {"name": "smtx-prod"}}}]))
     moved = one(api, "datacenters", "dc-acme")
     assert ([c["name"] for c in moved["clusters"]], moved["vm_num"], moved["organization"]["name"]) == (
         ["smtx-prod"], 18, "ACME")
     assert [d["name"] for d in one(api, "clusters", "smtx-prod")["datacenters"]] == ["dc-acme"]
     assert one(api, "datacenters", "dc-1")["cluster_num"] == 0
-    done(api, api.ok("delete-datacenter", {"where": {"id": dc1["id"]}}))
-    done(api, api.ok("update-organization", {"where": {"name": "ACME"}, "data": {"name": "ACME Corp"}}))
-    done(api, api.ok("update-datacenter", {"where": {"name": "dc-acme"}, "data": {"name": "dc-main",
+    api.done(api.ok("delete-datacenter", {"where": {"id": dc1["id"]}}))
+    api.done(api.ok("update-organization", {"where": {"name": "ACME"}, "data": {"name": "ACME Corp"}}))
+    api.done(api.ok("update-datacenter", {"where": {"name": "dc-acme"}, "data": {"name": "dc-main",
                                                                                  "clusters": {}}}))
     assert one(api, "organizations", "ACME Corp")["datacenters"][0]["name"] == "dc-main"
     assert api.ok("get-datacenters", {"where": {"clusters_some": {"name": "smtx-prod"}}})[0]["name"] == "dc-main"
-    [gone] = done(api, api.ok("delete-organization", {"where": {"name": "SmartX"}}))
+    [gone] = api.done(api.ok("delete-organization", {"where": {"name": "SmartX"}}))
     assert [o["name"] for o in api.ok("get-organizations")] == ["ACME Corp"] and gone["data"]["id"]
 
 

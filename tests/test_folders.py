@@ -2,26 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
-from mock_server.domain.simulator import Settings
-
-from .conftest import PINNED_START, Api, make_client
 from .test_bad_input import snapshot
 
 GIB = 1024**3
-
-
-@pytest.fixture
-def api():
-    return Api(make_client(Settings(start_time=PINNED_START)))
-
-
-def done(api, answers):
-    for a in answers:
-        [t] = api.ok("get-tasks", {"where": {"id": a["task_id"]}})
-        assert t["status"] == "SUCCESSED", t
-    return answers
 
 
 def filed(api, name):
@@ -33,29 +16,29 @@ def test_vms_are_filed_moved_and_unfiled_and_an_empty_folder_is_deleted(api):
     [prod] = api.ok("get-vm-folders")
     assert (prod["name"], prod["vm_num"]) == ("production", 7) and filed(api, "db-01") == "production"
     cluster = api.ok("get-clusters")[0]["id"]
-    [made] = done(api, api.ok("create-vm-folder", [{"cluster_id": cluster, "name": "ci"}]))
-    done(api, api.ok("add-vm-to-folder", {"where": {"name_starts_with": "ci-runner"},
+    [made] = api.done(api.ok("create-vm-folder", [{"cluster_id": cluster, "name": "ci"}]))
+    api.done(api.ok("add-vm-to-folder", {"where": {"name_starts_with": "ci-runner"},
                                            "data": {"folder_id": made["data"]["id"]}}))
-    done(api, api.ok("add-vm-to-folder", {"where": {"name": "web-03"}, "data": {"folder_id": made["data"]["id"]}}))
+    api.done(api.ok("add-vm-to-folder", {"where": {"name": "web-03"}, "data": {"folder_id": made["data"]["id"]}}))
     assert (filed(api, "ci-runner-02"), filed(api, "web-03")) == ("ci", "ci")
     assert api.ok("get-vm-folders", {"where": {"name": "production"}})[0]["vm_num"] == 6  # web-03 moved out
     assert [v["name"] for v in api.ok("get-vms", {"where": {"folder": {"name": "ci"}}, "orderBy": "name_ASC"})] == [
         "ci-runner-01", "ci-runner-02", "web-03"]
-    done(api, api.ok("update-vm-folder", {"where": {"name": "ci"}, "data": {"name": "build"}}))
-    done(api, api.ok("remove-vm-from-folder", {"where": {"folder": {"name": "build"}}}))
-    done(api, api.ok("delete-vm-folder", {"where": {"name": "build"}}))
+    api.done(api.ok("update-vm-folder", {"where": {"name": "ci"}, "data": {"name": "build"}}))
+    api.done(api.ok("remove-vm-from-folder", {"where": {"folder": {"name": "build"}}}))
+    api.done(api.ok("delete-vm-folder", {"where": {"name": "build"}}))
     assert filed(api, "web-03") is None and [f["name"] for f in api.ok("get-vm-folders")] == ["production"]
-    [new] = done(api, api.ok("create-vm", [{"cluster_id": cluster, "name": "filed-01", "memory": GIB,
+    [new] = api.done(api.ok("create-vm", [{"cluster_id": cluster, "name": "filed-01", "memory": GIB,
                                             "cpu_cores": 1, "cpu_sockets": 1, "ha": True, "firmware": "BIOS",
                                             "status": "STOPPED", "vm_nics": [], "vm_disks": {},
                                             "folder_id": prod["id"]}]))
     assert filed(api, "filed-01") == "production"
-    done(api, api.ok("delete-vm", {"where": {"id": new["data"]["id"]}}))
+    api.done(api.ok("delete-vm", {"where": {"id": new["data"]["id"]}}))
     assert api.ok("get-vm-folders")[0]["vm_num"] == 6  # a deleted VM leaves its folder
 
 
 def test_a_vm_in_the_recycle_bin_takes_only_recovery_and_deletion(api):
-    [moved] = done(api, api.ok("move-vm-to-recycle", {"where": {"name": "test-01"}}))
+    [moved] = api.done(api.ok("move-vm-to-recycle", {"where": {"name": "test-01"}}))
     [vm] = api.ok("get-vms", {"where": {"in_recycle_bin": True}})
     assert (vm["name"], moved["data"]) == ("test-01", {"id": vm["id"]})
     before = snapshot(api.client)
@@ -71,11 +54,11 @@ def test_a_vm_in_the_recycle_bin_takes_only_recovery_and_deletion(api):
     status, answer, _ = api("recover-vm-from-recycle", {"where": {"name": "web-01"}})
     assert status == 400 and "not in the recycle bin" in answer["message"]
     assert snapshot(api.client) == before
-    done(api, api.ok("recover-vm-from-recycle", {"where": {"id": vm["id"]}}))
-    done(api, api.ok("start-vm", {"where": {"id": vm["id"]}}))
-    done(api, api.ok("poweroff-vm", {"where": {"id": vm["id"]}}))
-    done(api, api.ok("move-vm-to-recycle", {"where": {"id": vm["id"]}}))
-    done(api, api.ok("delete-vm", {"where": {"id": vm["id"]}}))  # deleted for good from the bin
+    api.done(api.ok("recover-vm-from-recycle", {"where": {"id": vm["id"]}}))
+    api.done(api.ok("start-vm", {"where": {"id": vm["id"]}}))
+    api.done(api.ok("poweroff-vm", {"where": {"id": vm["id"]}}))
+    api.done(api.ok("move-vm-to-recycle", {"where": {"id": vm["id"]}}))
+    api.done(api.ok("delete-vm", {"where": {"id": vm["id"]}}))  # deleted for good from the bin
     assert api.ok("get-vms", {"where": {"name": "test-01"}}) == []
 
 

@@ -3,28 +3,12 @@ delete only when unused (total_num: 0), clean by age (createdAt_lte)."""
 
 from __future__ import annotations
 
-import pytest
-
-from mock_server.domain.simulator import Settings
-
-from .conftest import PINNED_START, Api, make_client
+from .conftest import PINNED_START
 from .test_bad_input import snapshot
-
-
-@pytest.fixture
-def api():
-    return Api(make_client(Settings(start_time=PINNED_START)))
 
 
 def names(items, key="name"):
     return sorted(i[key] for i in items)
-
-
-def done(api, answers):
-    for a in answers:
-        [t] = api.ok("get-tasks", {"where": {"id": a["task_id"]}})
-        assert t["status"] == "SUCCESSED", t
-    return answers
 
 
 def test_the_default_world_is_labelled_and_labels_some_finds_vms_hosts_and_clusters(api):
@@ -41,8 +25,8 @@ def test_capes_label_calls(api):
     """UpsertLabel, AddLabelsToVM, DeleteLabel(strict), CleanUnusedLabels (pkg/service/vm.go)."""
     where = {"key": "cape.infrastructure.cluster.x-k8s.io/managed", "value": "true"}
     assert api.ok("get-labels", {"where": where}) == []
-    [made] = done(api, api.ok("create-label", [where]))
-    [tagged] = done(api, api.ok("add-labels-to-resources", {"where": {"id_in": [made["data"]["id"]]},
+    [made] = api.done(api.ok("create-label", [where]))
+    [tagged] = api.done(api.ok("add-labels-to-resources", {"where": {"id_in": [made["data"]["id"]]},
                                                              "data": {"vms": {"id": api.ok("get-vms", {"where": {
                                                                  "name": "web-01"}})[0]["id"]}}}))
     assert tagged["data"]["id"] == made["data"]["id"]
@@ -50,24 +34,24 @@ def test_capes_label_calls(api):
     assert (label["vm_num"], label["total_num"], names(label["vms"])) == (1, 1, ["web-01"])
     strict = {"where": {"AND": [where, {"total_num": 0}]}}
     assert api.ok("delete-label", strict) == []  # used: the strict delete matches nothing
-    done(api, api.ok("remove-labels-from-resources", {"where": {"id": label["id"]}, "data": {"vms": {}}}))
-    [gone] = done(api, api.ok("delete-label", strict))
+    api.done(api.ok("remove-labels-from-resources", {"where": {"id": label["id"]}, "data": {"vms": {}}}))
+    [gone] = api.done(api.ok("delete-label", strict))
     assert gone["data"] == {"id": label["id"]} and api.ok("get-labels", {"where": where}) == []
     assert api.ok("get-vms", {"where": {"name": "web-01"}})[0]["labels"][0]["value"] == "web"  # the others stay
-    done(api, api.ok("create-label", [{"key": "old"}]))
+    api.done(api.ok("create-label", [{"key": "old"}]))
     cleaned = api.ok("delete-label", {"where": {"key_in": ["old", "tier"], "total_num": 0,
                                                 "createdAt_lte": "2026-01-02T08:00:00+08:00"}})
-    assert len(done(api, cleaned)) == 1 and api.ok("get-labels", {"where": {"key": "old"}}) == []
+    assert len(api.done(cleaned)) == 1 and api.ok("get-labels", {"where": {"key": "old"}}) == []
     assert len(api.ok("get-labels", {"where": {"key": "tier"}})) == 2  # in use: kept
     assert api.ok("delete-label", {"where": {"createdAt_lte": "2025-12-31T00:00:00Z"}}) == []  # older than all
 
 
 def test_a_deleted_vm_leaves_its_labels_and_a_deleted_label_its_resources(api):
-    done(api, api.ok("poweroff-vm", {"where": {"name": "web-02"}}))
-    done(api, api.ok("delete-vm", {"where": {"name": "web-02"}}))
+    api.done(api.ok("poweroff-vm", {"where": {"name": "web-02"}}))
+    api.done(api.ok("delete-vm", {"where": {"name": "web-02"}}))
     [web] = api.ok("get-labels", {"where": {"value": "web"}})
     assert names(web["vms"]) == ["web-01", "web-03"] and web["vm_num"] == 2
-    done(api, api.ok("delete-label", {"where": {"key": "rack"}}))
+    api.done(api.ok("delete-label", {"where": {"key": "rack"}}))
     assert all(h["labels"] == [] for h in api.ok("get-hosts"))
 
 

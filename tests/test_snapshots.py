@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
-from mock_server.domain.simulator import Settings
-
-from .conftest import PINNED_START, Api, make_client
+from .conftest import PINNED_START
 from .test_bad_input import snapshot as world_of
 
 GIB = 1024**3
-
-
-@pytest.fixture
-def api():
-    return Api(make_client(Settings(start_time=PINNED_START)))
-
-
-def done(api, answers):
-    for a in answers:
-        [t] = api.ok("get-tasks", {"where": {"id": a["task_id"]}})
-        assert t["status"] == "SUCCESSED", t
-    return answers
 
 
 def vm(api, name):
@@ -36,7 +20,7 @@ def disks(api, name):
 
 def test_a_snapshot_keeps_what_it_took_and_a_rollback_puts_it_back(api):
     before = vm(api, "test-01")  # STOPPED, 8 GiB, a system disk and a CD-ROM with the ISO, one NIC
-    [made] = done(api, api.ok("create-vm-snapshot", {"data": [{"vm_id": before["id"], "name": "pre-upgrade"}]}))
+    [made] = api.done(api.ok("create-vm-snapshot", {"data": [{"vm_id": before["id"], "name": "pre-upgrade"}]}))
     [snap] = api.ok("get-vm-snapshots", {"where": {"id": made["data"]["id"]}})
     assert (snap["vm"]["name"], snap["memory"], snap["vcpu"], snap["cpu"]) == ("test-01", 8 * GIB, 2,
                                                                                {"cores": 2, "sockets": 1})
@@ -46,15 +30,15 @@ def test_a_snapshot_keeps_what_it_took_and_a_rollback_puts_it_back(api):
     was_disks, was_nics = disks(api, "test-01"), api.ok("get-vm-nics", {"where": {"vm": {"name": "test-01"}}})
 
     where = {"id": before["id"]}
-    done(api, api.ok("update-vm-basic-info", {"where": where, "data": {"memory": 16 * GIB, "vcpu": 4,
+    api.done(api.ok("update-vm-basic-info", {"where": where, "data": {"memory": 16 * GIB, "vcpu": 4,
                                                                        "cpu_cores": 4, "cpu_sockets": 1}}))
-    done(api, api.ok("add-vm-disk", {"where": where, "data": {"vm_disks": {"mount_new_create_disks": [{
+    api.done(api.ok("add-vm-disk", {"where": where, "data": {"vm_disks": {"mount_new_create_disks": [{
         "boot": 5, "bus": "VIRTIO", "vm_volume": {"name": "t1-extra", "size": GIB,
                                                   "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}}]}}}))
-    done(api, api.ok("remove-vm-nic", {"where": where, "data": {"nic_index": [0]}}))
+    api.done(api.ok("remove-vm-nic", {"where": where, "data": {"nic_index": [0]}}))
     assert api.ok("get-vm-snapshots", {"where": {"id": snap["id"]}}) == [snap]  # kept as taken
 
-    done(api, api.ok("rollback-vm", {"where": where, "data": {"snapshot_id": snap["id"]}}))
+    api.done(api.ok("rollback-vm", {"where": where, "data": {"snapshot_id": snap["id"]}}))
     after = vm(api, "test-01")
     assert (after["memory"], after["vcpu"], after["cpu"]) == (8 * GIB, 2, {"cores": 2, "sockets": 1})
     assert disks(api, "test-01") == was_disks
@@ -67,32 +51,32 @@ def test_a_snapshot_keeps_what_it_took_and_a_rollback_puts_it_back(api):
 
 def test_rebuild_makes_a_new_vm_of_the_snapshot_and_a_snapshot_outlives_its_vm(api):
     source = vm(api, "test-01")
-    [made] = done(api, api.ok("create-vm-snapshot", {"data": [{"vm_id": source["id"], "name": "golden"}]}))
-    [rebuilt] = done(api, api.ok("rebuild-vm-from-snapshot", [{"rebuild_from_snapshot_id": made["data"]["id"],
+    [made] = api.done(api.ok("create-vm-snapshot", {"data": [{"vm_id": source["id"], "name": "golden"}]}))
+    [rebuilt] = api.done(api.ok("rebuild-vm-from-snapshot", [{"rebuild_from_snapshot_id": made["data"]["id"],
                                                                 "name": "test-01-copy", "status": "RUNNING"}]))
     copy = vm(api, "test-01-copy")
     assert (copy["status"], copy["memory"], copy["vcpu"]) == ("RUNNING", source["memory"], source["vcpu"])
     assert [d[0] for d in disks(api, "test-01-copy")] == [d[0] for d in disks(api, "test-01")]
     assert disks(api, "test-01-copy")[0][1] != disks(api, "test-01")[0][1]  # a new volume, not the source's
     assert rebuilt["data"]["id"] == copy["id"]
-    done(api, api.ok("delete-vm", {"where": {"id": source["id"]}}))
+    api.done(api.ok("delete-vm", {"where": {"id": source["id"]}}))
     [kept] = api.ok("get-vm-snapshots", {"where": {"id": made["data"]["id"]}})
     assert kept["vm"] is None and kept["name"] == "golden"
-    done(api, api.ok("delete-vm-snapshot", {"where": {"id": kept["id"]}}))
+    api.done(api.ok("delete-vm-snapshot", {"where": {"id": kept["id"]}}))
     assert [s["name"] for s in api.ok("get-vm-snapshots")] == ["db-01-nightly"]  # the default world's
 
 
 def test_delete_vm_with_include_snapshots_deletes_them(api):
     target = vm(api, "build-01")
     for name in ("s1", "s2"):
-        done(api, api.ok("create-vm-snapshot", {"data": [{"vm_id": target["id"], "name": name}]}))
-    done(api, api.ok("delete-vm", {"where": {"id": target["id"]}, "effect": {"include_snapshots": True}}))
+        api.done(api.ok("create-vm-snapshot", {"data": [{"vm_id": target["id"], "name": name}]}))
+    api.done(api.ok("delete-vm", {"where": {"id": target["id"]}, "effect": {"include_snapshots": True}}))
     assert api.ok("get-vm-snapshots", {"where": {"name_in": ["s1", "s2"]}}) == []
 
 
 def test_what_a_snapshot_cannot_do_is_refused_and_changes_nothing(api):
     web, test = vm(api, "web-01"), vm(api, "test-01")
-    [made] = done(api, api.ok("create-vm-snapshot", {"data": [{"vm_id": web["id"], "name": "web"}]}))
+    [made] = api.done(api.ok("create-vm-snapshot", {"data": [{"vm_id": web["id"], "name": "web"}]}))
     before = world_of(api.client)
     for op, body, status, words in (
             ("create-vm-snapshot", {"data": [{"vm_id": "nope", "name": "x"}]}, 404, "data[0].vm_id"),

@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
-from mock_server.domain.simulator import Settings
-
-from .conftest import PINNED_START, Api, make_client
+from .conftest import PINNED_START
 from .test_bad_input import snapshot
 
 GIB = 1024**3
-
-
-@pytest.fixture
-def api():
-    return Api(make_client(Settings(start_time=PINNED_START)))
-
-
-def done(api, answers):
-    for a in answers:
-        [t] = api.ok("get-tasks", {"where": {"id": a["task_id"]}})
-        assert t["status"] == "SUCCESSED", t
-    return answers
 
 
 def one(api, kind, name):
@@ -32,7 +16,7 @@ def one(api, kind, name):
 def test_a_template_round_trip_clone_create_convert_back(api):
     base = one(api, "vm-templates", "centos-7-template")  # the default world's, made of template-builder
     assert (base["memory"], base["vcpu"], base["cloud_init_supported"]) == (8 * GIB, 2, True)
-    [made] = done(api, api.ok("create-vm-from-template", [{"template_id": base["id"], "name": "web-04",
+    [made] = api.done(api.ok("create-vm-from-template", [{"template_id": base["id"], "name": "web-04",
                                                            "is_full_copy": False, "memory": 4, "memory_unit": "GB",
                                                            "status": "RUNNING"}]))
     vm = one(api, "vms", "web-04")
@@ -41,19 +25,19 @@ def test_a_template_round_trip_clone_create_convert_back(api):
     assert made["data"]["id"] == vm["id"]
 
     source = one(api, "vms", "test-01")
-    [cloned] = done(api, api.ok("clone-vm-template-from-vm", [{"vm_id": source["id"], "name": "test-tpl",
+    [cloned] = api.done(api.ok("clone-vm-template-from-vm", [{"vm_id": source["id"], "name": "test-tpl",
                                                               "cloud_init_supported": False}]))
     assert one(api, "vms", "test-01")["id"] == source["id"]  # a clone leaves the VM
-    [converted] = done(api, api.ok("convert-vm-template-from-vm", [{"vm_id": source["id"], "name": "test-tpl-2",
+    [converted] = api.done(api.ok("convert-vm-template-from-vm", [{"vm_id": source["id"], "name": "test-tpl-2",
                                                                    "cloud_init_supported": False}]))
     assert api.ok("get-vms", {"where": {"name": "test-01"}}) == []  # converted: no VM any more
     assert converted["data"]["vm_disks"] == cloned["data"]["vm_disks"]
-    done(api, api.ok("convert-vm-template-to-vm", [{"converted_from_template_id": converted["data"]["id"],
+    api.done(api.ok("convert-vm-template-to-vm", [{"converted_from_template_id": converted["data"]["id"],
                                                     "name": "test-01"}]))
     assert one(api, "vms", "test-01")["memory"] == source["memory"]
     assert api.ok("get-vm-templates", {"where": {"name": "test-tpl-2"}}) == []  # the template became the VM
-    done(api, api.ok("update-vm-template", {"where": {"name": "test-tpl"}, "data": {"name": "test-golden"}}))
-    done(api, api.ok("delete-vm-template", {"where": {"name": "test-golden"}}))
+    api.done(api.ok("update-vm-template", {"where": {"name": "test-tpl"}, "data": {"name": "test-golden"}}))
+    api.done(api.ok("delete-vm-template", {"where": {"name": "test-golden"}}))
     assert [t["name"] for t in api.ok("get-vm-templates")] == ["centos-7-template"]
 
 

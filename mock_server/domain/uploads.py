@@ -11,7 +11,7 @@ larger than a chunk, a short part before the last, fields that change between th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import BadRequest, NotFound
 from .inventory import ElfImage
