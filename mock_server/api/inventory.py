@@ -59,18 +59,17 @@ for _path, _entity, _edit, _arg in (
         ("/add-vm-to-folder", "Vm", folders.file_vms, _data),
         ("/remove-vm-from-folder", "Vm", folders.unfile_vms, None)):
     operation(_path)(_acting_on(_entity, _edit, _arg))
-operation("/delete-vm-volume")(_acting_on("VmVolume", vm_devices.delete_volumes, None, deleting=True))
-operation("/delete-vm-vlan")(_acting_on("Vlan", networks.delete, None, deleting=True))
-operation("/delete-vds")(_acting_on("Vds", networks.delete_vdses, None, deleting=True))
-operation("/delete-elf-image")(_acting_on("ElfImage", images.delete, None, deleting=True))
-operation("/delete-organization")(_acting_on("Organization", placement.delete_organizations, None, deleting=True))
-operation("/delete-datacenter")(_acting_on("Datacenter", placement.delete_datacenters, None, deleting=True))
-operation("/delete-vm-folder")(_acting_on("VmFolder", folders.delete, None, deleting=True))
-operation("/delete-label")(_acting_on("Label", labels.delete, None, deleting=True))
+for _path, _entity, _delete in (
+        ("/delete-vm-volume", "VmVolume", vm_devices.delete_volumes), ("/delete-vm-vlan", "Vlan", networks.delete),
+        ("/delete-vds", "Vds", networks.delete_vdses), ("/delete-elf-image", "ElfImage", images.delete),
+        ("/delete-organization", "Organization", placement.delete_organizations),
+        ("/delete-datacenter", "Datacenter", placement.delete_datacenters),
+        ("/delete-vm-folder", "VmFolder", folders.delete), ("/delete-label", "Label", labels.delete),
+        ("/delete-vm-placement-group", "VmPlacementGroup", placement_groups.delete)):
+    operation(_path)(_acting_on(_entity, _delete, None, deleting=True))
 operation("/add-labels-to-resources")(_acting_on("Label", lambda w, u, ls, data: labels.tag(w, u, ls, data, True)))
 operation("/remove-labels-from-resources")(_acting_on("Label", lambda w, u, ls, data: labels.tag(w, u, ls, data,
                                                                                                  False)))
-operation("/delete-vm-placement-group")(_acting_on("VmPlacementGroup", placement_groups.delete, None, deleting=True))
 
 
 @operation("/upload-elf-image")
@@ -84,29 +83,17 @@ def cancel_upload(world, body, user):
     return uploads.cancel(world, user, world.query("UploadTask", {"where": body["where"]}))
 
 
-@operation("/create-vm-volume")
-def create_volume(world, body, user):
-    return with_tasks(vm_devices.create_volumes(world, user, body))
+def _creating(create):
+    """A handler: the batch of creation params given to `create(world, user, batch)`, one WithTask per object."""
+    return lambda world, body, user: with_tasks(create(world, user, body))
 
 
-@operation("/create-vm-vlan")
-def create_vlan(world, body, user):
-    return with_tasks(networks.create(world, user, body))
-
-
-@operation("/create-vm-placement-group")
-def create_placement_group(world, body, user):
-    return with_tasks(placement_groups.create(world, user, body))
-
-
-@operation("/create-organization")
-def create_organization(world, body, user):
-    return with_tasks(placement.create_organizations(world, user, body))
-
-
-@operation("/create-datacenter")
-def create_datacenter(world, body, user):
-    return with_tasks(placement.create_datacenters(world, user, body))
+for _path, _create in (("/create-vm-volume", vm_devices.create_volumes), ("/create-vm-vlan", networks.create),
+                       ("/create-vds", networks.create_vdses), ("/create-vm-placement-group", placement_groups.create),
+                       ("/create-organization", placement.create_organizations),
+                       ("/create-datacenter", placement.create_datacenters), ("/create-vm-folder", folders.create),
+                       ("/create-label", labels.create)):
+    operation(_path)(_creating(_create))
 
 
 def _regroup(adding: bool):
@@ -118,21 +105,6 @@ def _regroup(adding: bool):
 
 operation("/add-clusters-to-datacenter")(_regroup(True))
 operation("/remove-clusters-from-datacenter")(_regroup(False))
-
-
-@operation("/create-vm-folder")
-def create_vm_folder(world, body, user):
-    return with_tasks(folders.create(world, user, body))
-
-
-@operation("/create-label")
-def create_label(world, body, user):
-    return with_tasks(labels.create(world, user, body))
-
-
-@operation("/create-vds")
-def create_vds(world, body, user):
-    return with_tasks(networks.create_vdses(world, user, body))
 
 
 # GPUs (domain/gpus.py): given to and taken from VMs, and read with what each VM holds of them
