@@ -135,7 +135,8 @@ def test_create_vm_with_gpus_goes_to_their_host_and_refuses_what_it_does_not_sim
     for changed, words in (({"name": "k8s-gpu-2"}, "held by running VM k8s-gpu-1"),
                            ({"name": "k8s-gpu-3", "ha": True, "status": "STOPPED"}, "[0].gpu_devices[0]: VM"),
                            ({"name": "k8s-gpu-4", "gpu_devices": [], "pci_nics": [{"nic_id": "x"}]}, "pci_nics"),
-                           ({"name": "k8s-gpu-5", "gpu_devices": [], "folder_id": "f"}, "folder_id"),
+                           ({"name": "k8s-gpu-5", "gpu_devices": [], "vm_placement_group": {"name": "f"}},
+                            "vm_placement_group"),
                            ({"name": "k8s-gpu-6", "status": "STOPPED",
                              "host_id": api.ok("get-hosts", {"where": {"name": "node-1"}})[0]["id"]}, "node-1")):
         status, answer, _ = api("create-vm", [{**params, **changed}])
