@@ -84,7 +84,7 @@ def test_the_official_sdk_labels_a_vm(served):
                                                              "data": {"vms": {"name": "db-01"}}})
         wait_task(tagged.task_id, client)
         [vm] = VmApi(client).get_vms({"where": {"labels_some": {"key": "sdk"}}})
-        assert vm.name == "db-01" and LabelApi(client).get_labels_connection({}).aggregate.count == 6
+        assert vm.name == "db-01" and LabelApi(client).get_labels_connection({}).aggregate.count == 7
     finally:
         client.rest_client.pool_manager.clear()
         client.close()

@@ -343,8 +343,13 @@ INVENTORY_CASES = {
     "VmFolder": [({"where": {"vms_some": {"name": "db-01"}}}, ["production"]), ({"where": {"name": "x"}}, [])],
     "VmSnapshot": [({"where": {"vm": {"name": "db-01"}, "memory_gt": 0}}, ["db-01-nightly"]),
                    ({"where": {"vm": None}}, [])],
-    "VmTemplate": [({"where": {"cloud_init_supported": True}}, ["centos-7-template"]),
+    "VmTemplate": [({"where": {"cloud_init_supported": True, "content_library_vm_template": None}},
+                    ["centos-7-template"]),
+                   ({"where": {"content_library_vm_template": {"name": "k8s-node-template"}}}, ["k8s-node-template"]),
                    ({"where": {"memory_gt": 8 * GiB}}, [])],
+    "ContentLibraryVmTemplate": [({"where": {"clusters_some": {"name": "smtx-prod"}}}, ["k8s-node-template"]),
+                                 ({"where": {"labels_some": {"key": "system.cloudtower/sks-template-uid"}}},
+                                  ["k8s-node-template"]), ({"where": {"clusters_none": {}}}, [])],
 }
 CASES = {"Vm": VM_CASES, "Host": HOST_CASES, "Cluster": CLUSTER_CASES, "Task": TASK_CASES, **INVENTORY_CASES}
 NAME_OF = {"Vm": "name", "Host": "name", "Cluster": "name", "Task": "description", "VmDisk": "device",
@@ -352,7 +357,7 @@ NAME_OF = {"Vm": "name", "Host": "name", "Cluster": "name", "Task": "description
                                                    "VmVolume", "Nic", "Disk", "UsbDevice", "GpuDevice",
                                                    "Organization", "Datacenter")},
            "Zone": "is_preferred", "UploadTask": "resource_type", "VmPlacementGroup": "name", "Label": "value",
-           "VmFolder": "name", "VmSnapshot": "name", "VmTemplate": "name"}
+           "VmFolder": "name", "VmSnapshot": "name", "VmTemplate": "name", "ContentLibraryVmTemplate": "name"}
 
 
 def _case_id(entity, i, body):

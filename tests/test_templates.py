@@ -38,7 +38,8 @@ def test_a_template_round_trip_clone_create_convert_back(api):
     assert api.ok("get-vm-templates", {"where": {"name": "test-tpl-2"}}) == []  # the template became the VM
     api.done(api.ok("update-vm-template", {"where": {"name": "test-tpl"}, "data": {"name": "test-golden"}}))
     api.done(api.ok("delete-vm-template", {"where": {"name": "test-golden"}}))
-    assert [t["name"] for t in api.ok("get-vm-templates")] == ["centos-7-template"]
+    # what is left: the default world's template, and its content library template's copy (test_content_library.py)
+    assert [t["name"] for t in api.ok("get-vm-templates")] == ["centos-7-template", "k8s-node-template"]
 
 
 def test_what_a_template_cannot_do_is_refused_and_changes_nothing(api):
@@ -57,8 +58,22 @@ def test_what_a_template_cannot_do_is_refused_and_changes_nothing(api):
             ("create-vm-from-template", [{"template_id": base["id"], "name": "web-01", "is_full_copy": True}], 400,
              "already has a VM named"),
             ("create-vm-from-template", [{"template_id": base["id"], "name": "x", "is_full_copy": True,
-                                          "disk_operate": {"remove_disks": {"disk_index": [0]}}}], 400,
-             "[0].disk_operate"),
+                                          "disk_operate": {"remove_disks": {"disk_index": [9]}}}], 400,
+             "[0].disk_operate.remove_disks.disk_index[0]: template centos-7-template has no disk 9"),
+            ("create-vm-from-template", [{"template_id": base["id"], "name": "x", "is_full_copy": True,
+                                          "disk_operate": {"modify_disks": [{"disk_index": 0, "bus": "SCSI"}]}}],
+             400, "[0].disk_operate.modify_disks"),
+            ("create-vm-from-template", [{"template_id": base["id"], "name": "x", "is_full_copy": True,
+                                          "disk_operate": {"new_disks": {"mount_new_create_disks": [{
+                                              "boot": 0, "bus": "VIRTIO", "vm_volume": {
+                                                  "name": "x-1", "size": 1, "path": "/nope",
+                                                  "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}}]}}}], 400,
+             "vm_volume.path: template centos-7-template has no disk at '/nope'"),
+            ("create-vm-from-template", [{"template_id": base["id"], "name": "x", "is_full_copy": True,
+                                          "cloud_init": {"networks": [{"nic_index": 5, "type": "IPV4_DHCP"}]}}],
+             400, "[0].cloud_init.networks[0].nic_index"),
+            ("create-vm-from-template", [{"template_id": base["id"], "name": "x", "is_full_copy": True,
+                                          "max_iops": 100}], 400, "[0].max_iops"),
             ("convert-vm-template-to-vm", [{"converted_from_template_id": base["id"], "name": "a"},
                                            {"converted_from_template_id": base["id"], "name": "b"}], 400,
              "names one twice")):

@@ -45,7 +45,7 @@ def reads(*entities: str) -> None:
 
 def load() -> None:
     """Import the handler modules, which fill the registry."""
-    from . import clusters, hosts, inventory, tasks, users, vms  # noqa: F401
+    from . import clusters, content_library, hosts, inventory, tasks, users, vms  # noqa: F401
 
 
 def wanted() -> tuple[list[str], list[str]]:

@@ -19,7 +19,8 @@ from .tasks import Step
 # AddLabelsToResourcesParams.data key -> the entity it chooses (those cloudtower-sim models)
 KINDS = {"vms": "Vm", "hosts": "Host", "clusters": "Cluster", "datacenters": "Datacenter", "vdses": "Vds",
          "vlans": "Vlan", "vm_volumes": "VmVolume", "elf_images": "ElfImage", "disks": "Disk", "nics": "Nic",
-         "gpu_devices": "GpuDevice"}
+         "gpu_devices": "GpuDevice", "vm_snapshots": "VmSnapshot", "vm_templates": "VmTemplate",
+         "content_library_vm_templates": "ContentLibraryVmTemplate"}
 KIND_OF = {entity: kind for kind, entity in KINDS.items()}
 
 
@@ -44,11 +45,16 @@ class Label(Entity):
     disks: list = field(default_factory=list)
     nics: list = field(default_factory=list)
     gpu_devices: list = field(default_factory=list)
+    vm_snapshots: list = field(default_factory=list)
+    vm_templates: list = field(default_factory=list)
+    content_library_vm_templates: list = field(default_factory=list)
 
     vm_num, host_num, cluster_num, datacenter_num = _count("vms"), _count("hosts"), _count("clusters"), _count(
         "datacenters")
     vds_num, vm_volume_num, elf_image_num = _count("vdses"), _count("vm_volumes"), _count("elf_images")
     disk_num, nic_num, gpu_device_num = _count("disks"), _count("nics"), _count("gpu_devices")
+    vm_snapshot_num, vm_template_num = _count("vm_snapshots"), _count("vm_templates")
+    content_library_vm_template_num = _count("content_library_vm_templates")
 
     @property
     def vm_vlan_num(self):

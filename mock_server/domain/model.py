@@ -319,6 +319,7 @@ class Vm(Entity):
     in_recycle_bin: bool = False
     folder: object = None  # folders.VmFolder
     snapshots: list = field(default_factory=list)  # snapshots.VmSnapshot
+    cloud_init: dict | None = None  # TemplateCloudInit of its creation from a template (no Vm field shows it)
     internal: bool = False
     nested_virtualization: bool = False
     protected: bool = False

@@ -23,7 +23,7 @@ from .folders import VmFolder, place
 from .labels import Label, attach
 from .placement_groups import VM_VM_POLICIES, VmPlacementGroup, join
 from .states import HostStatus, UserRole, UserSource, VmStatus
-from . import snapshots, templates, uploads
+from . import content_library, snapshots, templates, uploads
 from .world import World
 
 DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "default.yaml"
@@ -59,9 +59,11 @@ SHAPES = {
     "vm": {"name": _STR, "host": _STR, "status": _STR, "memory_gib": _NUM, "vcpu": _INT, "cpu_sockets": _INT,
            "ha": _BOOL, "description": _STR, "guest_os_type": _STR, "firmware": _STR, "ip": _STR,
            "usb_devices": (list,), "gpu_devices": (list,), "pci_nics": (list,),
-           "snapshots": (list,), "templates": (list,)},  # names of snapshots and templates made of the VM as it is
+           # names of snapshots, templates and content library templates (on the VM's cluster) made of the VM as it is
+           "snapshots": (list,), "templates": (list,), "content_library_templates": (list,)},
     # a Label (labels.py) on the VMs, hosts and clusters it names
-    "label": {"key": _STR, "value": _STR, "vms": (list,), "hosts": (list,), "clusters": (list,)},
+    "label": {"key": _STR, "value": _STR, "vms": (list,), "hosts": (list,), "clusters": (list,),
+              "content_library_vm_templates": (list,)},
     "generate": {"clusters": _INT, "hosts_per_cluster": _INT, "vms_per_host": _INT},
 }
 REQUIRED = {"user": ("username", "password"), "cluster": ("name",), "host": ("name", "memory_gib"), "gpu": ("name",),
@@ -234,6 +236,8 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
         group.local_created_at = group.local_updated_at = iso(start)
     for frozen in (*world.vm_snapshots.values(), *world.vm_templates.values()):
         frozen.local_created_at = iso(start)
+    for library in world.content_library_vm_templates.values():
+        library.createdAt = library.source.local_created_at = iso(start)
     world.stamped_until(start - 0.001)
     world.clock.set_mode(mode, speed)
     return world
@@ -305,6 +309,13 @@ def _build_cluster(world, path, entry, c):
                 raise ScenarioError(path, f"{entry}.vms[{k}].templates[{i}]", "expected a template name unique in "
                                                                               "its cluster")
             templates.freeze(world, vm, name, f"made of {vm.name}", cloud_init=True)
+        for i, name in enumerate(v.get("content_library_templates") or ()):
+            vm = next(x for x in cluster.vms if x.name == v["name"])
+            if not isinstance(name, str) or not name.strip() or any(
+                    t.name == name for t in world.content_library_vm_templates.values()):
+                raise ScenarioError(path, f"{entry}.vms[{k}].content_library_templates[{i}]",
+                                    "expected a template name unique in the content library")
+            content_library.make(world, vm, name, f"made of {vm.name}", True, [cluster])
     for k, p in enumerate(c.get("placement_groups") or ()):
         _placement_group(world, path, f"{entry}.placement_groups[{k}]", cluster, p)
     for k, f in enumerate(c.get("folders") or ()):
@@ -329,7 +340,8 @@ def _label(world, path, at, entry, created):
     if any(l.key == entry["key"] and l.value == value for l in world.labels.values()):
         raise ScenarioError(path, at, f"label {entry['key']}={value} is already declared")
     label = world.add(Label(world.ids.cuid(), entry["key"], created, value))
-    for key, table in (("vms", world.vms), ("hosts", world.hosts), ("clusters", world.clusters)):
+    for key, table in (("vms", world.vms), ("hosts", world.hosts), ("clusters", world.clusters),
+                       ("content_library_vm_templates", world.content_library_vm_templates)):
         for i, name in enumerate(entry.get(key) or ()):
             found = [o for o in table.values() if o.name == name]
             if len(found) != 1:

@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 
 from .edits import SECONDS, each
 from .errors import BadRequest, NotFound
+from . import frozen
+from .frozen import Frozen, frozen_disk, frozen_nic
 from .inventory import VmDisk, VmNic
-from .model import Entity
 from .states import TaskKey, VmStatus
 from .tasks import Step
 
 
 @dataclass(eq=False, repr=False)
-class VmSnapshot(Entity):
+class VmSnapshot(Frozen):
     id: str
     local_id: str
     name: str
@@ -42,41 +43,6 @@ class VmSnapshot(Entity):
     clock_offset: str = "UTC"
     win_opt: bool = False
     cpu_model: str = ""
-
-    @property
-    def size(self):
-        return sum(d["size"] for d in self.vm_disks if d["type"] == "DISK")
-
-
-def _frozen_disk(world, index: int, disk) -> dict:
-    volume, image = disk.vm_volume, disk.elf_image or disk.svt_image
-    held = volume or image
-    return {"index": index, "boot": disk.boot, "bus": disk.bus, "type": disk.type, "disabled": disk.disabled,
-            "key": disk.key, "path": held.path if held else "", "size": held.size if held else 0,
-            "vm_volume_local_id": volume.local_id if volume else "",
-            "storage_policy_uuid": _policy_uuid(world, volume),
-            "elf_image_local_id": disk.elf_image.local_id if disk.elf_image else "",
-            "svt_image_local_id": disk.svt_image.local_id if disk.svt_image else "",
-            "image_name": image.name if image else None, "disk_name": disk.device,
-            "_volume": volume, "_image": image, "_policy": volume.elf_storage_policy if volume else None}
-
-
-def _policy_uuid(world, volume) -> str:
-    """The local id of the storage policy of the volume's cluster that the volume's policy is (empty when none is)."""
-    if volume is None:
-        return ""
-    return next((p.local_id for p in world.elf_storage_policies.values()
-                 if p.cluster is volume.cluster and p.volume_policy == volume.elf_storage_policy), "")
-
-
-def _frozen_nic(nic) -> dict:
-    vlan = nic.vlan
-    return {"index": nic.order, "mac_address": nic.mac_address, "model": nic.model, "enabled": nic.enabled,
-            "mirror": nic.mirror, "ip_address": nic.ip_address or "", "gateway": nic.gateway or "",
-            "subnet_mask": nic.subnet_mask or "",
-            "vlan": {"name": vlan.name if vlan else "", "vlan_id": vlan.vlan_id if vlan else 0,
-                     "vlan_local_id": vlan.local_id if vlan else "", "vds_ovs": vlan.vds.ovsbr_name if vlan else ""},
-            "_vlan": vlan}
 
 
 def create(world, user, data: list) -> list:
@@ -112,8 +78,8 @@ def take(world, vm, name: str, consistent_type: str = "CRASH_CONSISTENT") -> VmS
         world.ids.cuid(), world.ids.uuid(), name, vm, vm.cluster, world.created_at(), vcpu=vm.vcpu,
         cpu={"cores": vm.vcpu // vm.cpu_sockets, "sockets": vm.cpu_sockets}, memory=vm.memory,
         firmware=vm.firmware, ha=vm.ha, description=vm.description,
-        vm_disks=[_frozen_disk(world, k, d) for k, d in enumerate(vm.vm_disks)],
-        vm_nics=[_frozen_nic(n) for n in vm.vm_nics], consistent_type=consistent_type,
+        vm_disks=[frozen_disk(world, k, d) for k, d in enumerate(vm.vm_disks)],
+        vm_nics=[frozen_nic(n) for n in vm.vm_nics], consistent_type=consistent_type,
         win_opt=vm.guest_os_type == "WINDOWS", cpu_model=vm.cluster.cpu_models[0]))
 
 
@@ -170,45 +136,6 @@ def rebuild_params(world, params: dict, at: str) -> dict:
     snap = world.vm_snapshots.get(params["rebuild_from_snapshot_id"])
     if snap is None:
         raise NotFound(f"{at}.rebuild_from_snapshot_id: no VmSnapshot with id {params['rebuild_from_snapshot_id']!r}")
-    for key in ("folder_id", "vm_placement_group", "vm_disks", "vm_nics"):
-        if params.get(key):
-            raise BadRequest(f"{at}.{key}: cloudtower-sim does not simulate it in a rebuild yet; leave it out")
-    return creation_params(world, snap, params, at, "rebuild_from_snapshot_id", f"snapshot {snap.name}")
-
-
-def creation_params(world, frozen, params: dict, at: str, field: str, what: str) -> dict:
-    """create-vm's VmCreationParams for a VM made of `frozen` (a snapshot or a template) with the overrides
-    `params` gives: new volumes of the frozen sizes and policies, the same ISOs, NICs on the same VLANs."""
-    for key in ("owner", "gpu_devices", "pci_nics", "disk_operate", "cloud_init"):
-        if params.get(key):
-            raise BadRequest(f"{at}.{key}: cloudtower-sim does not simulate it here yet; leave it out")
-    if params.get("cluster_id") not in (None, frozen.cluster.id):
-        raise BadRequest(f"{at}.cluster_id: cloudtower-sim makes the VM in the cluster of {what} "
-                         f"({frozen.cluster.name}); another cluster is not simulated")
-    disks, cd_roms = [], []
-    for d in frozen.vm_disks:
-        if d["type"] == "DISK" and d["_policy"] is not None:
-            disks.append({"boot": d["boot"], "bus": d["bus"], "vm_volume": {
-                "name": f"{params['name']}-{d['index']}", "size": d["size"], "elf_storage_policy": d["_policy"]}})
-        elif d["type"] == "CD_ROM":
-            image = d["_image"] if d["_image"] is not None and world.holds(d["_image"]) else None
-            cd_roms.append({"boot": d["boot"], **({"elf_image_id": image.id} if type(image).__name__ == "ElfImage"
-                                                  else {})})
-    nics = params.get("vm_nics")
-    if nics is None:
-        for n in frozen.vm_nics:
-            if n["_vlan"] is None or not world.holds(n["_vlan"]):
-                raise BadRequest(f"{at}.{field}: VLAN {n['vlan']['name']} of {what} has been deleted")
-        nics = [{"connect_vlan_id": n["_vlan"].id, "model": n["model"], "enabled": n["enabled"],
-                 "mirror": n["mirror"]} for n in frozen.vm_nics]
-    return {"cluster_id": frozen.cluster.id, "name": params["name"], "description": params.get("description", ""),
-            "cpu_cores": params.get("cpu_cores", frozen.cpu["cores"]),
-            "cpu_sockets": params.get("cpu_sockets", frozen.cpu["sockets"]),
-            **({"vcpu": params["vcpu"]} if params.get("vcpu") is not None else {}),
-            "memory": params.get("memory", frozen.memory),
-            "memory_unit": params.get("memory_unit", "B") if params.get("memory") is not None else "B",
-            "guest_os_type": params.get("guest_os_type", "WINDOWS" if frozen.win_opt else "LINUX"),
-            "ha": params.get("ha", frozen.ha), "firmware": params.get("firmware", frozen.firmware),
-            "status": params.get("status", "STOPPED"),
-            **{k: params[k] for k in ("host_id", "folder_id", "vm_placement_group") if params.get(k)},
-            "vm_disks": {"mount_new_create_disks": disks, "mount_cd_roms": cd_roms}, "vm_nics": nics}
+    if params.get("vm_disks"):  # whether they replace the snapshot's disks or add to them is not established
+        raise BadRequest(f"{at}.vm_disks: cloudtower-sim does not simulate it in a rebuild yet; leave it out")
+    return frozen.creation_params(world, snap, params, at, "rebuild_from_snapshot_id", f"snapshot {snap.name}")

@@ -4,24 +4,24 @@
 - clone-vm-template-from-vm copies a STOPPED VM into a template; the VM stays.
 - convert-vm-template-from-vm turns a STOPPED VM into a template: the VM leaves get-vms, its disks go with it.
 - create-vm-from-template and convert-vm-template-to-vm make a VM of a template through create-vm's own checks (new
-  volumes of the template's sizes); converting consumes the template.
+  volumes of the template's sizes, with the overrides and disk_operate of frozen.py); converting consumes the
+  template.
 Guesses, refused and said: a running VM is not templated (whether SMTX clones a running VM is not established), a
-template's name is unique in its cluster, cloud-init and disk changes at creation are not simulated yet."""
+template's name is unique in its cluster."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .edits import SECONDS, check_name, each, setter
 from .errors import BadRequest, NotFound
-from .model import Entity
-from .snapshots import _frozen_disk, _frozen_nic, creation_params
+from .frozen import Frozen, creation_params, frozen_disk, frozen_nic
 from .states import TaskKey, VmStatus
 from .tasks import Step
 
 
 @dataclass(eq=False, repr=False)
-class VmTemplate(Entity):
+class VmTemplate(Frozen):
     id: str
     local_id: str
     name: str
@@ -39,20 +39,40 @@ class VmTemplate(Entity):
     clock_offset: str = "UTC"
     win_opt: bool = False
     cpu_model: str = ""
-
-    @property
-    def size(self):
-        return sum(d["size"] for d in self.vm_disks if d["type"] == "DISK")
+    content_library_vm_template: object = None  # the ContentLibraryVmTemplate this is its cluster's copy of
 
 
 def freeze(world, vm, name: str, description: str, cloud_init: bool) -> VmTemplate:
-    return world.add(VmTemplate(
+    return world.add(frozen(world, vm, name, description, cloud_init))
+
+
+def frozen(world, vm, name: str, description: str, cloud_init: bool) -> VmTemplate:
+    """`vm` as a template of its cluster, not yet in the world."""
+    return VmTemplate(
         world.ids.cuid(), world.ids.uuid(), name, vm.cluster, world.created_at(), vcpu=vm.vcpu,
         cpu={"cores": vm.vcpu // vm.cpu_sockets, "sockets": vm.cpu_sockets}, memory=vm.memory,
         firmware=vm.firmware, ha=vm.ha, description=description, cloud_init_supported=cloud_init,
-        vm_disks=[_frozen_disk(world, k, d) for k, d in enumerate(vm.vm_disks)],
-        vm_nics=[{**_frozen_nic(n), "type": n.type} for n in vm.vm_nics],
-        win_opt=vm.guest_os_type == "WINDOWS", cpu_model=vm.cluster.cpu_models[0]))
+        vm_disks=[frozen_disk(world, k, d) for k, d in enumerate(vm.vm_disks)],
+        vm_nics=[{**frozen_nic(n), "type": n.type} for n in vm.vm_nics],
+        win_opt=vm.guest_os_type == "WINDOWS", cpu_model=vm.cluster.cpu_models[0])
+
+
+def copy(world, template: VmTemplate, cluster, library=None) -> VmTemplate:
+    """`template` copied to `cluster` (a content-library template's copy there, for `library`)."""
+    return world.add(replace(template, id=world.ids.cuid(), local_id=world.ids.uuid(), cluster=cluster,
+                             local_created_at=world.created_at(), cpu_model=cluster.cpu_models[0],
+                             vm_disks=[dict(d) for d in template.vm_disks],
+                             vm_nics=[dict(n) for n in template.vm_nics], content_library_vm_template=library))
+
+
+def _own(template: VmTemplate, at: str) -> VmTemplate:
+    """Refuse a content-library template's copy: the content library operations manage it (a guess: whether a
+    tower lets it be edited alone is not established)."""
+    if template.content_library_vm_template is not None:
+        raise BadRequest(f"{at}: VM template {template.name} is cluster {template.cluster.name}'s copy of content "
+                         f"library template {template.content_library_vm_template.name}; use the "
+                         "content-library-vm-template operations")
+    return template
 
 
 def _named(world, at: str, name: str, cluster, besides=None, planned=()) -> None:
@@ -95,6 +115,8 @@ def from_vms(world, user, batch: list, converting: bool) -> list:
 
 
 def update(world, user, templates: list, data: dict) -> list:
+    for t in templates:
+        _own(t, "where")
     check_name(data, templates, "templates")
     for t in templates:
         if data.get("name") is not None:
@@ -104,6 +126,8 @@ def update(world, user, templates: list, data: dict) -> list:
 
 
 def delete(world, user, templates: list) -> list:
+    for t in templates:
+        _own(t, "where")
     return each(world, user, templates, TaskKey.DeleteVmTemplate, "Delete VM template", world.remove)
 
 
@@ -113,4 +137,6 @@ def vm_params(world, params: dict, at: str, template_field: str) -> tuple:
     template = world.vm_templates.get(params[template_field])
     if template is None:
         raise NotFound(f"{at}.{template_field}: no VmTemplate with id {params[template_field]!r}")
+    if template_field == "converted_from_template_id":
+        _own(template, f"{at}.{template_field}")
     return creation_params(world, template, params, at, template_field, f"template {template.name}"), template

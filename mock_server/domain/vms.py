@@ -217,9 +217,12 @@ def not_recycled(objs: list) -> list:
     return objs
 
 
-def create(world: World, user, batch: list[dict]) -> list[tuple[Task, Vm]]:
-    """`/create-vm`: every `VmCreationParams` is checked first; then each VM exists at once (entityAsyncStatus
-    CREATING, STOPPED) and takes the requested status when its task completes."""
+def create(world: World, user, batch: list[dict], key: TaskKey = TaskKey.CreateVm, one_task: str | None = None,
+           field: str = "") -> list[tuple[Task, Vm]]:
+    """`/create-vm` and the creations from snapshots and templates (`key`): every `VmCreationParams` is checked first;
+    then each VM exists at once (entityAsyncStatus CREATING, STOPPED) and takes the requested status when its task
+    completes. One task per VM, or with `one_task` (its description) one for them all, as the `-batch` creation
+    answers one WithTask of all its VMs. `field`: where the batch is in the body (`vms` for -batch)."""
     if not batch:
         raise BadRequest("body: expected at least one VmCreationParams: an empty array creates nothing")
     if len(batch) > MAX_BATCH:
@@ -227,17 +230,21 @@ def create(world: World, user, batch: list[dict]) -> list[tuple[Task, Vm]]:
                          "(a real tower's limit is not published)")
     planned, names, reserved, taken = [], set(), {}, set()
     for i, params in enumerate(batch):
-        vm, host, gpu_plan = _plan_creation(world, params, f"[{i}]", reserved)
+        vm, host, gpu_plan = _plan_creation(world, params, f"{field}[{i}]", reserved)
         if (vm.cluster.id, vm.name) in names:
-            raise BadRequest(f"[{i}].name: this request already creates a VM named {vm.name!r}")
+            raise BadRequest(f"{field}[{i}].name: this request already creates a VM named {vm.name!r}")
         names.add((vm.cluster.id, vm.name))
-        planned.append((vm, host, params["status"], devices.plan(world, vm.cluster, params, f"[{i}]", taken),
+        planned.append((vm, host, params["status"], devices.plan(world, vm.cluster, params, f"{field}[{i}]", taken),
                         gpu_plan))
     world.runner.check_unlocked(*{p[1] for p in planned if p[1] is not None}, shared=True)
     world.runner.check_unlocked(*{v for p in planned for v, _, _ in p[3].volumes})
-    return [_start_creation(world, user, *p) for p in planned]
+    if one_task is not None:
+        return _start_creation(world, user, key, planned, one_task)
+    return [started for p in planned
+            for started in _start_creation(world, user, key, [p], f"Create VM {p[0].name}")]
 
 
+AUTO_SCHEDULE = "AUTO_SCHEDULE"
 # VmCreationParams that name what cloudtower-sim does not model yet: refused, never ignored
 NOT_SIMULATED = {"pci_nics": "SR-IOV and pass-through NICs", "owner": "VM owners"}
 
@@ -270,8 +277,11 @@ def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple
     if params.get("vm_placement_group") is not None:  # its rules place the VM; it joins when created
         vm.vm_placement_group = placement_groups.chosen(world, params["vm_placement_group"], cluster,
                                                         f"{at}.vm_placement_group")
+    vm.cloud_init = params.get("cloud_init")  # made of a template (frozen.py); no field of Vm shows it
     host, wanted = None, params.get("gpu_devices") or []
-    host_id = params.get("host_id")
+    # "AUTO_SCHEDULE": the scheduler picks the host, as SmartX's CAPE (pkg/service/vm.go) and Terraform provider
+    # (resource_vm.go) send it
+    host_id = None if params.get("host_id") == AUTO_SCHEDULE else params.get("host_id")
     if wanted and host_id is None:  # a VM given GPUs goes to their host
         first = world.gpu_devices.get(wanted[0]["gpu_id"])
         host_id = first.host.id if first is not None and first.host.cluster is cluster else None
@@ -287,8 +297,24 @@ def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple
     return vm, host, gpu_plan
 
 
-def _start_creation(world: World, user, vm: Vm, host: Host | None, status: str,
-                    equipment: devices.DevicePlan, gpu_plan: list) -> tuple[Task, Vm]:
+def _start_creation(world: World, user, key: TaskKey, planned: list, description: str) -> list[tuple[Task, Vm]]:
+    """One task creating the VMs `planned` ((vm, host, status, equipment, gpu_plan) each), one after another."""
+    steps = [step for p in planned for step in _creation_steps(world, *p, tag=f":{p[0].name}" if len(planned) > 1
+                                                                 else "")]
+    vms = [p[0] for p in planned]
+    hosts = {p[1] for p in planned if p[1] is not None}
+
+    def failed(error):
+        for vm in vms:
+            vm.entityAsyncStatus = None
+
+    task = world.start_task(description, vms[0], key, steps, locks=vms, shared=hosts, user=user, on_failure=failed)
+    return [(task, vm) for vm in vms]
+
+
+def _creation_steps(world: World, vm: Vm, host: Host | None, status: str, equipment: devices.DevicePlan,
+                    gpu_plan: list, tag: str) -> list[Step]:
+    """Put `vm` in the world (listed at once, with its devices, CREATING until its last step) and answer its steps."""
     vm.id, vm.local_id, vm.local_created_at = world.ids.cuid(), world.ids.uuid(), world.created_at()
     vm.entityAsyncStatus = EntityAsyncStatus.CREATING
     world.add(vm)
@@ -297,7 +323,7 @@ def _start_creation(world: World, user, vm: Vm, host: Host | None, status: str,
         group.vms.append(vm)
     if vm.folder is not None:
         vm.folder.vms.append(vm)
-    devices.attach(world, vm, equipment)  # the VM and its devices are listed at once, CREATING until the task ends
+    devices.attach(world, vm, equipment)
     for gpu, amount in gpu_plan:
         world.give(vm, gpu, amount)
 
@@ -307,12 +333,8 @@ def _start_creation(world: World, user, vm: Vm, host: Host | None, status: str,
             power_on(world, vm, host)
 
     # a step per new volume: a VM with disks reports its progress volume by volume
-    steps = ([Step("create", 2.0)] + [Step(f"create_volume:{name}", 1.0) for name, *_ in equipment.new_volumes]
-             + [Step("finish", POWER_SECONDS if status == RUNNING else 0.5, finish)])
-    task = world.start_task(f"Create VM {vm.name}", vm, TaskKey.CreateVm, steps, locks=(vm,),
-                            shared=(host,) if host is not None else (), user=user,
-                            on_failure=lambda error: setattr(vm, "entityAsyncStatus", None))
-    return task, vm
+    return ([Step(f"create{tag}", 2.0)] + [Step(f"create_volume:{name}", 1.0) for name, *_ in equipment.new_volumes]
+            + [Step(f"finish{tag}", POWER_SECONDS if status == RUNNING else 0.5, finish)])
 
 
 def update(world: World, user, vms: list[Vm], data: dict) -> list[tuple[Task, Vm]]:

@@ -17,6 +17,7 @@ from .inventory import Vds, Vlan, VmDisk, VmNic, VmVolume
 from .labels import KINDS as LABELED, Label, detach
 from .placement import Datacenter, Zone
 from .snapshots import VmSnapshot
+from .templates import VmTemplate
 from .model import Cluster, Host, Task, User, Vm
 from .states import UserRole, UserSource
 from .query import select
@@ -34,7 +35,8 @@ KINDS = {"Cluster": "clusters", "Host": "hosts", "Vm": "vms", "Task": "tasks", "
          "Nic": "nics", "Disk": "disks", "UsbDevice": "usb_devices", "GpuDevice": "gpu_devices",
          "Organization": "organizations", "Datacenter": "datacenters", "Zone": "zones",
          "UploadTask": "upload_tasks", "VmPlacementGroup": "vm_placement_groups", "Label": "labels",
-         "VmFolder": "vm_folders", "VmSnapshot": "vm_snapshots", "VmTemplate": "vm_templates"}
+         "VmFolder": "vm_folders", "VmSnapshot": "vm_snapshots", "VmTemplate": "vm_templates",
+         "ContentLibraryVmTemplate": "content_library_vm_templates"}
 # where a VM lists each kind of device passed through to it
 PASSED_THROUGH = {UsbDevice: "usb_devices", GpuDevice: "gpu_devices", Nic: "pci_nics"}
 # A real tower's token has no expiry: "token 并没有过期时间,可以一直使用" (it has no expiry time and can be used for
@@ -126,6 +128,9 @@ class World:
             return [getattr(obj.host, KINDS[type(obj).__name__])]
         if isinstance(obj, VmSnapshot):
             return [obj.vm.snapshots] if obj.vm is not None else []
+        if isinstance(obj, VmTemplate):  # a content library template's copy on a cluster
+            library = obj.content_library_vm_template
+            return [library.vm_templates] if library is not None else []
         return []
 
     def remove(self, obj) -> None:
