@@ -61,8 +61,11 @@ def test_what_a_template_cannot_do_is_refused_and_changes_nothing(api):
                                           "disk_operate": {"remove_disks": {"disk_index": [9]}}}], 400,
              "[0].disk_operate.remove_disks.disk_index[0]: template centos-7-template has no disk 9"),
             ("create-vm-from-template", [{"template_id": base["id"], "name": "x", "is_full_copy": True,
-                                          "disk_operate": {"modify_disks": [{"disk_index": 0, "bus": "SCSI"}]}}],
-             400, "[0].disk_operate.modify_disks"),
+                                          "disk_operate": {"modify_disks": [{"disk_index": 0, "vm_volume_id": "v"}]}}],
+             400, "[0].disk_operate.modify_disks[0].vm_volume_id"),
+            ("create-vm-from-template", [{"template_id": base["id"], "name": "x", "is_full_copy": True,
+                                          "vm_nics": [{"connect_vlan_id": "v", "ip_address": "10.0.0.9"}]}],
+             400, "[0].vm_nics[0].ip_address"),
             ("create-vm-from-template", [{"template_id": base["id"], "name": "x", "is_full_copy": True,
                                           "disk_operate": {"new_disks": {"mount_new_create_disks": [{
                                               "boot": 0, "bus": "VIRTIO", "vm_volume": {
@@ -99,3 +102,19 @@ def test_the_official_sdk_creates_a_vm_from_a_template(served):
     finally:
         client.rest_client.pool_manager.clear()
         client.close()
+
+
+def test_disk_operate_changes_a_disks_bus_and_adds_a_disk(api):
+    """The SDK README's disk_operate: modify_disks changes a bus (the one change it says a tower makes), new_disks
+    adds."""
+    base = one(api, "vm-templates", "centos-7-template")
+    [disk] = [d for d in base["vm_disks"] if d["type"] == "DISK"]
+    [made] = api.done(api.ok("create-vm-from-template", [{
+        "template_id": base["id"], "name": "bus-vm", "is_full_copy": False, "disk_operate": {
+            "modify_disks": [{"disk_index": disk["index"], "bus": "SCSI"}],
+            "new_disks": {"mount_new_create_disks": [{"boot": 5, "bus": "VIRTIO", "vm_volume": {
+                "name": "bus-vm-data", "size": 10, "size_unit": "GB",
+                "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}}]}}}]))
+    disks = api.ok("get-vm-disks", {"where": {"vm": {"id": made["data"]["id"]}, "type": "DISK"}})
+    assert sorted((d["bus"], d["vm_volume"]["name"]) for d in disks) == [("SCSI", "bus-vm-0"),
+                                                                          ("VIRTIO", "bus-vm-data")]

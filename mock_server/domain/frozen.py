@@ -9,7 +9,8 @@ VmCreateVmFromTemplateParams: CPU, memory, name, NICs, and `disk_operate`:
   a copy of that disk at the size given, as SmartX's Terraform provider sends it (resource_vm.go
   cloneVmFromVmTemplate: it removes every frozen disk and adds them back by path) and SmartX's CAPE for a stretched
   cluster (pkg/service/vm.go: the same, with REPLICA_3 volumes);
-- `modify_disks` is refused: what it does to a frozen disk is not established.
+- `modify_disks` changes a frozen disk's bus, the one change the SDK README says a tower makes ("目前仅支持修改总线");
+  anything else is refused.
 `cloud_init` (TemplateCloudInit, as CAPE sends it) is kept on the VM; a template made without cloud-init support, and a
 network on a NIC the VM will not have, are refused. `is_full_copy` changes nothing the API shows."""
 
@@ -77,6 +78,11 @@ def creation_params(world, frozen, params: dict, at: str, field: str, what: str,
     disks = _disks(world, frozen, cluster, params.get("disk_operate") or {}, f"{at}.disk_operate", what,
                    params["name"])
     nics = params.get("vm_nics")
+    for j, n in enumerate(nics or ()):
+        for key in ("ip_address", "gateway", "subnet_mask"):
+            if n.get(key) is not None:  # a MAC is taken: SmartX's CAPE sends one (pkg/service/vm.go)
+                raise BadRequest(f"{at}.vm_nics[{j}].{key}: a VM made of {what} does not take NIC addresses (the "
+                                 "SDK README: 创建虚拟机时并不支持修改网卡的 ip); set them through cloud_init")
     if nics is None:
         for n in frozen.vm_nics:
             if n["_vlan"] is None or not world.holds(n["_vlan"]):
@@ -110,21 +116,30 @@ def creation_params(world, frozen, params: dict, at: str, field: str, what: str,
 
 def _disks(world, frozen, cluster, operate: dict, at: str, what: str, vm_name: str) -> dict:
     """create-vm's `vm_disks` for the frozen disks that `operate` keeps, and the disks it adds."""
-    if operate.get("modify_disks"):
-        raise BadRequest(f"{at}.modify_disks: what modifying a frozen disk does is not established; cloudtower-sim "
-                         "refuses it: remove the disk (remove_disks) and add a new one (new_disks)")
-    removed = list((operate.get("remove_disks") or {}).get("disk_index") or ())
     indexes = {d["index"] for d in frozen.vm_disks}
+    removed = list((operate.get("remove_disks") or {}).get("disk_index") or ())
     for k, index in enumerate(removed):
         if index not in indexes:
             raise BadRequest(f"{at}.remove_disks.disk_index[{k}]: {what} has no disk {index} "
                              f"(its disks: {sorted(indexes)})")
+    buses = {}
+    for k, change in enumerate(operate.get("modify_disks") or ()):
+        if change["disk_index"] not in indexes or change["disk_index"] in removed:
+            raise BadRequest(f"{at}.modify_disks[{k}].disk_index: {what} has no disk {change['disk_index']}"
+                             + (" left: remove_disks removes it" if change["disk_index"] in removed else ""))
+        if change.get("vm_volume_id") is not None:
+            raise BadRequest(f"{at}.modify_disks[{k}].vm_volume_id: a tower modifies a template disk's bus only "
+                             "(the SDK README); remove the disk and mount the volume with new_disks")
+        if change.get("bus") is not None:
+            if next(d for d in frozen.vm_disks if d["index"] == change["disk_index"])["type"] != "DISK":
+                raise BadRequest(f"{at}.modify_disks[{k}].bus: disk {change['disk_index']} of {what} is a CD-ROM")
+            buses[change["disk_index"]] = change["bus"]
     new, cd_roms = [], []
     for d in frozen.vm_disks:
         if d["index"] in removed:
             continue
         if d["type"] == "DISK" and d["_policy"] is not None:
-            new.append({"boot": d["boot"], "bus": d["bus"], "vm_volume": {
+            new.append({"boot": d["boot"], "bus": buses.get(d["index"], d["bus"]), "vm_volume": {
                 "name": f"{vm_name}-{d['index']}", "size": d["size"], "elf_storage_policy": d["_policy"]}})
         elif d["type"] == "CD_ROM":
             image = d["_image"]
