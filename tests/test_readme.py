@@ -52,3 +52,17 @@ def test_the_terraform_style_sdk_example_runs_and_prints_what_it_says(served, ca
     tower = CloudTowerClient(server.base_url, token="cloudtower-sim-root-token")
     assert tower.get_vms(where={"name": "tf-demo"}) == [], "the example deletes its VM"
     assert tower.call("/get-vm-volumes", {"where": {"name_starts_with": "tf-demo"}}) == [], "and its volumes"
+
+
+def test_the_sdk_readmes_template_and_backup_examples_run(served, capsys):
+    """The README's take on the SDK README's "create a VM from a template" and "VM backup"."""
+    text = README.read_text()
+    start = text.index("## Templates and backups, as the SDK README writes them")
+    block = text[text.index("```python\n", start) + len("```python\n"):]
+    code = block[:block.index("```")]
+    server = served()
+    exec(compile(code.replace("http://127.0.0.1:8080/v2/api", server.base_url), "README.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "from-library STOPPED 8 GiB", out
+    # db-01 runs VMTools in the default world, so the snapshot is file-system consistent
+    assert out[1].startswith("db-01-backup FILE_SYSTEM_CONSISTENT ['DISK'"), out
