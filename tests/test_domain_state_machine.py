@@ -1,12 +1,13 @@
 """A Hypothesis state machine over the domain (no HTTP): VM operations, maintenance enter/exit, device edits (disks,
-CD-ROMs, NICs, volumes, GPUs), placement groups and clock advances, with the world's invariants checked after every
-step."""
+CD-ROMs, NICs, volumes, GPUs), placement groups, snapshots, templates, the recycle bin and clock advances, with the
+world's invariants checked after every step."""
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from mock_server.domain import gpus, maintenance, placement_groups, scenario, snapshots, vm_devices, vms
+from mock_server.domain import (content_library, gpus, maintenance, placement_groups, scenario, snapshots, templates,
+                                vm_devices, vms)
 from mock_server.domain.errors import DomainError, TaskError
 from mock_server.domain.maintenance import Move
 from mock_server.domain.states import TaskKey
@@ -22,7 +23,8 @@ class World(RuleBasedStateMachine):
         self.seen: dict[str, tuple[int, float]] = {}
         self.entering: dict[str, dict] = {}  # host id -> what enter was asked to do, for the exit check
         self.refused = 0
-        self.taken: dict[str, tuple] = {}  # snapshot id -> what it froze, as first read
+        self.taken: dict[str, tuple] = {}  # snapshot or template id -> what it froze, as first read
+        self.converted: list = []  # (task, VM id) of each VM converted to a template
 
     def _host(self, i):
         hosts = list(self.world.hosts.values())
@@ -189,6 +191,33 @@ class World(RuleBasedStateMachine):
                 else:
                     raise AssertionError(f"{op} ran on VM {vm.name} in the recycle bin")
 
+    @rule(i=st.integers(0, 100), act=st.sampled_from(["clone", "convert", "library", "back", "from"]))
+    def template(self, i, act):
+        """Templates made of VMs (cloned or converted, plain or in the content library), and VMs made of them."""
+        w, vm, name = self.world, self._vm(i), f"t-{len(self.world.tasks)}"
+        started = None
+        if act in ("clone", "convert") and vm is not None:
+            started = self._try(templates.from_vms, w, None, [{"vm_id": vm.id, "name": name,
+                                                              "cloud_init_supported": False}], act == "convert")
+        elif act == "library" and vm is not None:
+            started = self._try(content_library.from_vms, w, None, [{"vm": vm, "name": name,
+                                                                    "clusters": [vm.cluster]}], i % 2 == 0)
+            if started:
+                started = [(task, lib.vm_templates[0]) for task, lib in started]
+        elif act in ("back", "from") and w.vm_templates:
+            chosen = list(w.vm_templates.values())[i % len(w.vm_templates)]
+            field = "converted_from_template_id" if act == "back" else "template_id"
+            made = self._try(templates.vm_params, w, {field: chosen.id, "name": name}, "[0]", field)
+            if made and self._try(vms.create, w, None, [made[0]]) and act == "back":
+                w.remove(chosen)  # as /convert-vm-template-to-vm does
+                self.taken.pop(chosen.id, None)
+            return
+        if started:
+            task, template = started[0]
+            self.taken[template.id] = self._frozen(template)
+            if act == "convert" or (act == "library" and i % 2 == 0):
+                self.converted.append((task, vm.id))
+
     @staticmethod
     def _frozen(snap):
         return (snap.vcpu, snap.memory, [(d["type"], d["size"], d["vm_volume_local_id"]) for d in snap.vm_disks],
@@ -297,11 +326,22 @@ class World(RuleBasedStateMachine):
     @invariant()
     def snapshots_keep_what_they_took_and_the_bin_holds_stopped_vms(self):
         for snap_id, frozen in self.taken.items():
-            snap = self.world.vm_snapshots.get(snap_id)
+            snap = self.world.vm_snapshots.get(snap_id) or self.world.vm_templates.get(snap_id)
             if snap is not None:
                 assert self._frozen(snap) == frozen, snap.name
         for vm in self.world.vms.values():
             assert not vm.in_recycle_bin or vm.status == "STOPPED", vm.name
+
+    @invariant()
+    def a_converted_vm_is_gone_and_library_copies_are_one_per_cluster(self):
+        for task, vm_id in self.converted:
+            if task.status == "SUCCESSED":
+                assert vm_id not in self.world.vms
+        for library in self.world.content_library_vm_templates.values():
+            assert all(self.world.holds(t) and t.content_library_vm_template is library for t in library.vm_templates)
+            assert len(set(library.clusters)) == len(library.clusters) == len(library.vm_template_uuids)
+        for t in self.world.vm_templates.values():
+            assert t.content_library_vm_template is None or t in t.content_library_vm_template.vm_templates
 
     @invariant()
     def every_placement_keeps_its_groups_must_rules(self):
