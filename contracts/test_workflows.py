@@ -236,3 +236,71 @@ def test_vm_with_a_disk_and_a_nic_is_built_read_edited_and_deleted(target):
     if left:  # what a tower keeps of a deleted VM's volumes is not asserted here; the contract leaves nothing behind
         doomed = {"where": {"id_in": [v["id"] for v in left]}}
         client.wait_tasks([a["task_id"] for a in client.call("/delete-vm-volume", doomed)])
+
+
+def _done(client, answers: list) -> list:
+    """`answers` (WithTask), each task waited for and SUCCESSED."""
+    assert isinstance(answers, list) and answers, f"expected an array of WithTask, got {answers!r:.300}"
+    for a in answers:
+        task = client.wait_task(a["task_id"])
+        assert task["status"] == wire.TASK_DONE, f"task {task['description']}: {task.get('error_message')}"
+    return answers
+
+
+def _shape(vm_or_frozen: dict) -> tuple:
+    return vm_or_frozen["vcpu"], vm_or_frozen["memory"]
+
+
+@pytest.mark.mutating
+def test_snapshot_edit_rollback_delete(target):
+    """A snapshot keeps what it took while its VM is edited; rolling back puts the VM back; the snapshot goes."""
+    client = target.client()
+    vm = new_vm(target, client, "snap", "STOPPED")
+    where = {"id": vm["id"]}
+    try:
+        [taken] = _done(client, client.call("/create-vm-snapshot", {"data": [{
+            "vm_id": vm["id"], "name": target.prefix + "snap-1", "consistent_type": "CRASH_CONSISTENT"}]}))
+        snap = {"id": taken["data"]["id"]}
+        [got] = client.call("/get-vm-snapshots", {"where": snap})
+        assert _shape(got) == _shape(vm) and got["vm"]["id"] == vm["id"], got
+        _done(client, client.call("/update-vm-basic-info", {"where": where, "data": {
+            "vcpu": 2, "memory": 2, "memory_unit": "GB"}}))
+        assert _shape(client.get_vms(where)[0]) == (2, 2 * GIB)
+        [again] = client.call("/get-vm-snapshots", {"where": snap})
+        assert _shape(again) == _shape(vm), "the snapshot changed with its VM"
+        _done(client, client.call("/rollback-vm", {"where": where, "data": {"snapshot_id": snap["id"]}}))
+        assert _shape(client.get_vms(where)[0]) == _shape(vm), "rollback-vm did not put the VM back"
+        _done(client, client.call("/delete-vm-snapshot", {"where": snap}))
+        assert client.call("/get-vm-snapshots", {"where": snap}) == []
+    finally:
+        client.wait_tasks([a["task_id"] for a in client.delete_vm(where, include_snapshots=True)])
+    assert client.call("/get-vm-snapshots", {"where": {"name_starts_with": target.prefix}}) == []
+
+
+@pytest.mark.mutating
+def test_template_round_trip(target):
+    """A template cloned from a VM (which stays), a VM made of it as it is, the template renamed and deleted."""
+    client = target.client()
+    vm = new_vm(target, client, "tpl-src", "STOPPED")
+    name = target.prefix + "tpl"
+    try:
+        [cloned] = _done(client, client.call("/clone-vm-template-from-vm", [{
+            "vm_id": vm["id"], "name": name, "cloud_init_supported": False}]))
+        template = {"id": cloned["data"]["id"]}
+        [got] = client.call("/get-vm-templates", {"where": template})
+        assert (got["name"], _shape(got), got["cluster"]["id"]) == (name, _shape(vm), vm["cluster"]["id"]), got
+        assert client.get_vms({"id": vm["id"]}), "clone-vm-template-from-vm removed its VM"
+        [made] = _done(client, client.call("/create-vm-from-template", [{
+            "template_id": template["id"], "name": target.prefix + "from-tpl", "is_full_copy": False}]))
+        [new] = client.get_vms({"id": made["data"]["id"]})
+        assert (_shape(new), new["status"], new["cluster"]["id"]) == (_shape(got), "STOPPED", vm["cluster"]["id"])
+        _done(client, client.call("/update-vm-template", {"where": template, "data": {"name": name + "-2"}}))
+        assert client.call("/get-vm-templates", {"where": template})[0]["name"] == name + "-2"
+        _done(client, client.call("/delete-vm-template", {"where": template}))
+        assert client.call("/get-vm-templates", {"where": template}) == []
+    finally:
+        left = client.call("/get-vm-templates", {"where": {"name_starts_with": target.prefix}})
+        if left:
+            _done(client, client.call("/delete-vm-template", {"where": {"id_in": [t["id"] for t in left]}}))
+        client.wait_tasks([a["task_id"] for a in client.delete_vm({"name_starts_with": target.prefix + "tpl-src"})])
+        client.wait_tasks([a["task_id"] for a in client.delete_vm({"name_starts_with": target.prefix + "from-tpl"})])
