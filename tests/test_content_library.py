@@ -3,11 +3,13 @@ made of them, as SmartX's CAPE and Terraform provider call them."""
 
 from __future__ import annotations
 
+import pytest
+
 from mock_server.api import create_app
-from mock_server.domain.simulator import Simulator
+from mock_server.domain.simulator import Settings, Simulator
 from mock_server.domain.scenario import Scenario
 
-from .conftest import PINNED_START, TOKEN, Api, held_to_upstream
+from .conftest import PINNED_START, TOKEN, Api, held_to_upstream, make_client
 from .test_bad_input import snapshot
 from .test_determinism import pinned
 
@@ -196,9 +198,26 @@ def test_converting_a_vm_removes_it_and_the_template_keeps_what_it_was(api):
     assert code == 400 and "[0].cloud_init" in answer["message"]
 
 
+def test_a_template_at_work_is_locked_and_shows_it():
+    api = Api(make_client(Settings(start_time=PINNED_START, task_mode="manual")))
+    vm = one(api, "vms", {"name": "test-01"})
+    assert vm["status"] == "STOPPED"
+    [made] = api.ok("convert-content-library-vm-template-from-vm", [{
+        "vm": {"id": vm["id"]}, "name": "locked", "clusters": {"name": "smtx-prod"}}])
+    assert one(api, "content-library-vm-templates", {"id": made["data"]["id"]})["entityAsyncStatus"] == "CREATING"
+    for op, body in (("delete-content-library-vm-template", {"where": {"id": made["data"]["id"]}}),
+                     ("start-vm", {"where": {"id": vm["id"]}})):
+        code, answer, _ = api(op, body)
+        assert (code, answer["code"]) == (400, "ResourceLocked"), (op, answer)
+    api.client.post("/_sim/clock", json={"advance": 60})
+    assert one(api, "content-library-vm-templates", {"id": made["data"]["id"]})["entityAsyncStatus"] is None
+    assert api.ok("get-vms", {"where": {"id": vm["id"]}}) == []  # converted: the VM is gone
+
+
 def test_the_official_sdk_clones_distributes_and_creates(served):
     from cloudtower import ApiClient, Configuration
     from cloudtower.api import ContentLibraryVmTemplateApi, VmApi
+    from cloudtower.rest import ApiException
     from cloudtower.utils import login, wait_tasks
 
     client = ApiClient(Configuration(host=served(start_time=PINNED_START).base_url))
@@ -218,6 +237,22 @@ def test_the_official_sdk_clones_distributes_and_creates(served):
         wait_tasks([created.task_id], client)
         [got] = vm_api.get_vms({"where": {"id": created.data.id}})
         assert (got.status, got.memory) == ("RUNNING", template.memory)
+        # the -batch form answers one WithTask of all its VMs
+        batch = vm_api.create_vm_from_content_library_template_batch({"template_id": template.id, "vms": [
+            {"cluster_id": vm.cluster.id, "name": f"sdk-batch-{i}", "is_full_copy": True} for i in range(2)]})
+        wait_tasks([batch.task_id], client)
+        assert sorted(v.name for v in batch.data) == ["sdk-batch-0", "sdk-batch-1"]
+        for call, body in ((library_api.update_content_library_vm_template, {"data": {"description": "by the SDK"}}),
+                           (library_api.distribute_content_library_vmtemplate_clusters,  # sic
+                            {"data": {"clusters": {"id": vm.cluster.id}}})):
+            [answer] = call({"where": {"id": template.id}, **body})
+            wait_tasks([answer.task_id], client)
+        [template] = library_api.get_content_library_vm_templates({"where": {"id": template.id}})
+        assert template.description == "by the SDK" and len(template.clusters) == 1
+        with pytest.raises(ApiException) as refused:  # a running VM is not templated
+            library_api.convert_content_library_vm_template_from_vm([{
+                "vm": {"id": created.data.id}, "name": "sdk-converted", "clusters": {"id": vm.cluster.id}}])
+        assert refused.value.status == 400 and "is RUNNING" in refused.value.body
         [deleted] = library_api.delete_content_library_vm_template({"where": {"id": template.id}})
         wait_tasks([deleted.task_id], client)
         assert deleted.data.id == template.id
