@@ -38,15 +38,20 @@ def test_the_scenario_example_loads(tmp_path):
         "env", "lab", ["lab"], ["db"])
 
 
-def test_the_terraform_style_sdk_example_runs_and_prints_what_it_says(served, capsys):
-    """The README's create -> read disks and NICs -> edit -> delete, with the official SDK on a served simulator."""
+def run_example(heading: str, server, capsys) -> list[str]:
+    """Run the first Python block under `heading` against `server`; answer the lines it printed."""
     text = README.read_text()
-    start = text.index("## A VM as Terraform builds it")
+    start = text.index(heading)
     block = text[text.index("```python\n", start) + len("```python\n"):]
     code = block[:block.index("```")]
-    server = served()
     exec(compile(code.replace("http://127.0.0.1:8080/v2/api", server.base_url), "README.md", "exec"), {})
-    out = capsys.readouterr().out.splitlines()
+    return capsys.readouterr().out.splitlines()
+
+
+def test_the_terraform_style_sdk_example_runs_and_prints_what_it_says(served, capsys):
+    """The README's create -> read disks and NICs -> edit -> delete, with the official SDK on a served simulator."""
+    server = served()
+    out = run_example("## A VM as Terraform builds it", server, capsys)
     assert out == ["0 vda tf-demo-sys", "1 vdb tf-demo-data", "[('E1000', 'vlan-100')]", "8 GiB"], out
     from client import CloudTowerClient
     tower = CloudTowerClient(server.base_url, token="cloudtower-sim-root-token")
@@ -56,13 +61,7 @@ def test_the_terraform_style_sdk_example_runs_and_prints_what_it_says(served, ca
 
 def test_the_sdk_readmes_template_and_backup_examples_run(served, capsys):
     """The README's take on the SDK README's "create a VM from a template" and "VM backup"."""
-    text = README.read_text()
-    start = text.index("## Templates and backups, as the SDK README writes them")
-    block = text[text.index("```python\n", start) + len("```python\n"):]
-    code = block[:block.index("```")]
-    server = served()
-    exec(compile(code.replace("http://127.0.0.1:8080/v2/api", server.base_url), "README.md", "exec"), {})
-    out = capsys.readouterr().out.splitlines()
+    out = run_example("## Templates and backups, as the SDK README writes them", served(), capsys)
     assert out[0] == "from-library STOPPED 8 GiB", out
     # db-01 runs VMTools in the default world, so the snapshot is file-system consistent
     assert out[1].startswith("db-01-backup FILE_SYSTEM_CONSISTENT ['DISK'"), out

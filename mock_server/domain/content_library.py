@@ -23,7 +23,7 @@ from .edits import SECONDS, check_name, each
 from .errors import BadRequest, NotFound
 from .frozen import creation_params
 from .model import Entity
-from .states import EntityAsyncStatus, TaskKey, VmStatus
+from .states import EntityAsyncStatus, TaskKey
 from .tasks import Step
 
 
@@ -91,13 +91,7 @@ def from_vms(world, user, batch: list, converting: bool) -> list:
     planned = []
     for i, p in enumerate(batch):
         vm = p["vm"]
-        if vm.status != VmStatus.STOPPED:
-            raise BadRequest(f"[{i}].vm: VM {vm.name} is {vm.status}; cloudtower-sim templates a STOPPED VM "
-                             "(whether SMTX templates a running one is not established)")
-        if vm.in_recycle_bin:
-            raise BadRequest(f"[{i}].vm: VM {vm.name} is in the recycle bin")
-        if any(vm is other for other, _ in planned):
-            raise BadRequest(f"[{i}].vm: this request already templates VM {vm.name}")
+        templates.templatable(vm, f"[{i}].vm", [other for other, _ in planned])
         _named(world, f"[{i}].name", p["name"], planned=[q["name"] for _, q in planned])
         _clusters(p["clusters"], f"[{i}].clusters", vm.cluster.architecture)
         planned.append((vm, p))

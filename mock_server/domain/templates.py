@@ -83,6 +83,17 @@ def _named(world, at: str, name: str, cluster, besides=None, planned=()) -> None
         raise BadRequest(f"{at}: cluster {cluster.name} already has a VM template named {name!r}")
 
 
+def templatable(vm, at: str, planned: list) -> None:
+    """Refuse a VM that cannot be made a template now (`planned`: the VMs this request templates before it)."""
+    if vm.status != VmStatus.STOPPED:
+        raise BadRequest(f"{at}: VM {vm.name} is {vm.status}; cloudtower-sim templates a STOPPED VM "
+                         "(whether SMTX templates a running one is not established)")
+    if vm.in_recycle_bin:
+        raise BadRequest(f"{at}: VM {vm.name} is in the recycle bin")
+    if any(vm is other for other in planned):
+        raise BadRequest(f"{at}: this request already templates VM {vm.name}")
+
+
 def from_vms(world, user, batch: list, converting: bool) -> list:
     """clone-vm-template-from-vm, convert-vm-template-from-vm."""
     planned = []
@@ -93,13 +104,7 @@ def from_vms(world, user, batch: list, converting: bool) -> list:
         if p.get("cluster_id") not in (None, vm.cluster.id):
             raise BadRequest(f"[{i}].cluster_id: cloudtower-sim makes a template in its VM's cluster "
                              f"({vm.cluster.name})")
-        if vm.status != VmStatus.STOPPED:
-            raise BadRequest(f"[{i}].vm_id: VM {vm.name} is {vm.status}; cloudtower-sim templates a STOPPED VM "
-                             "(whether SMTX templates a running one is not established)")
-        if vm.in_recycle_bin:
-            raise BadRequest(f"[{i}].vm_id: VM {vm.name} is in the recycle bin")
-        if any(vm is other for other, _ in planned):
-            raise BadRequest(f"[{i}].vm_id: this request already templates VM {vm.name}")
+        templatable(vm, f"[{i}].vm_id", [other for other, _ in planned])
         _named(world, f"[{i}].name", p["name"], vm.cluster, planned=[q["name"] for _, q in planned])
         planned.append((vm, p))
     world.runner.check_unlocked(*(vm for vm, _ in planned))
