@@ -460,6 +460,19 @@ def _walk_steps(ids):
         ("/convert-vm-template-from-vm", [{"vm_id": "@walk-converted", "name": "walk-tpl-2",
                                            "cloud_init_supported": True}]),
         ("/delete-vm-template", {"where": {"name": "walk-tpl-2"}}),
+        ("/clone-vm", [{"src_vm_id": ids["test-01"], "name": "walk-clone", "is_full_copy": False}]),
+        ("/clone-content-library-vm-template-from-vm", [{"vm": {"id": ids["test-01"]}, "name": "walk-lib",
+                                                         "clusters": {"id": ids["cluster"]}}]),
+        ("/update-content-library-vm-template", {"where": {"name": "walk-lib"}, "data": {"description": "walked"}}),
+        ("/distribute-content-library-vm-template-clusters", {"where": {"name": "walk-lib"},
+                                                              "data": {"clusters": {"id": ids["cluster"]}}}),
+        ("/create-vm-from-content-library-template", [{"template_id": "@walk-lib", "cluster_id": ids["cluster"],
+                                                       "name": "walk-from-lib", "is_full_copy": False}]),
+        ("/create-vm-from-content-library-template-batch", {"template_id": "@walk-lib", "vms": [
+            {"cluster_id": ids["cluster"], "name": f"walk-batch-{i}", "is_full_copy": True} for i in range(2)]}),
+        ("/convert-content-library-vm-template-from-vm", [{"vm": {"id": "@walk-clone"}, "name": "walk-lib-2",
+                                                           "clusters": {"id": ids["cluster"]}}]),
+        ("/delete-content-library-vm-template", {"where": {"name_in": ["walk-lib", "walk-lib-2"]}}),
         ("/move-vm-to-recycle", {"where": {"name": "build-01"}}),
         ("/recover-vm-from-recycle", {"where": {"name": "build-01"}}),
         ("/create-vm-volume", [{"cluster_id": ids["cluster"], "name": "walk-volume", "size": GiB, "sharing": False,
@@ -529,7 +542,8 @@ def test_every_mutation_answer_and_the_world_around_it_validate(upstream_for, ve
             continue
         if isinstance(body, dict) and body.get("where", {}).get("task_id") == "@last-task":
             body = {"where": {"task_id": last_task}}
-        for marker, kind in (("@walk-tpl", "vm-templates"), ("@walk-converted", "vms")):
+        for marker, kind in (("@walk-tpl", "vm-templates"), ("@walk-converted", "vms"), ("@walk-clone", "vms"),
+                             ("@walk-lib", "content-library-vm-templates")):
             if marker in json.dumps(body):
                 found = api.ok(f"get-{kind}", {"where": {"name": marker[1:]}})[0]["id"]
                 body = json.loads(json.dumps(body).replace(f'"{marker}"', f'"{found}"'))

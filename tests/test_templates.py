@@ -1,4 +1,5 @@
-"""VM templates (domain/templates.py): cloned and converted from VMs, VMs made of them, edited and deleted."""
+"""VM templates (domain/templates.py): cloned and converted from VMs, VMs made of them, edited and deleted; and
+clone-vm, a VM made of a VM."""
 
 from __future__ import annotations
 
@@ -99,6 +100,10 @@ def test_the_official_sdk_creates_a_vm_from_a_template(served):
         wait_tasks([m.task_id for m in made], client)
         [vm] = VmApi(client).get_vms({"where": {"name": "sdk-from-tpl"}})
         assert vm.memory == template.memory and vm.status == "STOPPED"
+        cloned = VmApi(client).clone_vm([{"src_vm_id": vm.id, "name": "sdk-clone", "is_full_copy": False}])
+        wait_tasks([c.task_id for c in cloned], client)
+        [clone] = VmApi(client).get_vms({"where": {"name": "sdk-clone"}})
+        assert (clone.memory, clone.vcpu, clone.id) == (vm.memory, vm.vcpu, cloned[0].data.id)
     finally:
         client.rest_client.pool_manager.clear()
         client.close()
@@ -118,3 +123,59 @@ def test_disk_operate_changes_a_disks_bus_and_adds_a_disk(api):
     disks = api.ok("get-vm-disks", {"where": {"vm": {"id": made["data"]["id"]}, "type": "DISK"}})
     assert sorted((d["bus"], d["vm_volume"]["name"]) for d in disks) == [("SCSI", "bus-vm-0"),
                                                                           ("VIRTIO", "bus-vm-data")]
+
+
+def test_clone_vm_copies_a_stopped_vm_with_new_volumes_and_macs(api):
+    source = one(api, "vms", "template-builder")
+    [made] = api.done(api.ok("clone-vm", [{"src_vm_id": source["id"], "name": "builder-2", "is_full_copy": True}]))
+    clone = one(api, "vms", "builder-2")
+    assert (clone["vcpu"], clone["memory"], clone["status"], clone["id"]) == (
+        source["vcpu"], source["memory"], "STOPPED", made["data"]["id"])
+    def devices(vm):
+        disks = api.ok("get-vm-disks", {"where": {"vm": {"id": vm["id"]}}, "orderBy": "boot_ASC"})
+        nics = api.ok("get-vm-nics", {"where": {"vm": {"id": vm["id"]}}})
+        return disks, nics
+    (disks, nics), (old_disks, old_nics) = devices(clone), devices(source)
+    assert [d["type"] for d in disks] == [d["type"] for d in old_disks]
+    volumes = {d["vm_volume"]["id"] for d in disks if d["vm_volume"]}
+    assert volumes and volumes.isdisjoint({d["vm_volume"]["id"] for d in old_disks if d["vm_volume"]})
+    assert [n["vlan"]["id"] for n in nics] == [n["vlan"]["id"] for n in old_nics]
+    assert {n["mac_address"] for n in nics}.isdisjoint({n["mac_address"] for n in old_nics})
+
+
+def test_terraforms_clone_gives_the_whole_disks_copying_by_path(api):
+    """resource_vm.go cloneVmFromSourceVm: vm_disks are the clone's disks; a path names the source volume copied."""
+    source = one(api, "vms", "template-builder")
+    [volume] = api.ok("get-vm-volumes", {"where": {"vm_disks_some": {"vm": {"id": source["id"]}}}})
+    vlan = api.ok("get-vlans", {"where": {"name": "vlan-200"}})[0]
+    [made] = api.done(api.ok("clone-vm", [{
+        "src_vm_id": source["id"], "name": "tf-clone", "cluster_id": source["cluster"]["id"], "vcpu": 4,
+        "cpu_cores": 2, "cpu_sockets": 2, "memory": 4 * GIB, "ha": False, "firmware": "BIOS", "status": "RUNNING",
+        "vm_nics": [{"connect_vlan_id": vlan["id"], "model": "E1000"}],
+        "vm_disks": {"mount_new_create_disks": [{"boot": 0, "bus": "VIRTIO", "vm_volume": {
+            "name": "tf-clone-1", "size": volume["size"] * 2, "path": volume["path"],
+            "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}}]}}]))
+    clone = one(api, "vms", "tf-clone")
+    assert (clone["vcpu"], clone["memory"], clone["status"], clone["ha"]) == (4, 4 * GIB, "RUNNING", False)
+    [copy] = api.ok("get-vm-volumes", {"where": {"vm_disks_some": {"vm": {"id": made["data"]["id"]}}}})
+    assert (copy["name"], copy["size"]) == ("tf-clone-1", volume["size"] * 2) and copy["id"] != volume["id"]
+    assert api.ok("get-vm-disks", {"where": {"vm": {"id": clone["id"]}, "type": "CD_ROM"}}) == []
+    [nic] = api.ok("get-vm-nics", {"where": {"vm": {"id": clone["id"]}}})
+    assert (nic["vlan"]["name"], nic["model"]) == ("vlan-200", "E1000")
+
+
+def test_what_a_clone_cannot_do_is_refused_and_changes_nothing(api):
+    web, source = one(api, "vms", "web-01"), one(api, "vms", "template-builder")
+    before = snapshot(api.client)
+    for body, status, words in (
+            ({"src_vm_id": web["id"], "name": "x"}, 400, "web-01 is RUNNING"),
+            ({"src_vm_id": "nope", "name": "x"}, 404, "[0].src_vm_id"),
+            ({"src_vm_id": source["id"], "name": "web-01"}, 400, "already has a VM named"),
+            ({"src_vm_id": source["id"], "name": "x", "cluster_id": "elsewhere"}, 400, "[0].cluster_id"),
+            ({"src_vm_id": source["id"], "name": "x", "vm_disks": {"mount_new_create_disks": [{
+                "boot": 0, "bus": "VIRTIO", "vm_volume": {"name": "x-1", "size": 1, "path": "/zbs/nope",
+                                                          "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}}]}},
+             400, "has no disk at '/zbs/nope'")):
+        code, answer, _ = api("clone-vm", [body])
+        assert (code, words in answer["message"]) == (status, True), (body, answer)
+    assert snapshot(api.client) == before

@@ -84,7 +84,7 @@ def rollback_vm(world, body, user):
 @operation("/rebuild-vm-from-snapshot")
 def rebuild_vm(world, body, user):
     return with_tasks(vms.create(world, user, [snapshots.rebuild_params(world, p, f"[{i}]")
-                                               for i, p in enumerate(body)]))
+                                               for i, p in enumerate(body)], TaskKey.RebuildVm))
 
 
 # VM templates (domain/templates.py)
@@ -101,10 +101,16 @@ operation("/convert-vm-template-from-vm")(lambda world, body, user: _templated(t
                                                                                                 True)))
 
 
+@operation("/clone-vm")
+def clone_vm(world, body, user):
+    planned = [templates.clone_params(world, p, f"[{i}]") for i, p in enumerate(body)]
+    return with_tasks(vms.create(world, user, planned, TaskKey.CloneVm))
+
+
 @operation("/create-vm-from-template")
 def create_vm_from_template(world, body, user):
     planned = [templates.vm_params(world, p, f"[{i}]", "template_id") for i, p in enumerate(body)]
-    return with_tasks(vms.create(world, user, [params for params, _ in planned]))
+    return with_tasks(vms.create(world, user, [params for params, _ in planned], TaskKey.CreateVmFromTemplate))
 
 
 @operation("/convert-vm-template-to-vm")
@@ -113,7 +119,7 @@ def convert_template_to_vm(world, body, user):
     planned = [templates.vm_params(world, p, f"[{i}]", "converted_from_template_id") for i, p in enumerate(body)]
     if len({id(t) for _, t in planned}) < len(planned):
         raise BadRequest("body: a template is converted to one VM; this request names one twice")
-    started = vms.create(world, user, [params for params, _ in planned])
+    started = vms.create(world, user, [params for params, _ in planned], TaskKey.ConvertVmTemplateToVm)
     for _, template in planned:
         world.remove(template)
     return with_tasks(started)

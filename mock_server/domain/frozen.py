@@ -65,9 +65,10 @@ def frozen_nic(nic) -> dict:
             "_vlan": vlan}
 
 
-def creation_params(world, frozen, params: dict, at: str, field: str, what: str, cluster=None) -> dict:
+def creation_params(world, frozen, params: dict, at: str, field: str, what: str, cluster=None,
+                    addresses: bool = False) -> dict:
     """create-vm's VmCreationParams for a VM of `cluster` (the frozen VM's own by default) made of `frozen` (a
-    snapshot or a template) with the overrides `params` gives."""
+    snapshot or a template) with the overrides `params` gives; `addresses`: its NICs may be given IP addresses."""
     cluster = cluster or frozen.cluster
     for key in NOT_SIMULATED:
         if params.get(key) is not None:
@@ -78,7 +79,7 @@ def creation_params(world, frozen, params: dict, at: str, field: str, what: str,
     disks = _disks(world, frozen, cluster, params.get("disk_operate") or {}, f"{at}.disk_operate", what,
                    params["name"])
     nics = params.get("vm_nics")
-    for j, n in enumerate(nics or ()):
+    for j, n in enumerate(() if addresses else nics or ()):
         for key in ("ip_address", "gateway", "subnet_mask"):
             if n.get(key) is not None:  # a MAC is taken: SmartX's CAPE sends one (pkg/service/vm.go)
                 raise BadRequest(f"{at}.vm_nics[{j}].{key}: a VM made of {what} does not take NIC addresses (the "

@@ -136,6 +136,27 @@ def delete(world, user, templates: list) -> list:
     return each(world, user, templates, TaskKey.DeleteVmTemplate, "Delete VM template", world.remove)
 
 
+def clone_params(world, params: dict, at: str) -> dict:
+    """create-vm's params for clone-vm's VmCloneParams: the source VM as it is now, with the overrides given. Its
+    `vm_disks`, when given, are the clone's whole disks, a new disk whose path is a source volume's being a copy of
+    it, as SmartX's Terraform provider sends them (resource_vm.go cloneVmFromSourceVm)."""
+    vm = world.vms.get(params["src_vm_id"])
+    if vm is None:
+        raise NotFound(f"{at}.src_vm_id: no Vm with id {params['src_vm_id']!r}")
+    if vm.status != VmStatus.STOPPED:  # as templates: see templatable
+        raise BadRequest(f"{at}.src_vm_id: VM {vm.name} is {vm.status}; cloudtower-sim clones a STOPPED VM (whether "
+                         "SMTX clones a running one is not established)")
+    if vm.in_recycle_bin:
+        raise BadRequest(f"{at}.src_vm_id: VM {vm.name} is in the recycle bin")
+    source = frozen(world, vm, vm.name, vm.description, False)
+    given = {k: v for k, v in params.items() if k != "vm_disks"}
+    if params.get("vm_disks") is not None:
+        given["disk_operate"] = {"remove_disks": {"disk_index": [d["index"] for d in source.vm_disks]},
+                                 "new_disks": params["vm_disks"]}
+    return creation_params(world, source, {"description": vm.description, "guest_os_type": vm.guest_os_type, **given},
+                           at, "src_vm_id", f"VM {vm.name}", addresses=True)
+
+
 def vm_params(world, params: dict, at: str, template_field: str) -> tuple:
     """(create-vm's params, the template) for create-vm-from-template (`template_id`) or
     convert-vm-template-to-vm (`converted_from_template_id`)."""
