@@ -145,8 +145,10 @@ def sim_argv(python, repo, scenario, threads, has_threads_option):
         serve += ["--scenario", scenario]
     if has_threads_option:
         serve += ["--threads", str(threads)]
-    code = ("import sys, mock_server; print('mock_server:', mock_server.__file__, flush=True); "
-            "from mock_server.cli import main; sys.exit(main(sys.argv[1:]))")
+    code = ("import importlib, sys\n"  # a tree of either layout: cloudtower_sim.mock_server, or mock_server before it
+            "try:\n    from cloudtower_sim import mock_server\nexcept ImportError:\n    import mock_server\n"
+            "print('mock_server:', mock_server.__file__, flush=True)\n"
+            "sys.exit(importlib.import_module(mock_server.__name__ + '.cli').main(sys.argv[1:]))")
     return [python, "-c", code] + serve
 
 
@@ -263,7 +265,7 @@ def main(argv=None) -> int:
     env = repo_env(repo)
     workdir = tempfile.mkdtemp(prefix="get_vms_floor-")
 
-    help_text = subprocess.run([python, "-m", "mock_server.cli", "serve", "--help"], cwd=repo, env=env,
+    help_text = subprocess.run([python, "-m", "cloudtower_sim", "serve", "--help"], cwd=repo, env=env,
                                capture_output=True, text=True).stdout
     has_threads_option = "--threads" in help_text
     if not has_threads_option and args.server_threads != 4:

@@ -42,7 +42,7 @@ def serve(vms: int, threads: int, extra=()) -> tuple[subprocess.Popen, str, int]
     scenario = Path(tempfile.mkdtemp()) / "load.yaml"
     scenario.write_text(f"generate: {{clusters: 1, hosts_per_cluster: {hosts}, vms_per_host: {vms // hosts}}}\n"
                         f"users: [{{username: root, password: x, tokens: [{TOKEN}]}}]\n")
-    proc = subprocess.Popen([sys.executable, "-m", "mock_server.cli", "serve", "--port", "0", "--threads",
+    proc = subprocess.Popen([sys.executable, "-m", "cloudtower_sim", "serve", "--port", "0", "--threads",
                              str(threads), "--scenario", str(scenario), *extra], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     for line in proc.stdout:
@@ -60,7 +60,7 @@ def request(conn, method, path, body=None):
 
 
 def heaviest_query() -> dict:
-    from mock_server.api.wire import MAX_WHERE_CLAUSES
+    from cloudtower_sim.mock_server.api.wire import MAX_WHERE_CLAUSES
 
     return {"where": {"OR": [{"name_contains": f"zz{i}"} for i in range(MAX_WHERE_CLAUSES - 1)]},
             "orderBy": "memory_DESC", "first": 50}

@@ -1,6 +1,6 @@
 """Every wire name the client uses, upstream's spellings included, in one place."""
 
-from mock_server.schema.spec import Spec
+from cloudtower_sim.mock_server.schema.spec import Spec
 
 PATHS = {
     "login": "/login",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import jsonschema
 
-from .target import Exchange
-from .upstream import Upstream
+from cloudtower_sim.contracts.target import Exchange
+from cloudtower_sim.contracts.upstream import Upstream
 
 # statuses an answer may have although operations do not declare them: auth is checked before any operation
 UNDECLARED_ERRORS = (401, 403)

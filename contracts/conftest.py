@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from . import conformance, safety, target as targets
-from . import upstream as up
-from .plugin import LEFTOVERS, ORACLE, TARGET
+from cloudtower_sim.contracts import conformance, safety, target as targets
+from cloudtower_sim.contracts import upstream as up
+from cloudtower_sim.contracts.plugin import LEFTOVERS, ORACLE, TARGET
 
 
 @pytest.fixture(scope="session")
@@ -18,8 +18,8 @@ def oracle(request) -> up.Upstream:
     if path.is_file():
         request.config.stash[ORACLE] = f"upstream spec {path}"
         return up.load(str(path))
-    from mock_server.api.registry import simulated
-    from mock_server.schema.spec import Spec
+    from cloudtower_sim.mock_server.api.registry import simulated
+    from cloudtower_sim.mock_server.schema.spec import Spec
     request.config.stash[ORACLE] = (f"the simulator's own declaration: upstream spec {path} not found "
                                     f"({up.HOW})")
     spec = Spec.load(request.config.getoption("--spec-version") or None)

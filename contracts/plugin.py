@@ -1,5 +1,7 @@
-"""The pytest plugin of the contract suite (registered through the `pytest11` entry point): its options, its marks,
-and the JSON report. The fixtures live in contracts/conftest.py, so they reach only the contract tests."""
+"""The pytest plugin of the contract suite, loaded by its runs only (`cloudtower-sim contract` and the repository's
+own pytest addopts pass `-p cloudtower_sim.contracts.plugin`), so its unprefixed options never reach a dependent
+project's pytest: its options, its marks, and the JSON report. The fixtures live in contracts/conftest.py, so they
+reach only the contract tests."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from . import upstream as up
+from cloudtower_sim.contracts import upstream as up
 
 TARGET = pytest.StashKey()  # the Target of this run, set by the `target` fixture
 LEFTOVERS = pytest.StashKey()  # what the final clean-up could not restore

@@ -3,7 +3,7 @@ maintenance host they were given; they refuse to start when that is not clear; a
 
 from __future__ import annotations
 
-from .target import Target
+from cloudtower_sim.contracts.target import Target
 
 
 def host_state(host: dict) -> str:

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from client import Backoff, CloudTowerClient
-from client.transport import wsgi_session
+from cloudtower_sim.client import Backoff, CloudTowerClient
+from cloudtower_sim.client.transport import wsgi_session
 
 IN_PROCESS_URL = "http://cloudtower-sim.in-process/v2/api"
 # realtime at this speed: a maintenance round trip takes a fraction of a second, yet polls see the host ENTERING
@@ -100,8 +100,8 @@ class Target:
 
 
 def in_process(prefix: str) -> Target:
-    from mock_server.api import create_app
-    from mock_server.domain.simulator import Settings, Simulator
+    from cloudtower_sim.mock_server.api import create_app
+    from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
     sim = Simulator(Settings(task_mode="realtime", speed=IN_PROCESS_SPEED))
     users = sim.scenario.data.get("users") or [{"username": "root", "password": "HC!r0cks"}]

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from client import wire
-from mock_server.schema.spec import Spec
+from cloudtower_sim.client import wire
+from cloudtower_sim.mock_server.schema.spec import Spec
 
 KINDS = sorted(wire.READS)  # every read of the client
 

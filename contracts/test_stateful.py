@@ -12,10 +12,10 @@ from hypothesis.errors import Flaky
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from client import BadRequest, ResourceLocked, TaskFailed
+from cloudtower_sim.client import BadRequest, ResourceLocked, TaskFailed
 
-from . import safety
-from .safety import find_host, host_state
+from cloudtower_sim.contracts import safety
+from cloudtower_sim.contracts.safety import find_host, host_state
 
 # what each operation leaves a VM in, by the state it starts from
 POWER = {"STOPPED": {"start_vm": "RUNNING"},

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mock_server.api.registry import acts_on_vms, simulated
-from mock_server.schema.spec import Spec
+from cloudtower_sim.mock_server.api.registry import acts_on_vms, simulated
+from cloudtower_sim.mock_server.schema.spec import Spec
 
-from .test_client_reads import listing, ordered_fields
-from .test_workflows import new_vm
+from cloudtower_sim.contracts.test_client_reads import listing, ordered_fields
+from cloudtower_sim.contracts.test_workflows import new_vm
 
 SIMULATED = simulated()
 VM_OPERATIONS = sorted(p for p, b in SIMULATED.items() if b.mutation and acts_on_vms(b.op))

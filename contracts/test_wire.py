@@ -18,11 +18,11 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, negative_data_rejection,
                                                response_schema_conformance, status_code_conformance)
 
-from mock_server.api.registry import acts_on_vms, simulated
-from mock_server.schema import overlay
-from mock_server.schema.spec import DATETIME_OPS
+from cloudtower_sim.mock_server.api.registry import acts_on_vms, simulated
+from cloudtower_sim.mock_server.schema import overlay
+from cloudtower_sim.mock_server.schema.spec import DATETIME_OPS
 
-from . import conformance
+from cloudtower_sim.contracts import conformance
 
 SIMULATED = simulated()
 OPERATIONS = {p: b.op for p, b in SIMULATED.items()}

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from client import wire
+from cloudtower_sim.client import wire
 
-from .safety import find_host, host_state
+from cloudtower_sim.contracts.safety import find_host, host_state
 
 GIB = 1 << 30
 ENTER_PATH = ["IN_USE", "ENTERING_MAINTENANCE_MODE", "MAINTENANCE_MODE"]

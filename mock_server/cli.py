@@ -96,8 +96,8 @@ def contract(args) -> int:
               file=sys.stderr)
         return 2
     # found, not imported: pytest must import the contracts itself to rewrite their asserts into messages
-    package = importlib.util.find_spec("contracts").submodule_search_locations[0]
-    argv = [package, "-p", "no:cacheprovider", "-q",
+    package = importlib.util.find_spec("cloudtower_sim.contracts").submodule_search_locations[0]
+    argv = [package, "-p", "no:cacheprovider", "-p", "cloudtower_sim.contracts.plugin", "-q",
             "-W", "ignore:Module already imported so cannot be rewritten"]  # mock_server: this CLI
     for name in ("target_url", "token", "username", "password", "readonly_username", "readonly_password",
                  "maintenance_host", "test_vm_prefix", "upstream_spec", "spec_version"):

@@ -4,10 +4,10 @@ import threading
 
 import pytest
 
-from mock_server.api import create_app
-from mock_server.domain.simulator import Settings, Simulator
+from cloudtower_sim.mock_server.api import create_app
+from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
-from contracts import upstream as up
+from cloudtower_sim.contracts import upstream as up
 
 TOKEN = "cloudtower-sim-root-token"  # declared in the default scenario
 # simulated time starts at the wall clock unless pinned; tests that compare worlds or times pin it
@@ -114,7 +114,7 @@ class Served:
     """The simulator served by waitress on a free loopback port, in a thread."""
 
     def __init__(self, settings: Settings, wrap=None):
-        from mock_server.server import Server
+        from cloudtower_sim.mock_server.server import Server
 
         self.sim = Simulator(settings)
         app = held_to_upstream(create_app(simulator=self.sim))

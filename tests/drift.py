@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from mock_server.api.registry import simulated
-from mock_server.schema.types import ListOf
+from cloudtower_sim.mock_server.api.registry import simulated
+from cloudtower_sim.mock_server.schema.types import ListOf
 
 
 def _rewrite_json(body: bytes, change):

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from mock_server.api.registry import simulated
-from mock_server.domain.simulator import Settings
+from cloudtower_sim.mock_server.api.registry import simulated
+from cloudtower_sim.mock_server.domain.simulator import Settings
 
 from .conftest import TOKEN, Api, make_client
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mock_server.api.registry import simulated
-from mock_server.schema.spec import Spec
-from mock_server.schema.types import ListOf
+from cloudtower_sim.mock_server.api.registry import simulated
+from cloudtower_sim.mock_server.schema.spec import Spec
+from cloudtower_sim.mock_server.schema.types import ListOf
 
 from .conftest import TOKEN, make_client
 

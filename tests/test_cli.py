@@ -1,4 +1,4 @@
-"""`python -m mock_server.cli serve` as a real process: banner, login, SIGTERM, scenario errors, seeds, options."""
+"""`python -m cloudtower_sim serve` as a real process: banner, login, SIGTERM, scenario errors, seeds, options."""
 
 import queue
 import re
@@ -12,7 +12,7 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVE = [sys.executable, "-m", "mock_server.cli", "serve", "--host", "127.0.0.1", "--port", "0"]
+SERVE = [sys.executable, "-m", "cloudtower_sim", "serve", "--host", "127.0.0.1", "--port", "0"]
 TIMEOUT = 20  # seconds for a process to start or to fail
 
 

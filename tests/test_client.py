@@ -10,11 +10,11 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-from client import (BadRequest, CloudTowerClient, CloudTowerError, ConnectionFailed, NotFound, NotSimulated,
-                    ResourceLocked, ServerError, Unauthorized, WSGIAdapter, wsgi_session)
-from client.types import EnterMaintenanceModeResult, ExitMaintenanceModeResult, MaintenanceModeVmInfo
-from mock_server.api import create_app
-from mock_server.domain.simulator import Settings
+from cloudtower_sim.client import (BadRequest, CloudTowerClient, CloudTowerError, ConnectionFailed, NotFound,
+                                   NotSimulated, ResourceLocked, ServerError, Unauthorized, WSGIAdapter, wsgi_session)
+from cloudtower_sim.client.types import EnterMaintenanceModeResult, ExitMaintenanceModeResult, MaintenanceModeVmInfo
+from cloudtower_sim.mock_server.api import create_app
+from cloudtower_sim.mock_server.domain.simulator import Settings
 
 from .conftest import TOKEN
 

@@ -8,9 +8,9 @@ from datetime import datetime
 
 import pytest
 
-from client import Backoff, CloudTowerClient, CloudTowerError, TaskFailed, TaskTimeout, wsgi_session
-from mock_server.api import create_app
-from mock_server.domain.simulator import Settings
+from cloudtower_sim.client import Backoff, CloudTowerClient, CloudTowerError, TaskFailed, TaskTimeout, wsgi_session
+from cloudtower_sim.mock_server.api import create_app
+from cloudtower_sim.mock_server.domain.simulator import Settings
 
 from .conftest import PINNED_START, TOKEN
 

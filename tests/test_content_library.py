@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.api import create_app
-from mock_server.domain.simulator import Settings, Simulator
-from mock_server.domain.scenario import Scenario
+from cloudtower_sim.mock_server.api import create_app
+from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
+from cloudtower_sim.mock_server.domain.scenario import Scenario
 
 from .conftest import PINNED_START, TOKEN, Api, held_to_upstream, make_client
 from .test_bad_input import snapshot

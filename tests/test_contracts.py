@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from client import CloudTowerClient
+from cloudtower_sim.client import CloudTowerClient
 
 from . import drift
 from .conftest import TOKEN
@@ -25,7 +25,7 @@ MAX_EXAMPLES = "3"  # per generated contract; the in-process run (contracts/ in 
 
 def run_contracts(tmp_path, base_url, *options, name="report"):
     report = tmp_path / f"{name}.json"
-    command = [sys.executable, "-m", "mock_server.cli", "contract", "--target-url", base_url, "--token", TOKEN,
+    command = [sys.executable, "-m", "cloudtower_sim", "contract", "--target-url", base_url, "--token", TOKEN,
                "--max-examples", MAX_EXAMPLES, "--report", str(report), *options]
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     data = json.loads(report.read_text()) if report.exists() else None
@@ -43,7 +43,7 @@ def outcomes(report) -> dict[str, str]:
 @pytest.fixture
 def separate_server():
     """`cloudtower-sim serve --no-control` as its own process on a free port, as a user would start it."""
-    proc = subprocess.Popen([sys.executable, "-m", "mock_server.cli", "serve", "--no-control", "--port", "0",
+    proc = subprocess.Popen([sys.executable, "-m", "cloudtower_sim", "serve", "--no-control", "--port", "0",
                              "--task-mode", "realtime", "--speed", "200"], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:

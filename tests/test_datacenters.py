@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mock_server.domain.simulator import Settings
+from cloudtower_sim.mock_server.domain.simulator import Settings
 
 from .conftest import PINNED_START, Api, make_client
 from .test_bad_input import snapshot
@@ -61,7 +61,7 @@ def test_what_the_inventory_cannot_become_is_refused_and_changes_nothing(api):
 def test_a_stretched_clusters_zones_keep_it_in_its_datacenter():
     from pathlib import Path
 
-    import mock_server
+    from cloudtower_sim import mock_server
 
     scenario = Path(mock_server.__file__).parent / "scenarios" / "stretched.yaml"
     api = Api(make_client(Settings(start_time=PINNED_START, scenario=str(scenario))))

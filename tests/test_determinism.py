@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mock_server.api import create_app
-from mock_server.domain.scenario import Scenario
-from mock_server.domain.simulator import Settings, Simulator
+from cloudtower_sim.mock_server.api import create_app
+from cloudtower_sim.mock_server.domain.scenario import Scenario
+from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
 from .conftest import PINNED_START
 

@@ -6,11 +6,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from mock_server.domain import (content_library, gpus, maintenance, placement_groups, scenario, snapshots, templates,
-                                vm_devices, vms)
-from mock_server.domain.errors import DomainError, TaskError
-from mock_server.domain.maintenance import Move
-from mock_server.domain.states import TaskKey
+from cloudtower_sim.mock_server.domain import (content_library, gpus, maintenance, placement_groups, scenario,
+                                               snapshots, templates, vm_devices, vms)
+from cloudtower_sim.mock_server.domain.errors import DomainError, TaskError
+from cloudtower_sim.mock_server.domain.maintenance import Move
+from cloudtower_sim.mock_server.domain.states import TaskKey
 
 ORDER = ["PENDING", "EXECUTING", "SUCCESSED", "FAILED"]
 OPS = sorted(vms.ALLOWED)

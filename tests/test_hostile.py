@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mock_server.domain.clock import LATEST, MAX_SPEED, iso
-from mock_server.domain.simulator import Settings
+from cloudtower_sim.mock_server.domain.clock import LATEST, MAX_SPEED, iso
+from cloudtower_sim.mock_server.domain.simulator import Settings
 
 from .conftest import PINNED_START, TOKEN, make_client
 from .test_bad_input import JSON, OPERATIONS, assert_error, send, snapshot
@@ -87,7 +87,7 @@ def test_the_clock_cannot_be_driven_past_its_last_date():
 
 
 def test_realtime_at_the_greatest_speed_stops_at_the_last_date():
-    from mock_server.domain.clock import Clock
+    from cloudtower_sim.mock_server.domain.clock import Clock
 
     wall = [0.0]
     c = Clock(0.0, "realtime", MAX_SPEED, wall=lambda: wall[0])
@@ -195,7 +195,7 @@ def test_a_huge_header_is_not_echoed_whole(client):
 
 
 def test_a_body_over_the_bound_is_400_naming_it(client):
-    from mock_server.api.wire import MAX_BODY_BYTES
+    from cloudtower_sim.mock_server.api.wire import MAX_BODY_BYTES
 
     r = client.post("/v2/api/get-vms", data=b" " * (MAX_BODY_BYTES + 1), content_type="application/json",
                     headers={"Authorization": TOKEN})
@@ -214,7 +214,7 @@ def bomb() -> str:
 
 @pytest.mark.parametrize("under", ["seed", "description", "usb_devices", "clusters", "tokens"])
 def test_a_yaml_alias_bomb_is_refused_before_it_is_built(tmp_path, under):
-    from mock_server.domain.scenario import ScenarioError, load
+    from cloudtower_sim.mock_server.domain.scenario import ScenarioError, load
 
     if under == "seed":
         text = f"seed: {bomb()}\n"
@@ -234,7 +234,7 @@ def test_a_yaml_alias_bomb_is_refused_before_it_is_built(tmp_path, under):
 
 
 def test_a_self_referring_alias_and_an_oversized_world_are_refused(tmp_path):
-    from mock_server.domain.scenario import ScenarioError, load
+    from cloudtower_sim.mock_server.domain.scenario import ScenarioError, load
 
     (tmp_path / "loop.yaml").write_text("seed: &a [*a]\n")
     with pytest.raises(ScenarioError, match="refers to itself|not valid YAML"):
@@ -268,7 +268,7 @@ def test_finished_tasks_older_than_the_age_are_forgotten():
 
 
 def test_a_users_logins_keep_a_bounded_number_of_tokens(client, monkeypatch):
-    from mock_server.domain import world as world_module
+    from cloudtower_sim.mock_server.domain import world as world_module
 
     monkeypatch.setattr(world_module, "TOKENS_PER_USER", 3)
     tokens = [client.post("/v2/api/login", json={"username": "root", "password": "HC!r0cks"}).get_json()["data"]
@@ -281,7 +281,7 @@ def test_a_users_logins_keep_a_bounded_number_of_tokens(client, monkeypatch):
 # --- item 1: oversized work is refused up front ----------------------------------------------------------------------
 
 def test_a_where_with_too_many_clauses_is_refused_at_once(client):
-    from mock_server.api.wire import MAX_WHERE_CLAUSES
+    from cloudtower_sim.mock_server.api.wire import MAX_WHERE_CLAUSES
 
     fine = {"where": {"OR": [{"name": f"x{i}"} for i in range(MAX_WHERE_CLAUSES - 1)]}}
     assert send(client, "/v2/api/get-vms", fine).status_code == 200
@@ -294,7 +294,7 @@ def test_a_where_with_too_many_clauses_is_refused_at_once(client):
 
 
 def test_a_body_with_too_many_values_is_refused_and_a_long_in_list_is_one_clause(client):
-    from mock_server.api.wire import MAX_VALUES
+    from cloudtower_sim.mock_server.api.wire import MAX_VALUES
 
     assert send(client, "/v2/api/get-vms", {"where": {"name_in": [f"n{i}" for i in range(5000)]}}).status_code == 200
     r = send(client, "/v2/api/get-vms", {"where": {"name_in": [f"n{i}" for i in range(100_000)]}})

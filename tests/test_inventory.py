@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from mock_server.domain.scenario import DEFAULT
-from mock_server.domain.simulator import Settings
+from cloudtower_sim.mock_server.domain.scenario import DEFAULT
+from cloudtower_sim.mock_server.domain.simulator import Settings
 
 from .conftest import PINNED_START, Api, make_client
 from .test_bad_input import snapshot

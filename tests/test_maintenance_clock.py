@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from mock_server.domain.simulator import Settings
+from cloudtower_sim.mock_server.domain.simulator import Settings
 
 from .conftest import PINNED_START, Api, make_client
 

@@ -19,7 +19,7 @@ import uuid as uuidlib
 import pytest
 import yaml
 
-from mock_server.domain.simulator import Settings
+from cloudtower_sim.mock_server.domain.simulator import Settings
 
 from .conftest import TOKEN, Api, make_client
 

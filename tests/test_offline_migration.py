@@ -3,7 +3,7 @@ names the host or leaves the choice to the simulator (one rule in both places)."
 
 import pytest
 
-from mock_server.domain.simulator import Settings
+from cloudtower_sim.mock_server.domain.simulator import Settings
 
 from .conftest import Api, make_client
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.domain.scenario import ScenarioError
-from mock_server.domain.simulator import Settings, Simulator
+from cloudtower_sim.mock_server.domain.scenario import ScenarioError
+from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
 from .conftest import PINNED_START, Api, make_client
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.domain.simulator import Settings
+from cloudtower_sim.mock_server.domain.simulator import Settings
 
 from .conftest import PINNED_START, Api, make_client
 from .test_bad_input import snapshot

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from mock_server.api.registry import markdown_table
+from cloudtower_sim.mock_server.api.registry import markdown_table
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -13,7 +13,7 @@ def test_the_table_of_simulated_operations_is_the_registrys():
 
 
 def test_the_scenario_example_loads(tmp_path):
-    from mock_server.domain.simulator import Settings, Simulator
+    from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
     text = README.read_text()
     example = text[text.index("```yaml\nseed: 7") + len("```yaml\n"):]
@@ -53,7 +53,7 @@ def test_the_terraform_style_sdk_example_runs_and_prints_what_it_says(served, ca
     server = served()
     out = run_example("## A VM as Terraform builds it", server, capsys)
     assert out == ["0 vda tf-demo-sys", "1 vdb tf-demo-data", "[('E1000', 'vlan-100')]", "8 GiB"], out
-    from client import CloudTowerClient
+    from cloudtower_sim.client import CloudTowerClient
     tower = CloudTowerClient(server.base_url, token="cloudtower-sim-root-token")
     assert tower.get_vms(where={"name": "tf-demo"}) == [], "the example deletes its VM"
     assert tower.call("/get-vm-volumes", {"where": {"name_starts_with": "tf-demo"}}) == [], "and its volumes"
@@ -65,3 +65,17 @@ def test_the_sdk_readmes_template_and_backup_examples_run(served, capsys):
     assert out[0] == "from-library STOPPED 8 GiB", out
     # db-01 runs VMTools in the default world, so the snapshot is file-system consistent
     assert out[1].startswith("db-01-backup FILE_SYSTEM_CONSISTENT ['DISK'"), out
+
+
+def test_the_fixture_example_runs_as_a_projects_test(tmp_path):
+    """The README's first `cloudtower_sim` fixture example, as a test file of another project."""
+    import subprocess
+    import sys
+
+    text = README.read_text()
+    start = text.index("## Use it in your project's tests")
+    block = text[text.index("```python\n", start) + len("```python\n"):]
+    (tmp_path / "test_example.py").write_text(block[:block.index("\n\n\n@pytest.mark")] + "\n")
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_example.py"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "1 passed" in r.stdout, r.stdout[-3000:] + r.stderr[-2000:]

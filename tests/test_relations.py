@@ -3,7 +3,7 @@ only for an absent to-one relation. Host hardware lists the devices its VMs pass
 
 import pytest
 
-from mock_server.schema.spec import Spec
+from cloudtower_sim.mock_server.schema.spec import Spec
 
 from .conftest import Api
 

@@ -15,14 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mock_server.domain import model
-from mock_server.domain.errors import TaskError
-from mock_server.domain.simulator import Settings
-from mock_server.domain.tasks import Step
+from cloudtower_sim.mock_server.domain import model
+from cloudtower_sim.mock_server.domain.errors import TaskError
+from cloudtower_sim.mock_server.domain.simulator import Settings
+from cloudtower_sim.mock_server.domain.tasks import Step
 
-from mock_server.api.registry import READS as REGISTERED_READS, simulated
-from mock_server.schema import overlay
-from mock_server.schema.spec import DATETIME_OPS, VERSIONS, Spec
+from cloudtower_sim.mock_server.api.registry import READS as REGISTERED_READS, simulated
+from cloudtower_sim.mock_server.schema import overlay
+from cloudtower_sim.mock_server.schema.spec import DATETIME_OPS, VERSIONS, Spec
 
 from .conftest import PINNED_START, TOKEN, Api, make_client
 

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from mock_server.api import create_app
-from mock_server.domain.simulator import Settings, Simulator
-from mock_server.domain.tasks import Step
+from cloudtower_sim.mock_server.api import create_app
+from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
+from cloudtower_sim.mock_server.domain.tasks import Step
 
 from .conftest import TOKEN
 

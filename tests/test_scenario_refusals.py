@@ -2,8 +2,8 @@
 
 import pytest
 
-from mock_server.domain.scenario import ScenarioError
-from mock_server.domain.simulator import Settings, Simulator
+from cloudtower_sim.mock_server.domain.scenario import ScenarioError
+from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
 HOSTS = "    hosts: [{name: h1, memory_gib: 64}, {name: h2, memory_gib: 64}]\n"
 

@@ -13,7 +13,7 @@ from cloudtower.api import HostApi, TaskApi, VmApi
 from cloudtower.exceptions import ApiException
 from cloudtower.utils import login, wait_task
 
-from mock_server.schema.spec import VERSIONS
+from cloudtower_sim.mock_server.schema.spec import VERSIONS
 
 SPEED = 50  # simulated seconds per wall second: the whole workflow takes a few seconds of wall time
 REQUEST_TIMEOUT = 10  # seconds, for each HTTP request the test makes itself

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from mock_server import cli
-from mock_server.api.wire import MAX_BODY_BYTES
-from mock_server.server import CLEANUP_INTERVAL, CONNECTION_LIMIT, IDLE_TIMEOUT
+from cloudtower_sim.mock_server import cli
+from cloudtower_sim.mock_server.api.wire import MAX_BODY_BYTES
+from cloudtower_sim.mock_server.server import CLEANUP_INTERVAL, CONNECTION_LIMIT, IDLE_TIMEOUT
 
 from .conftest import TOKEN
 
@@ -28,7 +28,7 @@ AUTH = {"Authorization": TOKEN}
 
 
 def start(*options, scenario=None):
-    command = [sys.executable, "-m", "mock_server.cli", "serve", "--port", "0", *options]
+    command = [sys.executable, "-m", "cloudtower_sim", "serve", "--port", "0", *options]
     if scenario:
         command += ["--scenario", str(scenario)]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -60,7 +60,7 @@ def stop(proc, sig=signal.SIGTERM) -> tuple[int, str, str]:
     (["--host", "203.0.113.77"], "cannot listen"),  # TEST-NET-3: an address this machine does not have
 ])
 def test_a_bad_option_is_refused_with_a_message_and_exit_code_2(options, named):
-    proc = subprocess.run([sys.executable, "-m", "mock_server.cli", "serve", *options], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "cloudtower_sim", "serve", *options], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
     assert named in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
@@ -71,7 +71,7 @@ def test_a_port_in_use_is_refused_with_a_message():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        proc = subprocess.run([sys.executable, "-m", "mock_server.cli", "serve", "--port", str(port)], cwd=ROOT,
+        proc = subprocess.run([sys.executable, "-m", "cloudtower_sim", "serve", "--port", str(port)], cwd=ROOT,
                               capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and f"port {port}" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
 

@@ -2,11 +2,11 @@
 
 import pytest
 
-from mock_server.domain.clock import Clock, iso, parse_time
-from mock_server.domain.errors import ResourceLocked, TaskError
-from mock_server.domain.model import Task
-from mock_server.domain.simulator import Settings
-from mock_server.domain.tasks import QUEUE_DELAY, Step, TaskRunner
+from cloudtower_sim.mock_server.domain.clock import Clock, iso, parse_time
+from cloudtower_sim.mock_server.domain.errors import ResourceLocked, TaskError
+from cloudtower_sim.mock_server.domain.model import Task
+from cloudtower_sim.mock_server.domain.simulator import Settings
+from cloudtower_sim.mock_server.domain.tasks import QUEUE_DELAY, Step, TaskRunner
 
 from .conftest import PINNED_START, Api, make_client
 

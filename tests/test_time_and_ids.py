@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from mock_server.domain.clock import parse_time
-from mock_server.domain.scenario import ScenarioError
-from mock_server.domain.simulator import Settings, Simulator
+from cloudtower_sim.mock_server.domain.clock import parse_time
+from cloudtower_sim.mock_server.domain.scenario import ScenarioError
+from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
 from .conftest import PINNED_START, Api, make_client
 

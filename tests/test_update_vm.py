@@ -5,7 +5,7 @@ import pytest
 from cloudtower import ApiClient, Configuration
 from cloudtower.api import VmApi
 
-from mock_server.domain.simulator import Settings
+from cloudtower_sim.mock_server.domain.simulator import Settings
 
 from .conftest import TOKEN, Api, make_client
 

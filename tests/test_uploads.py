@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from mock_server.api.wire import MAX_JSON_BYTES
-from mock_server.domain.uploads import CHUNK_SIZE
+from cloudtower_sim.mock_server.api.wire import MAX_JSON_BYTES
+from cloudtower_sim.mock_server.domain.uploads import CHUNK_SIZE
 from tests.conftest import TOKEN, Api, make_client
 from tests.test_bad_input import snapshot
 

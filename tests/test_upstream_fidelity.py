@@ -2,19 +2,19 @@
 
 import pytest
 
-from mock_server.api.registry import ENTRIES, READS, simulated
-from mock_server.domain.states import HostStatus, MaintenanceState, TaskStatus, VmStatus
-from mock_server.schema import extract
-from mock_server.schema.spec import VERSIONS, Spec, WhereKey
+from cloudtower_sim.mock_server.api.registry import ENTRIES, READS, simulated
+from cloudtower_sim.mock_server.domain.states import HostStatus, MaintenanceState, TaskStatus, VmStatus
+from cloudtower_sim.mock_server.schema import extract
+from cloudtower_sim.mock_server.schema.spec import VERSIONS, Spec, WhereKey
 
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_the_checked_in_extract_is_current(upstream_for, version):
     """Regenerating the extract from the upstream spec gives the checked-in file: fails when the registry gained an
-    operation or the spec changed and `python -m mock_server.schema.extract` was not run."""
+    operation or the spec changed and `python -m cloudtower_sim.mock_server.schema.extract` was not run."""
     upstream = upstream_for(version)
     assert extract.build(upstream.path) == (extract.EXTRACTS / f"{version}.json").read_text(), (
-        f"mock_server/schema/extracts/{version}.json is stale: run python -m mock_server.schema.extract")
+        f"mock_server/schema/extracts/{version}.json is stale: run python -m cloudtower_sim.mock_server.schema.extract")
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from mock_server.api import create_app
-from mock_server.domain import simulator as simulator_module
-from mock_server.domain.scenario import ScenarioError
-from mock_server.domain.simulator import Settings, Simulator
-from mock_server.schema.spec import EXTRACTS, Spec
+from cloudtower_sim.mock_server.api import create_app
+from cloudtower_sim.mock_server.domain import simulator as simulator_module
+from cloudtower_sim.mock_server.domain.scenario import ScenarioError
+from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
+from cloudtower_sim.mock_server.schema.spec import EXTRACTS, Spec
 
 from .conftest import TOKEN
 

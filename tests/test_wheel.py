@@ -2,22 +2,26 @@
 the official SDK's maintenance workflow."""
 
 import json
+import shutil
 import subprocess
 import sys
+import textwrap
 import zipfile
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
 SCRIPT = r'''
 import json, sys, threading
-import mock_server
+from cloudtower_sim import mock_server
 from cloudtower import ApiClient, Configuration
 from cloudtower.api import HostApi, VmApi
 from cloudtower.utils import login, wait_task
 from waitress import create_server
-from mock_server.api import create_app
-from mock_server.domain.simulator import Settings
+from cloudtower_sim.mock_server.api import create_app
+from cloudtower_sim.mock_server.domain.simulator import Settings
 
 app = create_app(Settings(api_version=sys.argv[1]))
 server = create_server(app, host="127.0.0.1", port=0, threads=2)
@@ -40,12 +44,79 @@ print(json.dumps({"module": mock_server.__file__, "state": state, "vms": len(vms
 '''
 
 
-def test_the_wheel_alone_serves_validates_and_answers_the_sdk(tmp_path):
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    dist, source = tmp_path_factory.mktemp("dist"), tmp_path_factory.mktemp("source") / "cloudtower-sim"
+    # built from a copy: a checkout's stale build/ would otherwise slip old files into the wheel
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__",
+                                                                 ".hypothesis", "report*.json"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(tmp_path / "dist"), str(ROOT)], check=True, timeout=300)
-    [wheel] = (tmp_path / "dist").glob("cloudtower_sim-*.whl")
-    site = tmp_path / "site"
-    zipfile.ZipFile(wheel).extractall(site)  # what installing a pure-Python wheel does
+                    str(dist), str(source)], check=True, timeout=300)
+    [built] = dist.glob("cloudtower_sim-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def site(wheel, tmp_path_factory) -> Path:
+    """The wheel installed on its own: what installing a pure-Python wheel does."""
+    path = tmp_path_factory.mktemp("site")
+    zipfile.ZipFile(wheel).extractall(path)
+    return path
+
+
+def test_the_wheel_adds_one_import_package_and_a_fixture_plugin(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {n.split("/")[0] for n in names if ".dist-info/" not in n} == {"cloudtower_sim"}
+    [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "cloudtower_sim = cloudtower_sim.pytest_plugin" in text, text
+    assert "cloudtower-sim = cloudtower_sim.mock_server.cli:main" in text, text
+    assert {"cloudtower_sim/mock_server/scenarios/default.yaml", "cloudtower_sim/mock_server/schema/extracts/4.6.0.json",
+            "cloudtower_sim/client/__init__.py", "cloudtower_sim/contracts/plugin.py"} <= set(names)
+
+
+DEPENDENT_TEST = """
+from client import hello
+from contracts import NAME
+
+
+def test_its_own_packages():
+    assert hello() == "mine" and NAME == "their contracts"
+
+
+def test_the_fixture_serves_real_http(cloudtower_sim):
+    import requests
+
+    r = requests.post(cloudtower_sim.url + "/get-vms", json={"where": {"name": "db-01"}},
+                      headers={"Authorization": cloudtower_sim.token}, timeout=30)
+    assert r.status_code == 200 and [v["name"] for v in r.json()] == ["db-01"]
+"""
+
+
+def test_a_dependent_projects_own_client_and_contracts_are_not_shadowed(site, tmp_path):
+    """The issue's reproduction: a project with its own `client` and `contracts` packages, cloudtower-sim installed
+    in the same environment, run with `pytest` and with `python -m pytest`."""
+    dep = tmp_path / "dep"
+    for package, text in (("client", "def hello():\n    return 'mine'\n"), ("contracts", "NAME = 'their contracts'\n")):
+        (dep / package).mkdir(parents=True)
+        (dep / package / "__init__.py").write_text(text)
+    (dep / "tests").mkdir()
+    (dep / "tests" / "test_x.py").write_text(textwrap.dedent(DEPENDENT_TEST))
+    (dep / "conftest.py").write_text("")  # the project's root on sys.path, as most projects have it
+    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
+    pytest_command = str(Path(sys.executable).parent / "pytest")
+    for command in ([sys.executable, "-m", "pytest"], [pytest_command]):
+        r = subprocess.run(command + ["-q", "-p", "no:cacheprovider", "tests"], cwd=dep, env=env,
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0 and "2 passed" in r.stdout, (command, r.stdout[-3000:], r.stderr[-2000:])
+    r = subprocess.run([sys.executable, "-m", "pytest", "--help"], cwd=dep, env=env, capture_output=True, text=True,
+                       timeout=120)
+    options = [line.split()[0] for line in r.stdout.splitlines() if line.strip().startswith("--")]
+    assert not [o for o in options if o.startswith(("--token", "--target-url", "--username", "--password",
+                                                     "--insecure", "--allow-mutations"))], options
+
+
+def test_the_wheel_alone_serves_validates_and_answers_the_sdk(site, tmp_path):
     run = tmp_path / "elsewhere"
     run.mkdir()
     env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}  # no CLOUDTOWER_UPSTREAM_SPEC

@@ -26,9 +26,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mock_server.api import create_app
-from mock_server.domain.scenario import Scenario, build
-from mock_server.domain.simulator import Settings
+from cloudtower_sim.mock_server.api import create_app
+from cloudtower_sim.mock_server.domain.scenario import Scenario, build
+from cloudtower_sim.mock_server.domain.simulator import Settings
 
 TOKEN = "cloudtower-sim-root-token"
 HEADERS = {"Authorization": TOKEN}

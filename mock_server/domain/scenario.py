@@ -112,6 +112,14 @@ def load(path: str | Path | None = None) -> Scenario:
     return Scenario(path, data)
 
 
+def from_data(data: dict, origin: str = "<scenario>") -> Scenario:
+    """A scenario given as the dict a YAML file would hold, checked as a file's is."""
+    if not isinstance(data, dict):
+        raise ScenarioError(origin, "", f"expected a mapping, got {type(data).__name__}")
+    _check(Path(origin), "", "scenario", data)
+    return Scenario(Path(origin), data)
+
+
 MAX_BYTES = 8 * 1024 * 1024
 MAX_GENERATED_HOSTS, MAX_GENERATED_VMS = 10_000, 200_000
 MAX_NODES = 1_000_000  # values once every alias is expanded: a few aliases can otherwise stand for billions

@@ -64,6 +64,16 @@ class Simulator:
         with self.lock.read():  # caught up a moment ago: a step under way in realtime is always "due"
             yield self.world
 
+    def start_over(self, scenario, **settings) -> World:
+        """A new world of `scenario` (scenario.Scenario) with these settings changed (task_mode, speed, seed,
+        start_time); the served API version stays. Waits for requests in flight."""
+        with self.lock:
+            self.scenario = scenario
+            for key, value in settings.items():
+                setattr(self.settings, key, value)
+            self.world = self._build()
+            return self.world
+
     def reset(self) -> World:
         """Back to the loaded scenario, keeping the clock's current mode and speed; waits for requests in flight."""
         with self.lock:

@@ -2,7 +2,7 @@
 every schema they reach (the whole WhereInput/OrderByInput graph and its enums), plus the list of all upstream
 operations (to answer 501 rather than 404). Descriptions and examples are dropped; what is left are facts.
 
-    python -m mock_server.schema.extract [--upstream DIR] [--version V ...] [--check]
+    python -m cloudtower_sim.mock_server.schema.extract [--upstream DIR] [--version V ...] [--check]
 
 The operations come from the registry (`mock_server.api.registry`): its paths, and for each entity it reads, the
 upstream `get-...` and `get-...-connection` paths whose answers are that entity."""
@@ -124,9 +124,10 @@ def build(upstream_file: Path) -> str:
 
 
 def main(argv=None) -> int:
-    from contracts.upstream import DEFAULT_DIR  # the one place that knows where ../shared/upstream is
+    from cloudtower_sim.contracts.upstream import DEFAULT_DIR  # the one place that knows where ../shared/upstream is
 
-    p = argparse.ArgumentParser(prog="python -m mock_server.schema.extract", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m cloudtower_sim.mock_server.schema.extract",
+                                description=__doc__.split("\n\n")[0])
     p.add_argument("--upstream", type=Path, default=DEFAULT_DIR, help=f"folder of cloudtower-openapi-<v>.json "
                                                                       f"(default {DEFAULT_DIR})")
     p.add_argument("--version", action="append", choices=VERSIONS, help="one version (default: all)")
@@ -144,7 +145,8 @@ def main(argv=None) -> int:
             target.write_text(text)
             print(f"wrote {target} ({len(text) // 1024} KiB)")
     if args.check and stale:
-        print(f"stale extracts: {', '.join(stale)}; run python -m mock_server.schema.extract", file=sys.stderr)
+        print(f"stale extracts: {', '.join(stale)}; run python -m cloudtower_sim.mock_server.schema.extract",
+              file=sys.stderr)
         return 1
     return 0
 
