@@ -46,6 +46,9 @@ class WSGIAdapter(BaseAdapter):
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
+        if any(k.lower() == "x-cloudtower-sim-drop" for k, _ in started["headers"]):  # an injected `drop` fault
+            raise requests.ConnectionError(f"{request.url}: the connection was closed without an answer",
+                                           request=request)
         response = requests.Response()
         response.status_code = int(started["status"].split()[0])
         response.reason = started["status"].partition(" ")[2]

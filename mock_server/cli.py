@@ -8,6 +8,7 @@ import json
 import signal
 import sys
 
+from .api.faults import JOURNAL_SIZE
 from .domain.clock import MODES, check_speed
 from .domain.scenario import ScenarioError
 from .domain.simulator import Settings, Simulator
@@ -59,6 +60,9 @@ def parser() -> argparse.ArgumentParser:
                        help=f"finished tasks kept, the oldest forgotten first (default {TASK_HISTORY})")
     serve.add_argument("--task-history-age", type=_whole(1, 10**10), default=int(TASK_HISTORY_AGE), metavar="SECONDS",
                        help=f"simulated seconds a finished task is kept (default {int(TASK_HISTORY_AGE)}, 30 days)")
+    serve.add_argument("--journal-size", type=_whole(1, 10**7), default=JOURNAL_SIZE, metavar="N",
+                       help=f"requests the journal (GET /_sim/requests) keeps, the oldest dropped first (default "
+                            f"{JOURNAL_SIZE})")
     contract = sub.add_parser("contract", help="run the contract suite against the simulator or a CloudTower",
                               description="Run the contract suite (pytest underneath). Without --target-url it runs "
                                           "against the simulator in-process. Against a URL it only reads unless "
@@ -133,7 +137,7 @@ def serve(args) -> int:
     settings = Settings(scenario=args.scenario, seed=args.seed, task_mode=args.task_mode, speed=args.speed,
                         control=not args.no_control, upstream_spec=args.upstream_spec, api_version=args.api_version,
                         start_time=args.start_time, task_history=args.task_history,
-                        task_history_age=args.task_history_age)
+                        task_history_age=args.task_history_age, journal_size=args.journal_size)
     try:
         sim = Simulator(settings)
     except ScenarioError as e:

@@ -11,7 +11,7 @@ import uuid
 
 from waitress import create_server
 from waitress.channel import HTTPChannel
-from waitress.task import ErrorTask
+from waitress.task import ErrorTask, WSGITask
 
 from .api.wire import MAX_BODY_BYTES
 
@@ -44,7 +44,28 @@ class _ErrorBodyTask(ErrorTask):
         self.write(body)
 
 
+class _DroppingTask(WSGITask):
+    """An answer the app marks dropped (an injected `drop` fault, api/faults.py) is never written: the connection
+    closes with no answer at all, as a tower's that died mid-request would."""
+
+    def _dropped(self) -> bool:
+        return bool(getattr(self, "environ", None) and self.environ.get("cloudtower_sim.drop"))
+
+    def write(self, data):
+        if self._dropped():
+            self.wrote_header, self.close_on_finish = True, True
+            return
+        super().write(data)
+
+    def finish(self):
+        if self._dropped():
+            self.close_on_finish = True
+            return
+        super().finish()
+
+
 class _Channel(HTTPChannel):
+    task_class = _DroppingTask
     error_task_class = _ErrorBodyTask
 
 

@@ -10,6 +10,7 @@ from flask import Flask
 
 from ..domain.simulator import Settings, Simulator
 from . import control
+from .faults import Faults, Journal
 from .registry import bind
 from .wire import MAX_BODY_BYTES, install_error_handlers, install_routes
 
@@ -20,6 +21,8 @@ def create_app(settings: Settings | None = None, simulator: Simulator | None = N
     app.url_map.merge_slashes = False  # `/v2/api//get-vms` is no operation: a 404 ErrorBody, not a 308 redirect
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["cloudtower_sim"] = sim
+    app.extensions["cloudtower_faults"] = Faults()
+    app.extensions["cloudtower_journal"] = Journal(sim.settings.journal_size)
     install_routes(app, bind(sim.spec))
     if sim.settings.control:
         app.register_blueprint(control.bp)

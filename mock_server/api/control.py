@@ -1,10 +1,11 @@
-"""The control API under /_sim/, for tests and users: reset the world, read or move the clock, the served spec."""
+"""The control API under /_sim/, for tests and users: reset the world, read or move the clock, the served spec,
+inject faults and read the request journal."""
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 
 from ..domain.clock import LATEST, MODES, check_speed, iso
 from ..schema.types import InvalidInput
-from .wire import json_response, operations, simulator
+from .wire import error_body, json_response, operations, simulator
 
 bp = Blueprint("control", __name__, url_prefix="/_sim")
 
@@ -60,3 +61,48 @@ def change_clock():
 @bp.get("/openapi.json")
 def openapi():
     return json_response(simulator().spec.document(sorted(operations())))
+
+
+# faults and the request journal (api/faults.py) ---------------------------------------------------------------------
+def _faults():
+    return current_app.extensions["cloudtower_faults"]
+
+
+@bp.post("/faults")
+def add_fault():
+    body = request.get_json(force=True, silent=True)
+    return json_response({"id": _faults().add(body).id})
+
+
+@bp.get("/faults")
+def list_faults():
+    return json_response(_faults().listed())
+
+
+@bp.delete("/faults")
+def clear_faults():
+    _faults().remove()
+    return json_response({"removed": "all"})
+
+
+@bp.delete("/faults/<fault_id>")
+def remove_fault(fault_id: str):
+    if not _faults().remove(fault_id):
+        return error_body(404, f"no fault {fault_id!r} (spent faults are gone)")
+    return json_response({"removed": fault_id})
+
+
+@bp.get("/requests")
+def journal():
+    """Journalled requests, oldest first: `?path=/start-vm&method=POST&status=200`, every filter optional."""
+    status = request.args.get("status")
+    if status is not None and not status.isdigit():
+        raise InvalidInput("status", "expected an HTTP status such as 200", repr(status))
+    return json_response(current_app.extensions["cloudtower_journal"].entries(
+        request.args.get("path"), request.args.get("method"), int(status) if status is not None else None))
+
+
+@bp.delete("/requests")
+def clear_journal():
+    current_app.extensions["cloudtower_journal"].clear()
+    return json_response({"cleared": True})

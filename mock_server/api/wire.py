@@ -5,6 +5,7 @@ every refusal into an `ErrorBody`."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -13,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from ..domain.errors import DomainError
 from ..domain.uploads import CHUNK_SIZE
 from ..schema.types import InvalidInput
+from .faults import DROP_HEADER, masked, task_ids
 from .registry import Bound
 
 BASE_PATH = "/v2/api"
@@ -72,6 +74,7 @@ def read_body(op):
         body = json.loads(raw)
     except (ValueError, RecursionError) as e:
         raise InvalidInput("body", f"the request body is not valid JSON ({e})") from None
+    g.sent = body  # as sent, for faults' `where` and the journal (api/faults.py)
     depth, values = _measure(body)
     if depth > MAX_DEPTH:
         raise InvalidInput("body", f"nested more than {MAX_DEPTH} levels deep")
@@ -91,6 +94,7 @@ def read_form(op):
     if request.mimetype != "multipart/form-data":
         raise InvalidInput("Content-Type", "expected multipart/form-data", repr(request.content_type or "none")[:80])
     body = request.form.to_dict()
+    g.sent = dict(body)  # its text fields, for the journal (api/faults.py)
     part = request.files.get("file")
     if part is not None:
         body["file"] = part.read()
@@ -144,6 +148,16 @@ def _view(b: Bound):
             body, refusal = read_body(op), None
         except InvalidInput as e:
             body, refusal = None, e
+        fault = current_app.extensions["cloudtower_faults"].take(request.path[len(BASE_PATH):], g.get("sent"))
+        g.fault = fault
+        effect = fault.effect if fault is not None else {}
+        if "delay_ms" in effect:
+            time.sleep(effect["delay_ms"] / 1000)
+        elif "status" in effect:
+            return error_body(effect["status"], effect["message"], effect.get("code"))
+        elif "drop" in effect:  # closed without an answer by the server (server.py) or the in-process transport
+            request.environ["cloudtower_sim.drop"] = True
+            return Response(b"", 200, headers={DROP_HEADER: "1"})
         sim = simulator()
         with sim.session(read=b.read) as world:
             if b.read and _client_gone():  # waited its turn, and nobody is there to read the answer: no work done
@@ -153,10 +167,29 @@ def _view(b: Bound):
                 world.may_change(user, op.operation_id)
             if refusal is not None:
                 raise refusal
-            result = handler(world, body, user)
+            world.failing = effect.get("task")
+            try:
+                result = handler(world, body, user)
+            finally:
+                world.failing = None
             return json_response(op.response.render(result))
 
     return view
+
+
+def _journal(response) -> None:
+    """Record the request in the journal (api/faults.py): what was sent, how it was answered, the tasks it started."""
+    path = request.path[len(BASE_PATH):]
+    bound = operations().get(path)
+    started = []
+    if bound is not None and bound.mutation and response.status_code == 200 and response.is_json:
+        started = task_ids(json.loads(response.get_data()))
+    body = g.get("sent")
+    fault = g.get("fault")
+    current_app.extensions["cloudtower_journal"].record({
+        "method": request.method, "path": path, "status": response.status_code, "body": masked(body),
+        "task_ids": started, "time": simulator().world.now(), "request_id": g.get("request_id"),
+        **({"fault": fault.id} if fault is not None else {})})
 
 
 def install_error_handlers(app: Flask, upstream: dict[str, tuple[str, str]]) -> None:
@@ -169,6 +202,8 @@ def install_error_handlers(app: Flask, upstream: dict[str, tuple[str, str]]) -> 
     @app.after_request
     def _stamp(response):
         response.headers["x-tower-request-id"] = g.get("request_id") or str(uuid.uuid4())
+        if request.path.startswith(BASE_PATH + "/"):
+            _journal(response)
         return response
 
     @app.errorhandler(InvalidInput)

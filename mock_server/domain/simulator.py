@@ -23,6 +23,7 @@ class Settings:
     start_time: str | None = None  # ISO 8601 with timezone; None: the scenario's, else the wall clock at start
     task_history: int = TASK_HISTORY  # finished tasks kept
     task_history_age: float = TASK_HISTORY_AGE  # simulated seconds a finished task is kept
+    journal_size: int = 10_000  # (api/faults.py JOURNAL_SIZE) requests the journal (/_sim/requests) keeps, the oldest dropped first
 
 
 class Simulator:

@@ -10,7 +10,7 @@ from collections import deque
 from contextlib import contextmanager
 
 from .clock import Clock, iso
-from .errors import BadRequest, Forbidden, NotFound, Unauthorized
+from .errors import BadRequest, Forbidden, NotFound, TaskError, Unauthorized
 from .ids import Ids
 from .hardware import Disk, GpuDevice, Nic, UsbDevice
 from .inventory import Vds, Vlan, VmDisk, VmNic, VmVolume
@@ -47,6 +47,18 @@ TASK_HISTORY = 10_000  # finished tasks kept (a tower keeps a history; how long 
 TASK_HISTORY_AGE = 30 * 24 * 3600.0  # simulated seconds a finished task is kept
 
 
+def _failing(steps: list[Step], fault: dict) -> list[Step]:
+    """`steps` with the one `fault["step"]` names (its number from 0, or its key; past the last: the last) failing
+    with the fault's code and message; the steps before it apply as usual, it and those after do not."""
+    wanted = fault["step"]
+    index = next((i for i, s in enumerate(steps) if s.key == wanted), None) if isinstance(wanted, str) else wanted
+    index = min(max(index or 0, 0), len(steps) - 1)
+
+    def fail():
+        raise TaskError(fault["error_message"], fault["error_code"])
+    return [*steps[:index], Step(steps[index].key, steps[index].duration, fail), *steps[index + 1:]]
+
+
 class World:
     def __init__(self, clock: Clock, seed: int = 0, grammar=None, api_version: str = ""):
         self.clock = clock
@@ -67,6 +79,7 @@ class World:
         self.task_history, self.task_history_age = TASK_HISTORY, TASK_HISTORY_AGE
         self._seq = 0
         self.lock = threading.RLock()  # replaced by the owning Simulator's lock
+        self.failing: dict | None = None  # {error_code, error_message, step}: the next task started fails so
 
     # access ----------------------------------------------------------------------------------------------------------
     @contextmanager
@@ -279,6 +292,8 @@ class World:
         (or `shared` are held exclusively)."""
         self.runner.check_unlocked(*locks)
         self.runner.check_unlocked(*shared, shared=True)
+        if self.failing is not None:  # an injected task fault (api/faults.py): this task fails at the step named
+            steps, self.failing = _failing(steps, self.failing), None
         self._forget_old_tasks()
         cluster = resource if isinstance(resource, Cluster) else getattr(resource, "cluster", None)
         task = self.add(Task(id=self.ids.cuid(), description=description, local_created_at=self.created_at(),

@@ -1,0 +1,174 @@
+"""Fault injection and the request journal (`/_sim/faults`, `/_sim/requests`): what a CI user's tests need to ask
+"does my code handle a 503, a slow answer, a dropped connection, a failing task?" and "what did my code send?".
+
+A fault names an operation path (`/get-vms`), how many matching requests it takes (`times`, default 1), optionally a
+`where` that the request body's `where` must hold (each key given, equal), and one effect: `status` (an ErrorBody of
+that status, with `message` and `code`), `delay_ms` (the request waits, then is answered as usual), `drop` (the
+connection is closed without an answer), or `task` (`error_code`, `error_message`, optionally `step`: the next task
+the request starts fails at that step, the earlier steps applied, as a real failure there would leave the world).
+Each fault applied is journalled with its request."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from ..schema.types import InvalidInput
+
+EFFECTS = ("status", "delay_ms", "drop", "task")
+MAX_FAULTS = 1000
+MAX_DELAY_MS = 600_000
+JOURNAL_SIZE = 10_000  # requests kept, oldest dropped first
+SECRETS = ("password", "token", "secret")  # body keys whose values the journal masks
+DROP_HEADER = "X-Cloudtower-Sim-Drop"  # the answer's marker: the server (server.py) or transport drops it
+
+
+@dataclass
+class Fault:
+    id: str
+    path: str
+    times: int
+    where: dict | None
+    effect: dict
+    applied: int = 0
+
+    def describe(self) -> dict:
+        return {"id": self.id, "path": self.path, "where": self.where, "left": self.times - self.applied,
+                "applied": self.applied, **self.effect}
+
+    def matches(self, path: str, body) -> bool:
+        if path != self.path or self.applied >= self.times:
+            return False
+        if self.where is None:
+            return True
+        given = body.get("where") if isinstance(body, dict) else None
+        return isinstance(given, dict) and all(given.get(k) == v for k, v in self.where.items())
+
+
+def _check(spec) -> tuple[str, int, dict | None, dict]:
+    if not isinstance(spec, dict):
+        raise InvalidInput("body", "expected a JSON object: path, times, where and one effect")
+    unknown = sorted(set(spec) - {"path", "times", "where", "message", "code", *EFFECTS})
+    if unknown:
+        raise InvalidInput(unknown[0], f"unknown field: a fault takes path, times, where and one of {EFFECTS}")
+    path = spec.get("path")
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise InvalidInput("path", "expected an operation path under /v2/api, such as \"/get-vms\"", repr(path))
+    times = spec.get("times", 1)
+    if isinstance(times, bool) or not isinstance(times, int) or not 1 <= times <= 1_000_000:
+        raise InvalidInput("times", "expected a whole number from 1 to 1000000", repr(times))
+    where = spec.get("where")
+    if where is not None and not isinstance(where, dict):
+        raise InvalidInput("where", "expected an object that the request body's where must hold", repr(where))
+    given = [k for k in EFFECTS if k in spec]
+    if len(given) != 1:
+        raise InvalidInput("body", f"expected exactly one effect of {', '.join(EFFECTS)}, got {given or 'none'}")
+    kind = given[0]
+    value = spec[kind]
+    if kind == "status":
+        if isinstance(value, bool) or not isinstance(value, int) or not 400 <= value <= 599:
+            raise InvalidInput("status", "expected an HTTP error status from 400 to 599", repr(value))
+        effect = {"status": value, "message": str(spec.get("message") or f"injected fault: status {value}"),
+                  **({"code": str(spec["code"])} if spec.get("code") is not None else {})}
+    elif kind == "delay_ms":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_DELAY_MS:
+            raise InvalidInput("delay_ms", f"expected milliseconds from 0 to {MAX_DELAY_MS}", repr(value))
+        effect = {"delay_ms": value}
+    elif kind == "drop":
+        if value is not True:
+            raise InvalidInput("drop", "expected true", repr(value))
+        effect = {"drop": True}
+    else:
+        if not isinstance(value, dict) or not set(value) <= {"error_code", "error_message", "step"} or not all(
+                isinstance(value.get(k, ""), str) for k in ("error_code", "error_message")):
+            raise InvalidInput("task", "expected an object with error_code and error_message (strings) and "
+                                       "optionally step (a step's number from 0, or its key)", repr(value)[:200])
+        effect = {"task": {"error_code": value.get("error_code") or "INJECTED_FAULT",
+                           "error_message": value.get("error_message") or "injected fault",
+                           "step": value.get("step", 0)}}
+    if any(k in spec for k in ("message", "code")) and kind != "status":
+        raise InvalidInput("message", "message and code go with a status effect")
+    return path, times, where, effect
+
+
+class Faults:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._faults: dict[str, Fault] = {}
+        self._ids = itertools.count(1)
+
+    def add(self, spec) -> Fault:
+        path, times, where, effect = _check(spec)
+        with self._lock:
+            if len(self._faults) >= MAX_FAULTS:
+                raise InvalidInput("body", f"{MAX_FAULTS} faults are set; remove some first")
+            fault = Fault(f"fault-{next(self._ids)}", path, times, where, effect)
+            self._faults[fault.id] = fault
+            return fault
+
+    def listed(self) -> list[dict]:
+        with self._lock:
+            return [f.describe() for f in self._faults.values()]
+
+    def remove(self, fault_id: str | None = None) -> bool:
+        with self._lock:
+            if fault_id is None:
+                self._faults.clear()
+                return True
+            return self._faults.pop(fault_id, None) is not None
+
+    def take(self, path: str, body) -> Fault | None:
+        """The first fault matching this request, its count taken (it expires when spent)."""
+        with self._lock:
+            for fault in self._faults.values():
+                if fault.matches(path, body):
+                    fault.applied += 1
+                    if fault.applied >= fault.times:
+                        del self._faults[fault.id]
+                    return fault
+        return None
+
+
+def masked(value):
+    """`value` with the values of secret-named keys replaced, at any depth."""
+    if isinstance(value, dict):
+        return {k: "***" if any(s in k.lower() for s in SECRETS) else masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value
+
+
+@dataclass
+class Journal:
+    size: int = JOURNAL_SIZE
+    _entries: deque = field(default_factory=deque)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, entry: dict) -> None:
+        with self._lock:
+            self._entries.append(entry)
+            while len(self._entries) > self.size:
+                self._entries.popleft()
+
+    def entries(self, path=None, method=None, status=None) -> list[dict]:
+        with self._lock:
+            return [e for e in self._entries if (path is None or e["path"] == path)
+                    and (method is None or e["method"] == method.upper())
+                    and (status is None or e["status"] == status)]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def task_ids(answer) -> list[str]:
+    """The task ids an operation's answer carries (WithTask objects, alone or in a list)."""
+    items = answer if isinstance(answer, list) else [answer]
+    return [i["task_id"] for i in items if isinstance(i, dict) and isinstance(i.get("task_id"), str)]
+
+
+def now() -> float:
+    return time.time()
