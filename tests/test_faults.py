@@ -147,3 +147,16 @@ def test_the_fixture_injects_faults_and_reads_the_journal(cloudtower_sim):
 
 def test_the_fixture_starts_each_test_without_faults_or_journal(cloudtower_sim):
     assert cloudtower_sim.faults() == [] and cloudtower_sim.requests() == []
+
+
+def test_an_unmovable_fault_makes_the_precheck_list_the_vm_and_an_enter_moving_it_fail(api):
+    [app] = api.ok("get-vms", {"where": {"name": "app-01"}})
+    host = app["host"]["id"]
+    fault(api.client, path="/enter-maintenance-mode-precheck", unmovable={"vm": "app-01", "reason": "vhost busy"})
+    check = api.ok("enter-maintenance-mode-precheck", {"where": {"id": host}})
+    result = api.ok("enter-maintance-mode-precheck-result", {"where": {"task_id": check["task_id"]}})
+    assert app["local_id"] in [v["vm_uuid"] for v in result["shutdownVms"]]  # sic: upstream camelCase
+    entered = api.ok("enter-maintance-mode", {"where": {"host_id": host}, "data": {"shutdown_vms": []}})
+    [task] = api.ok("get-tasks", {"where": {"id": entered["task_id"]}})
+    assert (task["status"], task["error_code"]) == ("FAILED", "MAINTENANCE_VM_UNMOVABLE")
+    assert "vhost busy" in task["error_message"]

@@ -5,8 +5,9 @@ A fault names an operation path (`/get-vms`), how many matching requests it take
 `where` that the request body's `where` must hold (each key given, equal), and one effect: `status` (an ErrorBody of
 that status, with `message` and `code`), `delay_ms` (the request waits, then is answered as usual), `drop` (the
 connection is closed without an answer), or `task` (`error_code`, `error_message`, optionally `step`: the next task
-the request starts fails at that step, the earlier steps applied, as a real failure there would leave the world).
-Each fault applied is journalled with its request."""
+the request starts fails at that step, the earlier steps applied, as a real failure there would leave the world), or
+`unmovable` (`vm`, `reason`: from then on, in this world, the VM cannot live-migrate: a maintenance precheck lists it
+to shut down, and an enter that would migrate it fails). Each fault applied is journalled with its request."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 
 from ..schema.types import InvalidInput
 
-EFFECTS = ("status", "delay_ms", "drop", "task")
+EFFECTS = ("status", "delay_ms", "drop", "task", "unmovable")
 MAX_FAULTS = 1000
 MAX_DELAY_MS = 600_000
 JOURNAL_SIZE = 10_000  # requests kept, oldest dropped first
@@ -81,6 +82,12 @@ def _check(spec) -> tuple[str, int, dict | None, dict]:
         if value is not True:
             raise InvalidInput("drop", "expected true", repr(value))
         effect = {"drop": True}
+    elif kind == "unmovable":
+        if not isinstance(value, dict) or not isinstance(value.get("vm"), str) or not set(value) <= {"vm", "reason"} \
+                or not isinstance(value.get("reason", ""), str):
+            raise InvalidInput("unmovable", "expected an object with vm (a VM's id, local_id or name) and optionally "
+                                            "reason", repr(value)[:200])
+        effect = {"unmovable": {"vm": value["vm"], "reason": value.get("reason") or "injected fault: not migratable"}}
     else:
         if not isinstance(value, dict) or not set(value) <= {"error_code", "error_message", "step"} or not all(
                 isinstance(value.get(k, ""), str) for k in ("error_code", "error_message")):

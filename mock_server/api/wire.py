@@ -168,6 +168,8 @@ def _view(b: Bound):
             if refusal is not None:
                 raise refusal
             world.failing = effect.get("task")
+            if "unmovable" in effect:
+                world.make_unmovable(effect["unmovable"]["vm"], effect["unmovable"]["reason"])
             try:
                 result = handler(world, body, user)
             finally:

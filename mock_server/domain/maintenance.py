@@ -94,8 +94,9 @@ def plan_evacuation(world: World, host: Host) -> PrecheckPlan:
     plan = PrecheckPlan(host.id)
     reserved: dict[str, int] = {}
     for vm in sorted(host.active_vms, key=lambda v: (-v.memory, v.name)):
-        target = None if vm.host_bound else auto_place(world, vm, exclude=(host,), reserved=reserved)
-        if target is None and not vm.host_bound:
+        stuck = vm.host_bound or vm.id in world.unmovable
+        target = None if stuck else auto_place(world, vm, exclude=(host,), reserved=reserved)
+        if target is None and not stuck:
             _no_place_by_rule(world, vm, host, reserved)
         if target is None:
             plan.shutdown.append(vm.local_id)
@@ -189,6 +190,9 @@ def enter(world: World, user, host_id: str, shutdown_uuids: list[str]) -> tuple[
             if live and vm.host_bound:
                 raise TaskError(f"VM {vm.name} has pass-through devices and cannot live-migrate; "
                                 "list it in shutdown_vms", "MAINTENANCE_VM_UNMOVABLE")
+            if live and vm.id in world.unmovable:
+                raise TaskError(f"VM {vm.name} cannot live-migrate: {world.unmovable[vm.id]}; list it in "
+                                "shutdown_vms", "MAINTENANCE_VM_UNMOVABLE")
             target = auto_place(world, vm, exclude=(host,)) if live else _offline_target(world, vm, host)
             loose = None if target or not live else auto_place(world, vm, exclude=(host,), rules=False)
             if loose is not None:

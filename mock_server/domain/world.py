@@ -80,6 +80,7 @@ class World:
         self._seq = 0
         self.lock = threading.RLock()  # replaced by the owning Simulator's lock
         self.failing: dict | None = None  # {error_code, error_message, step}: the next task started fails so
+        self.unmovable: dict[str, str] = {}  # VM id -> why it cannot live-migrate (an injected fault)
 
     # access ----------------------------------------------------------------------------------------------------------
     @contextmanager
@@ -228,6 +229,14 @@ class World:
     def query(self, kind: str, body: dict | None) -> list:
         table = getattr(self, KINDS[kind])
         return select(self.grammar, kind, table.values(), body, table)
+
+    def make_unmovable(self, vm_ref: str, reason: str) -> None:
+        """An injected fault (api/faults.py): the VM with this id, local_id or name cannot live-migrate."""
+        vm = self.vms.get(vm_ref) or self.vm_by_uuid(vm_ref) or next(
+            (v for v in self.vms.values() if v.name == vm_ref), None)
+        if vm is None:
+            raise NotFound(f"the fault's unmovable.vm: no VM with id, local_id or name {vm_ref!r}")
+        self.unmovable[vm.id] = reason
 
     def vm_by_uuid(self, uuid: str) -> Vm | None:
         return next((v for v in self.vms.values() if v.local_id == uuid), None)
