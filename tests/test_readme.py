@@ -79,3 +79,28 @@ def test_the_fixture_example_runs_as_a_projects_test(tmp_path):
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_example.py"],
                        cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and "1 passed" in r.stdout, r.stdout[-3000:] + r.stderr[-2000:]
+
+
+def test_the_ci_script_serves_waits_and_answers(tmp_path):
+    """The README's "Use it in CI" script, on a free port, with the installed package, its `pytest` swapped for a
+    request whose answer is checked."""
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    text = README.read_text()
+    start = text.index("## Use it in CI")
+    block = text[text.index("```sh\n", start) + len("```sh\n"):]
+    script = block[:block.index("```")]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert script.startswith("pip install cloudtower-sim") and script.rstrip().endswith("\npytest"), script
+    script = (script.split("\n", 1)[1].replace("8080", str(port))
+              .replace("cloudtower-sim serve", f"{sys.executable} -m cloudtower_sim serve").rstrip()[:-len("pytest")])
+    script += ('curl -sf -X POST -H "Authorization: $CLOUDTOWER_TOKEN" -H "content-type: application/json" -d "{}" '
+               '"$CLOUDTOWER_URL/get-vms" > vms.json\nkill %1\n')
+    r = subprocess.run(["bash", "-ec", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert len(json.loads((tmp_path / "vms.json").read_text())) == 18
