@@ -63,6 +63,16 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--journal-size", type=_whole(1, 10**7), default=JOURNAL_SIZE, metavar="N",
                        help=f"requests the journal (GET /_sim/requests) keeps, the oldest dropped first (default "
                             f"{JOURNAL_SIZE})")
+    capture = sub.add_parser("capture", help="read a CloudTower (read-only) into a scenario that serve loads",
+                             description="Read a tower's inventory, read-only, into a scenario file that `serve "
+                                         "--scenario FILE` loads: a replica of your own inventory.")
+    capture.add_argument("--target-url", required=True, help="CloudTower base URL, e.g. https://tower/v2/api")
+    capture.add_argument("--token", help="API token ($CLOUDTOWER_TOKEN)")
+    capture.add_argument("--username", help="($CLOUDTOWER_USERNAME)")
+    capture.add_argument("--password", help="($CLOUDTOWER_PASSWORD)")
+    capture.add_argument("--insecure", action="store_true", help="accept a self-signed TLS certificate")
+    capture.add_argument("--anonymize", action="store_true", help="rename everything and move every IP, consistently")
+    capture.add_argument("--output", required=True, metavar="FILE", help="the scenario file to write")
     contract = sub.add_parser("contract", help="run the contract suite against the simulator or a CloudTower",
                               description="Run the contract suite (pytest underneath). Without --target-url it runs "
                                           "against the simulator in-process. Against a URL it only reads unless "
@@ -87,6 +97,38 @@ def parser() -> argparse.ArgumentParser:
                                                            "contract's outcome, failing request and response)")
     contract.add_argument("pytest_args", nargs="*", help="after --: more pytest arguments, e.g. -k wire")
     return p
+
+
+def capture(args) -> int:
+    import os
+    from pathlib import Path
+
+    from cloudtower_sim.client import CloudTowerClient, CloudTowerError, ConnectionFailed
+
+    from .capture import capture as read_tower, dump
+
+    token = args.token or os.environ.get("CLOUDTOWER_TOKEN")
+    username = args.username or os.environ.get("CLOUDTOWER_USERNAME")
+    password = args.password or os.environ.get("CLOUDTOWER_PASSWORD")
+    if not token and not (username and password):
+        print("cloudtower-sim: capture needs --token, or --username and --password", file=sys.stderr)
+        return 2
+    try:
+        client = CloudTowerClient(args.target_url, token=token, username=None if token else username,
+                                  password=None if token else password, verify=not args.insecure)
+        scenario = read_tower(client, args.anonymize, lambda line: print(f"cloudtower-sim: {line}", file=sys.stderr,
+                                                                         flush=True))
+    except (CloudTowerError, ConnectionFailed) as e:
+        print(f"cloudtower-sim: capture failed: {e}", file=sys.stderr)
+        return 2
+    out = Path(args.output)
+    part = out.with_name(out.name + ".part")
+    part.write_text(dump(scenario, args.target_url))
+    part.replace(out)  # whole or not at all
+    vms = sum(len(c.get("vms") or ()) for c in scenario["clusters"])
+    print(f"cloudtower-sim: wrote {out}: {len(scenario['clusters'])} clusters, {vms} VMs; serve it with "
+          f"cloudtower-sim serve --scenario {out}")
+    return 0
 
 
 def contract(args) -> int:
@@ -184,6 +226,8 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "capture":
+        return capture(args)
     if args.command == "contract":
         return contract(args)
     return 2
