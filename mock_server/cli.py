@@ -7,7 +7,9 @@ import ipaddress
 import json
 import signal
 import sys
+from pathlib import Path
 
+from . import state
 from .api.faults import JOURNAL_SIZE
 from .domain.clock import MODES, check_speed
 from .domain.scenario import ScenarioError
@@ -60,6 +62,10 @@ def parser() -> argparse.ArgumentParser:
                        help=f"finished tasks kept, the oldest forgotten first (default {TASK_HISTORY})")
     serve.add_argument("--task-history-age", type=_whole(1, 10**10), default=int(TASK_HISTORY_AGE), metavar="SECONDS",
                        help=f"simulated seconds a finished task is kept (default {int(TASK_HISTORY_AGE)}, 30 days)")
+    serve.add_argument("--state", metavar="FILE", help="keep the world in FILE across restarts: loaded from it when it "
+                       "exists (else from the scenario), written on SIGTERM, SIGINT and every --state-interval")
+    serve.add_argument("--state-interval", type=_whole(1, 10**6), default=60, metavar="SECONDS",
+                       help="seconds between writes of --state (default 60)")
     serve.add_argument("--journal-size", type=_whole(1, 10**7), default=JOURNAL_SIZE, metavar="N",
                        help=f"requests the journal (GET /_sim/requests) keeps, the oldest dropped first (default "
                             f"{JOURNAL_SIZE})")
@@ -180,14 +186,24 @@ def serve(args) -> int:
                         control=not args.no_control, upstream_spec=args.upstream_spec, api_version=args.api_version,
                         start_time=args.start_time, task_history=args.task_history,
                         task_history_age=args.task_history_age, journal_size=args.journal_size)
+    state_path = Path(args.state) if args.state else None
+    try:
+        kept = state.load(state_path) if state_path else None
+    except state.StateError as e:
+        return refuse(str(e))
     try:
         sim = Simulator(settings)
+        if kept is not None:
+            sim.start_over(kept)
     except ScenarioError as e:
         return refuse(f"scenario error: {e}")
     try:
-        server = Server(create_app(simulator=sim), args.host, args.port, args.threads)
+        app = create_app(simulator=sim)
+        server = Server(app, args.host, args.port, args.threads)
     except (OSError, ValueError) as e:  # a port in use, an address this machine does not have
         return refuse(f"cannot listen on {args.host} port {args.port}: {e}")
+    if state_path:
+        _keep_writing(app, sim, state_path, args.state_interval)
     sys.setswitchinterval(SWITCH_INTERVAL)  # see server.py: light requests keep answering beside heavy ones
     # before anything is printed: whoever reads the base URL may signal a stop at once
     signal.signal(signal.SIGTERM, lambda signum, frame: server.stop())
@@ -208,9 +224,27 @@ def serve(args) -> int:
         print(f"token: {tokens[0]}", flush=True)
 
     left = server.run()
+    if state_path:
+        state.save(app, sim, state_path)
+        print(f"cloudtower-sim: state written to {state_path}", flush=True)
     print("cloudtower-sim: stopped" + (f", {left} request(s) unfinished after the grace period" if left else ""),
           flush=True)
     return 0
+
+
+def _keep_writing(app, sim, path, interval: float) -> None:
+    """Write the state every `interval` seconds, in a daemon thread (a failed write is said, and tried again)."""
+    import threading
+    import time
+
+    def loop():
+        while True:
+            time.sleep(interval)
+            try:
+                state.save(app, sim, path)
+            except Exception as e:  # noqa: BLE001 - said, and the next round tries again
+                print(f"cloudtower-sim: writing --state {path} failed: {e}", file=sys.stderr, flush=True)
+    threading.Thread(target=loop, daemon=True, name="cloudtower-sim-state").start()
 
 
 def _loopback(host: str) -> bool:

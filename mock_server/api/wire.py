@@ -204,8 +204,8 @@ def install_error_handlers(app: Flask, upstream: dict[str, tuple[str, str]]) -> 
     @app.after_request
     def _stamp(response):
         response.headers["x-tower-request-id"] = g.get("request_id") or str(uuid.uuid4())
-        if request.path.startswith(BASE_PATH + "/"):
-            _journal(response)
+        if request.path.startswith(BASE_PATH + "/") and "X-Cloudtower-Sim-Internal" not in request.headers:
+            _journal(response)  # not serve --state's own reads (state.py)
         return response
 
     @app.errorhandler(InvalidInput)

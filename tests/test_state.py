@@ -1,0 +1,72 @@
+"""`cloudtower-sim serve --state FILE` (mock_server/state.py): the world kept across restarts, written on SIGTERM,
+SIGINT and on an interval; a file that is not a state file, or a corrupt one, refused and never overwritten."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+from cloudtower_sim.client import CloudTowerClient
+from cloudtower_sim.mock_server.state import HEADER
+
+from .conftest import TOKEN
+from .test_serving import ROOT, start, stop
+
+
+def new_vm(url: str, name: str):
+    client = CloudTowerClient(url, token=TOKEN)
+    cluster = client.call("/get-clusters", {})[0]["id"]
+    client.wait_tasks([t["task_id"] for t in client.create_vm({
+        "name": name, "cluster_id": cluster, "memory": 2, "memory_unit": "GB", "cpu_cores": 1, "cpu_sockets": 1,
+        "ha": False, "firmware": "BIOS", "status": "STOPPED", "vm_nics": [], "vm_disks": {}})])
+    client.wait_tasks([t["task_id"] for t in client.shutdown_vm({"name": "web-01"})])
+
+
+def test_created_vms_and_changes_survive_a_restart(tmp_path):
+    kept = tmp_path / "state.yaml"
+    proc, url = start("--state", str(kept))
+    new_vm(url, "dev-vm")
+    code, out, err = stop(proc, signal.SIGINT)
+    assert code == 0 and f"state written to {kept}" in out, (out, err)
+    assert kept.read_text().startswith(HEADER)
+    proc, url = start("--state", str(kept))
+    try:
+        client = CloudTowerClient(url, token=TOKEN)  # the scenario's token still works: its users are kept
+        [vm] = client.get_vms({"name": "dev-vm"})
+        assert (vm["memory"], vm["status"]) == (2 * 1024**3, "STOPPED")
+        assert client.get_vms({"name": "web-01"})[0]["status"] == "STOPPED"
+        assert len(client.get_vms()) == 19
+        viewer = CloudTowerClient(url, username="viewer", password="viewer-pass")  # and so are its other users
+        assert len(viewer.get_vms()) == 19
+    finally:
+        stop(proc)
+
+
+def test_the_state_is_written_on_its_interval_while_serving(tmp_path):
+    kept = tmp_path / "state.yaml"
+    proc, url = start("--state", str(kept), "--state-interval", "1")
+    try:
+        new_vm(url, "dev-vm-2")
+        deadline = time.monotonic() + 60
+        while not (kept.exists() and "dev-vm-2" in kept.read_text()):
+            assert time.monotonic() < deadline, "no state written within 60 s at an interval of 1 s"
+            time.sleep(0.2)
+        assert not kept.with_name(kept.name + ".part").exists()
+    finally:
+        stop(proc)
+
+
+def test_a_foreign_or_corrupt_state_file_is_refused_and_left_as_it_was(tmp_path):
+    for name, text, words in (
+            ("scenario.yaml", (ROOT / "mock_server" / "scenarios" / "default.yaml").read_text(),
+             "not a cloudtower-sim state file"),
+            ("corrupt.yaml", HEADER + "\nclusters: [{name: 1}]\n", "corrupt state file"),
+            ("binary.yaml", HEADER + "\n\x00\x01: [\n", "corrupt state file")):
+        path = tmp_path / name
+        path.write_text(text)
+        proc = subprocess.run([sys.executable, "-m", "cloudtower_sim", "serve", "--port", "0", "--state", str(path)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        assert path.read_text() == text
