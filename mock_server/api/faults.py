@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -175,7 +174,3 @@ def task_ids(answer) -> list[str]:
     """The task ids an operation's answer carries (WithTask objects, alone or in a list)."""
     items = answer if isinstance(answer, list) else [answer]
     return [i["task_id"] for i in items if isinstance(i, dict) and isinstance(i.get("task_id"), str)]
-
-
-def now() -> float:
-    return time.time()
