@@ -104,3 +104,9 @@ def test_datetime_filters_compare_instants(where, count):
 def test_a_datetime_filter_that_names_no_instant_is_refused(value):
     status, body, _ = Api(make_client())("get-tasks", {"where": {"OR": [{"started_at_gt": value}]}})
     assert status == 400 and "where.OR[0].started_at_gt: expected an ISO 8601 date-time" in body["message"], body
+
+
+def test_an_instant_before_year_1_in_utc_is_refused_not_a_500(api):
+    """0001-01-01T00:01+01:00 is 0000-12-31 in UTC, before the first instant Python holds (found by Schemathesis)."""
+    code, body, _ = api("delete-vm", {"where": {"local_created_at_gte": "0001-01-01T00:01:00.0+01:00"}})
+    assert code == 400 and "where.local_created_at_gte" in body["message"], body

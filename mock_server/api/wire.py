@@ -74,10 +74,10 @@ def read_body(op):
         body = json.loads(raw)
     except (ValueError, RecursionError) as e:
         raise InvalidInput("body", f"the request body is not valid JSON ({e})") from None
-    g.sent = body  # as sent, for faults' `where` and the journal (api/faults.py)
     depth, values = _measure(body)
     if depth > MAX_DEPTH:
         raise InvalidInput("body", f"nested more than {MAX_DEPTH} levels deep")
+    g.sent = body  # as sent, for faults' `where` and the journal (api/faults.py); not deeper than MAX_DEPTH
     if isinstance(body, dict) and isinstance(body.get("where"), (dict, list)):
         clauses = _measure(body["where"], keys_only=True)[1]
         if clauses > MAX_WHERE_CLAUSES:

@@ -100,7 +100,10 @@ def _instant(value, path: str) -> str:
     if t is None or t.tzinfo is None:
         raise InvalidInput(path, "expected an ISO 8601 date-time with a timezone, such as 2026-01-01T08:00:00Z or "
                                  "2026-01-01T16:00:00.000+08:00", describe(value))
-    t = t.astimezone(timezone.utc)
+    try:
+        t = t.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:01+01:00 is before the first instant Python can hold
+        raise InvalidInput(path, "expected a date-time from year 1 to 9999 in UTC", describe(value)) from None
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
