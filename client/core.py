@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import requests
 
 from . import wire, workflow
-from .errors import ConnectionFailed, ServerError, TaskFailed, TaskTimeout, from_response
+from .errors import ConnectionFailed, ServerError, TaskFailed, TaskStalled, TaskTimeout, from_response
 from .types import (EnterMaintenanceModeResult, ExitMaintenanceModeResult, MaintenanceModeVmInfo, MaintenanceReport,
                     Task, WithTask)
 
@@ -37,12 +37,18 @@ class CloudTowerClient:
     `base_url` ends in `/v2/api`. Give a `token`, or `username` and `password` to log in at once. `verify=False`
     accepts a self-signed certificate (TLS verification is on by default). `session` may be any `requests.Session`,
     for example `client.transport.wsgi_session(app)` for a simulator in-process. Reads (`get-*`) are retried on
-    connection errors and 502/503/504 up to `read_retries` times; mutations never are."""
+    connection errors and 502/503/504 up to `read_retries` times; mutations never are.
+
+    `task_timeout` is how long a wait on tasks may take when the call names no timeout (default: 300 s for a task,
+    1800 s for a maintenance workflow). With `task_stall`, a wait also ends, raising TaskStalled, once no task it
+    waits on has changed status or progress for that many seconds."""
 
     def __init__(self, base_url: str, token: str | None = None, username: str | None = None,
                  password: str | None = None, timeout: float = 30.0, session: requests.Session | None = None,
                  verify: bool = True, read_retries: int = 2, backoff: Backoff | None = None,
-                 sleep: Callable[[float], None] = time.sleep, monotonic: Callable[[], float] = time.monotonic):
+                 sleep: Callable[[float], None] = time.sleep, monotonic: Callable[[], float] = time.monotonic,
+                 task_timeout: float | None = None, task_stall: float | None = None):
+        self.task_timeout, self.task_stall = task_timeout, task_stall
         self.base_url = base_url.rstrip("/")
         self.timeout, self.read_retries = timeout, read_retries
         self.session = session or requests.Session()
@@ -189,28 +195,33 @@ class CloudTowerClient:
         return self.call(wire.PATHS["exit"], {"where": {"host_id": host_id}, "data": data})
 
     # task waiting ----------------------------------------------------------------------------------------------------
-    def wait_task(self, task_id: str, timeout: float = 300.0, poll_interval: float | None = None) -> Task:
+    def wait_task(self, task_id: str, timeout: float | None = None, poll_interval: float | None = None) -> Task:
         """Poll until the task ends; answer it when SUCCESSED, raise TaskFailed when FAILED, TaskTimeout after
         `timeout` seconds. `poll_interval` fixes the interval; without it the client's Backoff applies."""
         return self.wait_tasks([task_id], timeout, poll_interval)[task_id]
 
-    def wait_tasks(self, task_ids: Iterable[str], timeout: float = 300.0, poll_interval: float | None = None,
+    def wait_tasks(self, task_ids: Iterable[str], timeout: float | None = None, poll_interval: float | None = None,
                    exit_on_error: bool = False) -> dict[str, Task]:
         """Wait for every task (the caller's list is left alone); answer {id: task}. When any failed, raise
         TaskFailed for the first, carrying the others in `failures` (at once with `exit_on_error`)."""
+        timeout = self._timeout(timeout, 300.0)
         pending = list(dict.fromkeys(task_ids))
         done: dict[str, Task] = {}
         failed: list[Task] = []
         last: dict[str, Task] = {}
-        start = self._monotonic()
+        start = changed = self._monotonic()
         intervals = iter(self.backoff.intervals()) if poll_interval is None else None
         while pending:
             for task in self.get_tasks({"id_in": pending}):
-                last[task["id"]] = task
                 if task.get("status") not in wire.TASK_STATUSES:  # waiting on would never end
                     raise ServerError(f"task {task['id']} has status {task.get('status')!r}, which CloudTower does "
                                       f"not have ({', '.join(wire.TASK_STATUSES)})", path=wire.READS["tasks"][0],
                                       operation=wire.READS["tasks"][0], body=task)
+                before = last.get(task["id"])
+                if before is None or (before.get("status"), before.get("progress")) != (
+                        task["status"], task.get("progress")):
+                    changed = self._monotonic()
+                last[task["id"]] = task
                 if task["status"] in (wire.TASK_DONE, wire.TASK_FAILED):
                     done[task["id"]] = task
                     pending.remove(task["id"])
@@ -220,7 +231,10 @@ class CloudTowerClient:
                             raise TaskFailed(task)
             if not pending:
                 break
-            waited = self._monotonic() - start
+            now = self._monotonic()
+            if self.task_stall is not None and now - changed >= self.task_stall:
+                raise TaskStalled(pending[0], now - changed, last.get(pending[0]))
+            waited = now - start
             if waited >= timeout:
                 raise TaskTimeout(pending[0], waited, last.get(pending[0]))
             interval = poll_interval if intervals is None else next(intervals)
@@ -229,19 +243,22 @@ class CloudTowerClient:
             raise TaskFailed(failed[0], failed[1:])
         return done
 
+    def _timeout(self, given: float | None, default: float) -> float:
+        return given if given is not None else self.task_timeout if self.task_timeout is not None else default
+
     # maintenance mode, the whole workflow in one call ---------------------------------------------------------------
-    def enter_maintenance_mode(self, host_id: str, shutdown_vms="from-precheck", timeout: float = 1800.0,
+    def enter_maintenance_mode(self, host_id: str, shutdown_vms="from-precheck", timeout: float | None = None,
                                poll_interval: float | None = None) -> MaintenanceReport:
         """Precheck, wait for its result, enter (shutting down what the precheck says, or the vm_uuids given), wait
         for the task; answer what moved where. Raises TaskFailed if the enter task fails."""
-        return workflow.enter(self, host_id, shutdown_vms, timeout, poll_interval)
+        return workflow.enter(self, host_id, shutdown_vms, self._timeout(timeout, 1800.0), poll_interval)
 
-    def exit_maintenance_mode(self, host_id: str, restore="all", timeout: float = 1800.0,
+    def exit_maintenance_mode(self, host_id: str, restore="all", timeout: float | None = None,
                               poll_interval: float | None = None) -> MaintenanceReport:
         """Read the exit precheck, exit bringing back `restore` ("all"; "unchanged": only VMs whose verify.changed
         is false; or a dict of poweron_vms / live_migrate_back_vms / offline_migrate_back_vms), wait; answer what
         came back and what did not."""
-        return workflow.exit(self, host_id, restore, timeout, poll_interval)
+        return workflow.exit(self, host_id, restore, self._timeout(timeout, 1800.0), poll_interval)
 
 
 def _reader(kind: str, count: bool):

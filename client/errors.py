@@ -68,9 +68,19 @@ class TaskTimeout(CloudTowerError):
 
     def __init__(self, task_id: str, waited: float, last: dict | None):
         self.task_id, self.waited, self.last = task_id, waited, last
-        seen = (f"last seen {last.get('status')} at progress {last.get('progress')}" if last
-                else "never seen by get-tasks")
-        super().__init__(f"task {task_id} did not finish within {waited:.1f} s; {seen}")
+        super().__init__(f"task {task_id} did not finish within {waited:.1f} s; {self._seen('last seen ')}")
+
+    def _seen(self, prefix: str) -> str:
+        last = self.last
+        return f"{prefix}{last.get('status')} at progress {last.get('progress')}" if last else "never seen by get-tasks"
+
+
+class TaskStalled(TaskTimeout):
+    """A task whose status and progress stayed the same for `waited` seconds: it may never finish."""
+
+    def __init__(self, task_id: str, waited: float, last: dict | None):
+        self.task_id, self.waited, self.last = task_id, waited, last
+        CloudTowerError.__init__(self, f"task {task_id} made no progress for {waited:.1f} s: {self._seen('still ')}")
 
 
 def from_response(status: int, body, request_id: str | None, operation: str | None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import wire
-from .errors import NotFound, TaskTimeout
+from .errors import NotFound, TaskStalled, TaskTimeout
 from .types import MaintenanceReport
 
 if TYPE_CHECKING:
@@ -19,17 +19,27 @@ def _host(client: "CloudTowerClient", host_id: str) -> dict:
     return hosts[0]
 
 
-def _wait_precheck(client, task_id: str, timeout: float, poll_interval):
-    start = client._monotonic()
+def wait_precheck(client, task_id: str, timeout: float, poll_interval=None):
+    """Poll the precheck result until done, for at most `timeout` seconds, or until its task has not changed for the
+    client's `task_stall` seconds."""
+    start = checked = client._monotonic()
+    seen = None
     intervals = client.backoff.intervals()
     while True:
         result = client.enter_maintenance_mode_precheck_result(task_id)
         if result.done:
             return result
-        waited = client._monotonic() - start
-        if waited >= timeout:
-            raise TaskTimeout(task_id, waited, client.get_task(task_id))
-        client._sleep(poll_interval if poll_interval is not None else next(intervals))
+        now = client._monotonic()
+        if client.task_stall is not None and (seen is None or now - checked >= client.task_stall):
+            task = client.get_task(task_id)
+            state = (task or {}).get("status"), (task or {}).get("progress")
+            if seen == state:
+                raise TaskStalled(task_id, now - checked, task)
+            seen, checked = state, now
+        if now - start >= timeout:
+            raise TaskTimeout(task_id, now - start, client.get_task(task_id))
+        interval = poll_interval if poll_interval is not None else next(intervals)
+        client._sleep(max(0.0, min(interval, timeout - (now - start))))
 
 
 def _moved(client, host_id: str, report: MaintenanceReport) -> None:
@@ -46,13 +56,15 @@ def enter(client, host_id: str, shutdown_vms, timeout: float, poll_interval) -> 
     host = _host(client, host_id)
     if shutdown_vms == "from-precheck":
         task_id = client.enter_maintenance_mode_precheck({"id": host_id})
-        shutdown_vms = _wait_precheck(client, task_id, timeout, poll_interval).shutdown_vms
+        shutdown_vms = wait_precheck(client, task_id, timeout, poll_interval).shutdown_vms
     elif isinstance(shutdown_vms, str):
         raise ValueError('shutdown_vms is "from-precheck" or a list of vm_uuid strings')
     answer = client.start_enter_maintenance_mode(host_id, list(shutdown_vms))
     left = max(0.0, timeout - (client._monotonic() - started))
     try:
         task = client.wait_task(answer["task_id"], left, poll_interval)
+    except TaskStalled:
+        raise
     except TaskTimeout as e:
         raise TaskTimeout(e.task_id, client._monotonic() - started, e.last) from None
     report = MaintenanceReport(host_id, host["name"], task)

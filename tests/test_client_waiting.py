@@ -8,7 +8,8 @@ from datetime import datetime
 
 import pytest
 
-from cloudtower_sim.client import Backoff, CloudTowerClient, CloudTowerError, TaskFailed, TaskTimeout, wsgi_session
+from cloudtower_sim.client import (Backoff, CloudTowerClient, CloudTowerError, TaskFailed, TaskStalled, TaskTimeout,
+                                  wsgi_session)
 from cloudtower_sim.mock_server.api import create_app
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
@@ -234,6 +235,51 @@ def test_an_unknown_task_times_out_never_seen(sim):
     with pytest.raises(TaskTimeout) as e:
         sim.client.wait_task("no-such-task", timeout=1.0)
     assert e.value.last is None and "never seen" in str(e.value)
+
+
+def freeze(sim):
+    """From now on the client's sleeps pass wall time only: the simulated clock, and so every task, stands still."""
+    def sleep(seconds):
+        sim.slept.append(seconds)
+        sim.now += seconds
+    sim.client._sleep = sleep
+
+
+def test_a_task_that_makes_no_progress_stalls(sim):
+    task_id = sim.client.shutdown_vm({"name": "web-01"})[0]["task_id"]
+    freeze(sim)
+    sim.client.task_stall = 2.0
+    with pytest.raises(TaskStalled) as e:
+        sim.client.wait_task(task_id, timeout=100)
+    err = e.value
+    assert isinstance(err, TaskTimeout) and err.task_id == task_id and 2.0 <= err.waited < 3.0
+    assert err.last["status"] == "PENDING" and "made no progress for" in str(err) and "PENDING" in str(err)
+
+
+def test_a_stall_bound_does_not_end_a_task_that_moves(sim):
+    """The enter task of node-1 takes longer than the stall bound, but each of its steps moves its progress."""
+    sim.client.task_stall = 12.0
+    report = sim.client.enter_maintenance_mode(sim.host_id("node-1"))
+    assert report.task["status"] == "SUCCESSED" and sum(sim.slept) > 12.0
+
+
+def test_a_precheck_that_never_finishes_stalls(sim):
+    freeze(sim)
+    sim.client.task_stall = 3.0
+    with pytest.raises(TaskStalled) as e:
+        sim.client.enter_maintenance_mode(sim.host_id("node-1"), timeout=600)
+    assert 3.0 <= e.value.waited < 5.0 and sum(sim.slept) < 10
+
+
+def test_the_client_task_timeout_is_the_default_of_every_wait(sim):
+    task_id = sim.client.shutdown_vm({"name": "web-01"})[0]["task_id"]
+    sim.client.task_timeout = 1.5
+    with pytest.raises(TaskTimeout) as e:
+        sim.client.wait_task(task_id)
+    assert e.value.waited == pytest.approx(1.5)
+    with pytest.raises(TaskTimeout) as e:
+        sim.client.enter_maintenance_mode(sim.host_id("node-2"))
+    assert e.value.waited <= 1.5 + 1e-6
 
 
 # --- wait_tasks -----------------------------------------------------------------------------------------------------
