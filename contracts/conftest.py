@@ -3,11 +3,20 @@ contract caused conforms to the oracle."""
 
 from __future__ import annotations
 
-import pytest
 
+import pytest
+import requests
+from hypothesis import HealthCheck, Phase, settings
+
+from cloudtower_sim.client import CloudTowerError, TaskTimeout
 from cloudtower_sim.contracts import conformance, safety, target as targets
 from cloudtower_sim.contracts import upstream as up
-from cloudtower_sim.contracts.plugin import LEFTOVERS, ORACLE, TARGET
+from cloudtower_sim.contracts.plugin import COULD_NOT_RUN, LEFTOVERS, ORACLE, STARTED, TARGET
+from cloudtower_sim.contracts.target import NOT_RUN
+
+# Hypothesis examples per generated contract, unless --contract-max-examples says: in-process examples cost
+# milliseconds; over a network each is a round trip, so a remote run tries fewer
+IN_PROCESS_EXAMPLES, REMOTE_EXAMPLES = 25, 5
 
 
 @pytest.fixture(scope="session")
@@ -33,28 +42,47 @@ def target(request, oracle) -> targets.Target:
     if not prefix or not prefix.strip():
         raise pytest.UsageError("--test-vm-prefix must not be empty: it is what keeps contracts off other VMs")
     url = config.getoption("--target-url")
-    if url:
-        t = targets.remote(url, config.getoption("--token"), config.getoption("--username"),
-                           config.getoption("--password"), config.getoption("--insecure"),
-                           config.getoption("--allow-mutations"), prefix)
-        user = config.getoption("--readonly-username")
-        t.readonly = (user, config.getoption("--readonly-password") or "") if user else None
-    else:
-        t = targets.in_process(prefix)
-    t.version = t.client().get_version()
+    try:
+        if url:
+            t = targets.remote(url, config.getoption("--token"), config.getoption("--username"),
+                               config.getoption("--password"), config.getoption("--insecure"),
+                               config.getoption("--allow-mutations"), prefix)
+            user = config.getoption("--readonly-username")
+            t.readonly = (user, config.getoption("--readonly-password") or "") if user else None
+        else:
+            t = targets.in_process(prefix)
+        t.version = t.client().get_version()
+        t.client().get_clusters(first=1)  # get-version asks for no token: this read proves the credentials
+    except (CloudTowerError, requests.RequestException) as e:  # unreachable, refused credentials, not a tower
+        could_not_run(config, f"{url or 'the simulator'} could not be reached or refused the credentials: {e}")
+    t.task_timeout, t.task_stall = config.getoption("--task-timeout"), config.getoption("--task-stall")
+    deadline = config.getoption("--deadline")
+    if deadline is not None:
+        t.deadline, t.deadline_at = deadline, config.stash[STARTED] + deadline
     config.stash[TARGET] = t
     if t.mutations_allowed:
         refusal = safety.prepare(t, config.getoption("--maintenance-host"))
         if refusal:
-            pytest.exit(f"contracts refuse to start against {t.name}: {refusal}", returncode=4)
+            could_not_run(config, f"contracts refuse to start against {t.name}: {refusal}")
     yield t
     if t.mutations_allowed:
         config.stash[LEFTOVERS] = safety.restore(t)
 
 
+def could_not_run(config, reason: str):
+    config.stash[COULD_NOT_RUN] = reason
+    pytest.exit(reason, returncode=2)
+
+
 @pytest.fixture(scope="session")
-def max_examples(request) -> int:
-    return request.config.getoption("--contract-max-examples")
+def examples(request, target) -> settings:
+    """The Hypothesis settings of a generated contract. Against a remote target a failure is reported as found, not
+    shrunk: each shrinking step is a round trip, and a cluster that is not reset would meet another world."""
+    count = request.config.getoption("--contract-max-examples")
+    count = count or (IN_PROCESS_EXAMPLES if target.control else REMOTE_EXAMPLES)
+    phases = list(Phase) if target.control else [Phase.explicit, Phase.generate]
+    return settings(max_examples=count, deadline=None, database=None, derandomize=True, print_blob=False,
+                    suppress_health_check=list(HealthCheck), phases=phases)
 
 
 @pytest.fixture(autouse=True)
@@ -62,14 +90,18 @@ def contract(request, target, oracle):
     """Gate each contract by its marks; afterwards, hold every exchange it caused to the oracle, and leave the
     failing exchanges (or the last few) in the report."""
     marks = {m.name for m in request.node.iter_markers()}
+    target.check_deadline()
     if "control" in marks and not target.control:
         pytest.skip(f"needs the simulator's /_sim control API to undo what it does, and {target.name} has none: "
                     "these generated bodies go only to the simulator in-process, since a server that wrongly "
                     "accepted one could act on a real cluster (the workflow contracts cover the operation there)")
-    if marks & {"mutating", "maintenance"} and not target.mutations_allowed:
+    changes = marks & {"mutating", "maintenance"}
+    if changes and not target.mutations_allowed:
         pytest.skip("changes the cluster: run with --allow-mutations --maintenance-host ID to allow it")
-    if marks & {"mutating", "maintenance"} and target.tainted:
-        pytest.skip(f"not run: an earlier contract could not restore the cluster ({target.tainted})")
+    if changes and target.tainted:
+        pytest.skip(f"{NOT_RUN} an earlier contract could not restore the cluster ({target.tainted})")
+    if changes and target.stuck:
+        pytest.skip(f"{NOT_RUN} an earlier task of the target did not finish ({target.stuck})")
     if target.control and marks & {"mutating", "maintenance", "control"}:
         target.reset()  # a contract that changes the world starts from the scenario
     target.exchanges.clear()
@@ -81,7 +113,7 @@ def contract(request, target, oracle):
     lines = list(dict.fromkeys(p for _, p in found))
     if lines:
         request.node.user_properties.append(("nonconforming", lines[:20]))
-    if marks & {"mutating", "maintenance"} and not target.control:
+    if changes and not target.control:
         left = safety.restore(target)
         if left:
             target.tainted = "; ".join(left)
@@ -96,7 +128,19 @@ CALL = pytest.StashKey()
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
+    """A contract cut short by the run's deadline is not run, not broken; one whose task never finished fails, and
+    stops later contracts from waiting on the target's tasks too."""
     report = yield
+    target = item.config.stash.get(TARGET, None)
+    if report.when == "call" and report.failed and call.excinfo and call.excinfo.errisinstance(TaskTimeout) \
+            and target is not None:
+        if target.past_deadline():
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), item.location[1] or 0,
+                               f"{NOT_RUN} the run's --deadline of {target.deadline:g} s passed while it waited: "
+                               f"{call.excinfo.value}")
+        else:
+            target.stuck = str(call.excinfo.value)
     if report.when == "call":
         item.stash[CALL] = report
     return report

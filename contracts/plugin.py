@@ -12,12 +12,19 @@ from pathlib import Path
 
 import pytest
 
+from cloudtower_sim.contracts import junit
 from cloudtower_sim.contracts import upstream as up
+from cloudtower_sim.contracts.target import NOT_RUN
 
 TARGET = pytest.StashKey()  # the Target of this run, set by the `target` fixture
 LEFTOVERS = pytest.StashKey()  # what the final clean-up could not restore
 RESULTS = pytest.StashKey()
 ORACLE = pytest.StashKey()  # what answers were held to: the upstream spec's path and version, or why not
+STARTED = pytest.StashKey()  # time.monotonic() when the run began, which --deadline counts from
+COULD_NOT_RUN = pytest.StashKey()  # why no contract could run: unreachable, credentials refused, a safety gate
+
+# what the exit status says, beyond pytest's own 0 (every contract held) and 4 (a bad command line)
+BROKEN, COULD_NOT_RUN_STATUS, DEADLINE_HIT = 1, 2, 3
 
 
 def _positive(text: str) -> int:
@@ -29,6 +36,18 @@ def _positive(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number of examples, got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
     return value
 
 
@@ -57,9 +76,24 @@ def pytest_addoption(parser):
     g.addoption("--maintenance-host", default=None, help="id or name of the one host maintenance contracts may use")
     g.addoption("--test-vm-prefix", default="contract-", help="name prefix of the VMs contracts create (default "
                                                                 "contract-); no other VM is touched")
-    g.addoption("--contract-max-examples", type=_positive, default=os.environ.get("CONTRACT_MAX_EXAMPLES", "25"),
-                help="Hypothesis examples per generated contract (default 25)")
+    g.addoption("--contract-max-examples", type=_positive, default=os.environ.get("CONTRACT_MAX_EXAMPLES"),
+                help="Hypothesis examples per generated contract (default 25 in-process, 5 against a URL, where "
+                     "each is a round trip and a failure is reported as found, not shrunk)")
+    g.addoption("--task-timeout", type=_seconds, default=1800.0, metavar="SECONDS",
+                help="how long one task may take before its contract fails (default 1800: a real tower's "
+                     "maintenance task migrates every VM of a host)")
+    g.addoption("--task-stall", type=_seconds, default=600.0, metavar="SECONDS",
+                help="how long a task may keep the same status and progress before its contract fails, with the "
+                     "task's last state; later contracts then do not wait on the target's tasks (default 600: the "
+                     "longest step a real tower takes without moving a task's progress, a large VM's live "
+                     "migration)")
+    g.addoption("--deadline", type=_seconds, default=None, metavar="SECONDS",
+                help="bound on the whole run: past it, contracts not yet run are reported as not run, what was "
+                     "touched is still restored, the reports are written, and the exit status is 3")
     g.addoption("--contract-report", default=None, metavar="FILE", help="write a JSON report of the run to FILE")
+    g.addoption("--contract-junit-xml", default=None, metavar="FILE",
+                help="write a JUnit XML report to FILE: one test case per contract, a failure's text with its "
+                     "request and response")
 
 
 def pytest_configure(config):
@@ -71,6 +105,7 @@ def pytest_configure(config):
             and not config.getoption("--maintenance-host"):
         raise pytest.UsageError("--allow-mutations needs --maintenance-host ID: name the one host the maintenance "
                                 "contracts may put into maintenance mode")
+    config.stash[STARTED] = time.monotonic()
     config.stash[RESULTS] = Results()
     config.pluginmanager.register(config.stash[RESULTS], "cloudtower-contract-results")
 
@@ -100,33 +135,61 @@ class Results:
                 entry["outcome"], entry["phase"] = "failed", report.when
                 entry["message"] = str(report.longrepr)[-6000:]
         elif report.skipped and report.when != "teardown":
-            entry["outcome"] = "skipped"
-            entry["message"] = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            message = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            entry["outcome"] = "not run" if message.startswith(f"Skipped: {NOT_RUN}") or message.startswith(
+                NOT_RUN) else "skipped"
+            entry["message"] = message.removeprefix("Skipped: ")
         for name, value in report.user_properties:  # the failing exchanges and what in them broke the oracle
             if name in ("exchanges", "nonconforming") and entry["outcome"] == "failed":
                 entry[name] = value
 
 
+OUTCOMES = ("passed", "failed", "skipped", "not run")
+
+
 def pytest_sessionfinish(session, exitstatus):
+    """The verdict: broken (1) over deadline hit (3); could not run (2) when no contract could."""
     config = session.config
-    path = config.getoption("--contract-report")
-    if not path or RESULTS not in config.stash:
+    if RESULTS not in config.stash:
         return
-    target = config.stash.get(TARGET, None)
     contracts = list(config.stash[RESULTS].entries.values())
+    summary = {k: sum(1 for c in contracts if c["outcome"] == k) for k in OUTCOMES}
+    reason = config.stash.get(COULD_NOT_RUN, None)
+    deadline_hit = any("--deadline" in c.get("message", "") for c in contracts if c["outcome"] == "not run")
+    if reason:
+        verdict, session.exitstatus = "could not run", COULD_NOT_RUN_STATUS
+    elif summary["failed"] or exitstatus == BROKEN:
+        verdict = "broken"
+    elif deadline_hit:
+        verdict, session.exitstatus = "deadline hit", DEADLINE_HIT
+    else:
+        verdict = "held" if exitstatus == 0 else f"pytest exit status {int(exitstatus)}"
+    config.stash[VERDICT] = verdict
+    target = config.stash.get(TARGET, None)
     report = {
         "target": target.name if target else config.getoption("--target-url") or "simulator (in-process)",
         "api_version": target.version if target else None,
         "mutations": bool(target and target.mutations_allowed),
         "oracle": config.stash.get(ORACLE, None),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "summary": {k: sum(1 for c in contracts if c["outcome"] == k) for k in ("passed", "failed", "skipped")},
-        "exit_status": int(exitstatus),
+        "duration": round(time.monotonic() - config.stash[STARTED], 1),
+        "verdict": verdict,
+        "reason": reason,
+        "summary": summary,
+        "exit_status": int(session.exitstatus),
         "leftovers": config.stash.get(LEFTOVERS, []),
         "contracts": contracts,
     }
-    with open(path, "w") as f:
-        json.dump(report, f, indent=2)
+    path = config.getoption("--contract-report")
+    if path:
+        with open(path, "w") as f:
+            json.dump(report, f, indent=2)
+    path = config.getoption("--contract-junit-xml")
+    if path:
+        junit.write(path, report)
+
+
+VERDICT = pytest.StashKey()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -134,6 +197,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if target is None:
         return
     terminalreporter.write_line(f"contracts ran against {target.name}, API version {target.version}; "
-                                f"oracle: {config.stash.get(ORACLE, '?')}")
+                                f"oracle: {config.stash.get(ORACLE, '?')}; verdict: {config.stash.get(VERDICT, '?')}")
     for leftover in config.stash.get(LEFTOVERS, []):
         terminalreporter.write_line(f"NOT RESTORED: {leftover}", red=True)

@@ -38,40 +38,41 @@ def prepare(target: Target, maintenance_host: str | None) -> str | None:
     return None
 
 
-def restore(target: Target, timeout: float = 600.0) -> list[str]:
-    """Delete the prefix VMs and bring the maintenance host back into service; answer what could not be done."""
-    client = target.client()
+def restore(target: Target) -> list[str]:
+    """Delete the prefix VMs and bring the maintenance host back into service; answer what could not be done. It
+    runs past the run's deadline, each wait bounded by the task timeout and stall bound."""
+    client = target.client(within_deadline=False)
     left = []
     try:
         on = {"name_starts_with": target.prefix, "status_not": "STOPPED"}
         if client.get_vms(on):  # CloudTower deletes only stopped VMs
-            client.wait_tasks([a["task_id"] for a in client.poweroff_vm(on) if a.get("task_id")], timeout)
+            client.wait_tasks([a["task_id"] for a in client.poweroff_vm(on) if a.get("task_id")])
         if client.get_vms({"name_starts_with": target.prefix}):
             answers = client.delete_vm({"name_starts_with": target.prefix})
-            client.wait_tasks([a["task_id"] for a in answers if a.get("task_id")], timeout)
+            client.wait_tasks([a["task_id"] for a in answers if a.get("task_id")])
         left += [f"VM {v['name']} ({v['id']}) still exists" for v in
                  client.get_vms({"name_starts_with": target.prefix})]
     except Exception as e:  # noqa: BLE001 (whatever broke, say what is left)
         left.append(f"deleting the {target.prefix}* VMs failed: {e}")
     if target.maintenance_host:
         try:
-            left += _host_back(client, target.maintenance_host, timeout)
+            left += _host_back(client, target.maintenance_host)
         except Exception as e:  # noqa: BLE001
             left.append(f"bringing host {target.maintenance_host} out of maintenance failed: {e}")
     return left
 
 
-def _host_back(client, host_id: str, timeout: float) -> list[str]:
+def _host_back(client, host_id: str) -> list[str]:
     host = find_host(client, host_id)
     if host is None:
         return [f"host {host_id} is gone"]
     if host_state(host) == "ENTERING_MAINTENANCE_MODE":  # let the running enter task end first
-        deadline = client._monotonic() + timeout
+        deadline = client._monotonic() + min(client.task_timeout, client.task_stall or client.task_timeout)
         while host_state(host) == "ENTERING_MAINTENANCE_MODE" and client._monotonic() < deadline:
             client._sleep(0.2)
             host = find_host(client, host_id)
     if host_state(host) == "MAINTENANCE_MODE":
-        client.exit_maintenance_mode(host_id, restore="all", timeout=timeout)
+        client.exit_maintenance_mode(host_id, restore="all")
         host = find_host(client, host_id)
     if host_state(host) != "IN_USE":
         return [f"host {host['name']} is left {host_state(host)}"]

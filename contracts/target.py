@@ -5,9 +5,11 @@ the request and response of a failure."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 
 from cloudtower_sim.client import Backoff, CloudTowerClient
@@ -17,6 +19,7 @@ IN_PROCESS_URL = "http://cloudtower-sim.in-process/v2/api"
 # realtime at this speed: a maintenance round trip takes a fraction of a second, yet polls see the host ENTERING
 IN_PROCESS_SPEED = 200.0
 BODY_LIMIT = 4000  # characters of a body kept in a report
+NOT_RUN = "not run:"  # how a skip that is a verdict on the run, not on the contract, begins
 
 
 def _text(body) -> str | None:
@@ -67,6 +70,12 @@ class Target:
     version: str | None = None
     poll_ceiling: float = 1.0  # seconds; the longest wait between two polls of a task
     tainted: str | None = None  # why the cluster could not be restored: no further contract may change it
+    stuck: str | None = None  # a task that did not finish: no further contract waits on the target's tasks
+    task_timeout: float = 1800.0  # seconds one task may take
+    task_stall: float = 600.0  # seconds a task may stay at the same status and progress
+    deadline_at: float | None = None  # time.monotonic() past which no contract starts or goes on waiting
+    deadline: float | None = None  # the --deadline it came from, in seconds, for messages
+    request_timeout: float = 60.0  # seconds one HTTP exchange may take
 
     def __post_init__(self):
         self.session.hooks["response"].append(self._record)
@@ -83,10 +92,23 @@ class Target:
                                        _text(response.content)))
         return response
 
-    def client(self, **kw) -> CloudTowerClient:
-        """A client on the target's session, polling fast (a simulator in realtime mode finishes in a second)."""
+    def client(self, within_deadline: bool = True, **kw) -> CloudTowerClient:
+        """A client on the target's session, polling fast (a simulator in realtime mode finishes in a second), whose
+        waits end at the task timeout, a stalled task, or (`within_deadline`) the run's deadline."""
         kw.setdefault("backoff", Backoff(initial=0.01, factor=1.5, maximum=self.poll_ceiling))
-        return CloudTowerClient(self.base_url, token=self.token, session=self.session, **kw)
+        timeout = self.task_timeout
+        if within_deadline and self.deadline_at is not None:
+            timeout = max(0.0, min(timeout, self.deadline_at - time.monotonic()))
+        return CloudTowerClient(self.base_url, token=self.token, session=self.session, timeout=self.request_timeout,
+                                task_timeout=timeout, task_stall=self.task_stall, **kw)
+
+    def past_deadline(self) -> bool:
+        return self.deadline_at is not None and time.monotonic() >= self.deadline_at
+
+    def check_deadline(self) -> None:
+        """Stop the contract, as not run, once the run's deadline has passed."""
+        if self.past_deadline():
+            pytest.skip(f"{NOT_RUN} the run's --deadline of {self.deadline:g} s passed")
 
     def headers(self) -> dict:
         return {"Authorization": self.token} if self.token else {}

@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cloudtower_sim.mock_server.api.registry import acts_on_vms, simulated
@@ -23,14 +23,10 @@ NOTHING = "contract-matches-nothing"  # an id no tower hands out: a `where` on i
 CUID = re.compile(r"c[0-9a-z]{24}")
 
 
-def examples(max_examples):
-    return settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
-                    suppress_health_check=list(HealthCheck))
-
 
 def post(target, path: str, body, authorization: str | None):
     headers = {"Authorization": authorization} if authorization is not None else {}
-    return target.session.post(target.base_url + path, json=body, headers=headers, timeout=60)
+    return target.session.post(target.base_url + path, json=body, headers=headers, timeout=target.request_timeout)
 
 
 def error_message(response) -> str:
@@ -84,14 +80,14 @@ DATED = ["vms", "tasks"]
 
 
 @pytest.mark.parametrize("kind", DATED)
-def test_date_time_filters_compare_instants(target, kind, max_examples):
+def test_date_time_filters_compare_instants(target, kind, examples):
     client = target.client()
     objects = listing(client, kind)
     if not objects:
         pytest.skip(f"the target has no {kind}")
     stamps = sorted({instant(o["local_created_at"]) for o in objects})
 
-    @examples(max_examples)
+    @examples
     @given(st.sampled_from(stamps), st.sampled_from(sorted(FORMS)), st.sampled_from([-1, 0, 1]))
     def compare(at, form, shift_ms):
         at = at + timedelta(milliseconds=shift_ms)
@@ -131,14 +127,14 @@ def test_an_empty_relation_to_many_is_an_empty_list(target, oracle, kind, entity
 # --- 5. a cursor need not match the filter ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind", ["vms", "hosts"])
-def test_a_cursor_outside_the_filter_pages_from_its_place(target, kind, max_examples):
+def test_a_cursor_outside_the_filter_pages_from_its_place(target, kind, examples):
     client = target.client()
     order = f"{ordered_fields(client, kind)[0]}_ASC"
     whole = [o["id"] for o in listing(client, kind, order_by=order)]
     if len(whole) < 3:
         pytest.skip(f"the target has fewer than 3 {kind}")
 
-    @examples(max_examples)
+    @examples
     @given(st.integers(0, len(whole) - 1), st.sets(st.sampled_from(whole), min_size=1), st.integers(1, 4))
     def pages(at, kept, size):
         cursor = whole[at]

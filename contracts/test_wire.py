@@ -12,7 +12,7 @@ import json
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, negative_data_rejection,
@@ -97,20 +97,21 @@ def wire_schema(oracle):
     return schemathesis.openapi.from_dict(generation_spec(oracle.doc))
 
 
-def run(target, wire_schema, oracle, max_examples, path, mode, expect_ok=False, scope=None):
+def run(target, wire_schema, oracle, examples, path, mode, expect_ok=False, scope=None):
     method = "GET" if OPERATIONS[path].method == "GET" else "POST"
     strategy = wire_schema[path][method].as_strategy(generation_mode=mode)
     checks = CHECKS + ([negative_data_rejection] if mode == GenerationMode.NEGATIVE else [])
 
-    @settings(max_examples=max_examples, deadline=None, database=None, derandomize=True, print_blob=False,
-              suppress_health_check=list(HealthCheck))
+    @examples
     @given(case=strategy)
     def contract(case):
+        target.check_deadline()
         if scope is not None:
             if not (isinstance(case.body, dict) and isinstance(case.body.get("where"), dict)):
                 return  # nothing to scope: not sent to a real cluster
             case.body = {**case.body, "where": {"AND": [case.body["where"], scope]}}
-        response = case.call(base_url=target.base_url, session=target.session, headers=target.headers())
+        response = case.call(base_url=target.base_url, session=target.session, headers=target.headers(),
+                             timeout=target.request_timeout)
         case.validate_response(response, checks=checks)
         found = conformance.problems(oracle, target.exchanges[-1])
         assert not found, "\n".join(found)
@@ -123,29 +124,29 @@ def run(target, wire_schema, oracle, max_examples, path, mode, expect_ok=False, 
 
 
 @pytest.mark.parametrize("path", READS)
-def test_valid_reads_answer_200_and_conform(target, wire_schema, oracle, max_examples, path):
-    run(target, wire_schema, oracle, max_examples, path, GenerationMode.POSITIVE, expect_ok=True)
+def test_valid_reads_answer_200_and_conform(target, wire_schema, oracle, examples, path):
+    run(target, wire_schema, oracle, examples, path, GenerationMode.POSITIVE, expect_ok=True)
 
 
 @pytest.mark.parametrize("path", [p for p in READS if OPERATIONS[p].method == "POST"])
-def test_invalid_reads_are_rejected_with_error_body(target, wire_schema, oracle, max_examples, path):
-    run(target, wire_schema, oracle, max_examples, path, GenerationMode.NEGATIVE)
+def test_invalid_reads_are_rejected_with_error_body(target, wire_schema, oracle, examples, path):
+    run(target, wire_schema, oracle, examples, path, GenerationMode.NEGATIVE)
 
 
 @pytest.mark.mutating
 @pytest.mark.parametrize("path", VM_OPERATIONS)
-def test_valid_vm_operations_conform(target, wire_schema, oracle, max_examples, path):
+def test_valid_vm_operations_conform(target, wire_schema, oracle, examples, path):
     scope = None if target.control else {"name_starts_with": target.prefix}
-    run(target, wire_schema, oracle, max_examples, path, GenerationMode.POSITIVE, scope=scope)
+    run(target, wire_schema, oracle, examples, path, GenerationMode.POSITIVE, scope=scope)
 
 
 @pytest.mark.control
 @pytest.mark.parametrize("path", VM_OPERATIONS + SIMULATOR_ONLY)
-def test_invalid_mutations_are_rejected_with_error_body(target, wire_schema, oracle, max_examples, path):
-    run(target, wire_schema, oracle, max_examples, path, GenerationMode.NEGATIVE)
+def test_invalid_mutations_are_rejected_with_error_body(target, wire_schema, oracle, examples, path):
+    run(target, wire_schema, oracle, examples, path, GenerationMode.NEGATIVE)
 
 
 @pytest.mark.control
 @pytest.mark.parametrize("path", SIMULATOR_ONLY)
-def test_generated_mutations_conform(target, wire_schema, oracle, max_examples, path):
-    run(target, wire_schema, oracle, max_examples, path, GenerationMode.POSITIVE)
+def test_generated_mutations_conform(target, wire_schema, oracle, examples, path):
+    run(target, wire_schema, oracle, examples, path, GenerationMode.POSITIVE)

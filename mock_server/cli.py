@@ -82,7 +82,10 @@ def parser() -> argparse.ArgumentParser:
     contract = sub.add_parser("contract", help="run the contract suite against the simulator or a CloudTower",
                               description="Run the contract suite (pytest underneath). Without --target-url it runs "
                                           "against the simulator in-process. Against a URL it only reads unless "
-                                          "--allow-mutations is given. Arguments after -- go to pytest.")
+                                          "--allow-mutations is given. Arguments after -- go to pytest.",
+                              epilog="exit status: 0 every contract held; 1 a contract is broken; 2 could not run "
+                                     "(target unreachable, credentials refused, a safety gate refused to start); 3 "
+                                     "the --deadline passed before every contract ran; 4 a bad command line")
     contract.add_argument("--target-url", help="CloudTower base URL, e.g. https://tower/v2/api ($CLOUDTOWER_URL)")
     contract.add_argument("--token", help="API token ($CLOUDTOWER_TOKEN)")
     contract.add_argument("--username", help="($CLOUDTOWER_USERNAME)")
@@ -98,9 +101,20 @@ def parser() -> argparse.ArgumentParser:
     contract.add_argument("--test-vm-prefix", help="name prefix of the VMs contracts create (default contract-)")
     contract.add_argument("--upstream-spec", metavar="FILE", help="the upstream OpenAPI spec used as the oracle")
     contract.add_argument("--spec-version", help="upstream version when --upstream-spec is a folder (default 4.6.0)")
-    contract.add_argument("--max-examples", type=int, help="Hypothesis examples per generated contract (default 25)")
-    contract.add_argument("--report", metavar="FILE", help="write a JSON report (target, API version, each "
+    contract.add_argument("--max-examples", type=int, help="Hypothesis examples per generated contract (default 25 "
+                                                           "in-process, 5 against a URL)")
+    contract.add_argument("--task-timeout", type=float, metavar="SECONDS",
+                          help="how long one task may take before its contract fails (default 1800)")
+    contract.add_argument("--task-stall", type=float, metavar="SECONDS",
+                          help="how long a task may keep the same status and progress before its contract fails; "
+                               "later contracts then do not wait on tasks (default 600)")
+    contract.add_argument("--deadline", type=float, metavar="SECONDS",
+                          help="bound on the whole run: past it, the rest is reported as not run, what was touched "
+                               "is restored, and the exit status is 3 (default: none)")
+    contract.add_argument("--report", metavar="FILE", help="write a JSON report (target, API version, verdict, each "
                                                            "contract's outcome, failing request and response)")
+    contract.add_argument("--junit-xml", metavar="FILE", help="write a JUnit XML report: one test case per contract, "
+                                                              "a failure's text with its request and response")
     contract.add_argument("pytest_args", nargs="*", help="after --: more pytest arguments, e.g. -k wire")
     return p
 
@@ -158,13 +172,15 @@ def contract(args) -> int:
     for name in ("insecure", "allow_mutations"):
         if getattr(args, name):
             argv.append(f"--{name.replace('_', '-')}")
-    if args.max_examples is not None:
-        argv += ["--contract-max-examples", str(args.max_examples)]
-    if args.report:
-        argv += ["--contract-report", args.report]
+    for name, option in (("max_examples", "--contract-max-examples"), ("task_timeout", "--task-timeout"),
+                         ("task_stall", "--task-stall"), ("deadline", "--deadline"),
+                         ("report", "--contract-report"), ("junit_xml", "--contract-junit-xml")):
+        if getattr(args, name) is not None:
+            argv += [option, str(getattr(args, name))]
     code = pytest.main(argv + list(args.pytest_args))
-    if args.report:
-        print(f"cloudtower-sim: report written to {args.report}")
+    for written in (args.report, args.junit_xml):
+        if written:
+            print(f"cloudtower-sim: report written to {written}")
     return int(code)
 
 

@@ -52,13 +52,28 @@ def _unwrap_single(data):
     return data[0] if isinstance(data, list) and len(data) == 1 else data
 
 
-class Breakage:
-    """One breakage: which paths it touches, what it does to (status, body), and the words of which at least one
-    the failing contracts' report must contain."""
+def _never_finished(data):
+    """Every task as a tower that never finishes one shows it: EXECUTING, its progress stuck half way."""
+    if isinstance(data, list):
+        return [{**t, "status": "EXECUTING", "progress": 0.5, "finished_at": None} if isinstance(t, dict) else t
+                for t in data]
+    return data
 
-    def __init__(self, name, paths, change=None, status=None, expect=(), refuse=None):
+
+def _count_one_more(data):
+    if isinstance(data, dict) and isinstance(data.get("aggregate"), dict) and "count" in data["aggregate"]:
+        return {**data, "aggregate": {**data["aggregate"], "count": data["aggregate"]["count"] + 1}}
+    return data
+
+
+class Breakage:
+    """One breakage: which paths it touches, what it does to (status, body) and to the headers, and the words of
+    which at least one the failing contracts' report must contain."""
+
+    def __init__(self, name, paths, change=None, status=None, expect=(), refuse=None, drop_headers=()):
         self.name, self.paths, self.change, self.status, self.expect = name, paths, change, status, expect
         self.refuse = refuse  # environ -> (status, ErrorBody) answered instead of the simulator, or None
+        self.drop_headers = {h.lower() for h in drop_headers}
 
     def __call__(self, sim, path, status, body):
         if self.paths and path not in self.paths:
@@ -94,6 +109,8 @@ def _vm_left_in_maintenance(sim, data):
 VM_OPERATIONS = sorted(p for p, b in simulated().items() if isinstance(b.op.response, ListOf)
                        and getattr(b.op.response.item, "name", "").startswith("WithTask_"))
 
+CONNECTIONS = sorted(p for p in simulated() if p.endswith("-connection"))
+
 BREAKAGES = {b.name: b for b in [
     Breakage(
         "drop-required-host-field", ["/get-hosts"], lambda sim, d: _drop_host_field(d),
@@ -123,6 +140,12 @@ BREAKAGES = {b.name: b for b in [
     Breakage("bearer-refused", None, refuse=_refuse_bearer, expect=["a Bearer token answered 401"]),
     Breakage(  # what issue 13 found: create-vm's disks and NICs silently dropped
         "vm-without-devices", ["/get-vm-disks"], lambda sim, d: [], expect=["get-vm-disks lists 0 disks"]),
+    Breakage(  # issue 16: a tower whose tasks never end must get a verdict, not a wait until CI's timeout
+        "task-never-finishes", ["/get-tasks"], lambda sim, d: _never_finished(d), expect=["made no progress for"]),
+    Breakage(
+        "no-request-id", None, drop_headers=["x-tower-request-id"], expect=["without the x-tower-request-id"]),
+    Breakage(
+        "connection-count-off-by-one", CONNECTIONS, lambda sim, d: _count_one_more(d), expect=["(aggregate.count)"]),
     Breakage(
         "readonly-obeyed", VM_OPERATIONS, status=lambda sim, status, body: (200, b"[]") if status == 403 else (
             status, body), expect=["a READ_ONLY user's"]),
@@ -156,7 +179,8 @@ def middleware(breakage: Breakage):
             code = int(captured["status"].split()[0])
             new_code, body = breakage(sim, op, code, body)
             status = captured["status"] if new_code == code else f"{new_code} Drifted"
-            headers = [(k, str(len(body)) if k.lower() == "content-length" else v) for k, v in captured["headers"]]
+            headers = [(k, str(len(body)) if k.lower() == "content-length" else v) for k, v in captured["headers"]
+                       if k.lower() not in breakage.drop_headers]
             start_response(status, headers)
             return [body]
         return drifted

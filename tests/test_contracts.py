@@ -7,8 +7,12 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,15 +25,27 @@ from .conftest import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_EXAMPLES = "3"  # per generated contract; the in-process run (contracts/ in the README command) goes wider
+VERDICT_BOUND = 90.0  # seconds: the longest a run against a broken tower may take to say what broke (issue 16)
+# a task that has not moved for this long is stuck: the simulator served here moves every task within a second
+STALL = ("--task-stall", "3", "--task-timeout", "60")
 
 
-def run_contracts(tmp_path, base_url, *options, name="report"):
+def run_contracts(tmp_path, base_url, *options, name="report", token=TOKEN):
+    """Run `cloudtower-sim contract` as a user would; answer the process (with `.seconds` it took) and the report."""
     report = tmp_path / f"{name}.json"
-    command = [sys.executable, "-m", "cloudtower_sim", "contract", "--target-url", base_url, "--token", TOKEN,
-               "--max-examples", MAX_EXAMPLES, "--report", str(report), *options]
+    command = [sys.executable, "-m", "cloudtower_sim", "contract", "--target-url", base_url, "--token", token,
+               "--max-examples", MAX_EXAMPLES, "--report", str(report), "--junit-xml", str(tmp_path / f"{name}.xml"),
+               *options]
+    started = time.monotonic()
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    proc.seconds = time.monotonic() - started
     data = json.loads(report.read_text()) if report.exists() else None
     return proc, data
+
+
+def junit_cases(tmp_path, name="report") -> dict[str, ET.Element]:
+    suite = ET.parse(tmp_path / f"{name}.xml").getroot()
+    return {f"{c.get('classname').replace('.', '/')}.py::{c.get('name')}": c for c in suite.iter("testcase")}
 
 
 MUTATING = ("--allow-mutations", "--maintenance-host", "node-1", "--readonly-username", "viewer",
@@ -63,7 +79,12 @@ def separate_server():
 def test_the_suite_passes_against_a_separate_simulator_without_control(tmp_path, separate_server):
     proc, report = run_contracts(tmp_path, separate_server, *MUTATING)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert report["summary"]["failed"] == 0 and report["summary"]["passed"] > 50
+    assert report["summary"]["failed"] == 0 and report["summary"]["passed"] > 50 and report["verdict"] == "held"
+    # the JUnit report has one test case per contract, a skip saying why
+    cases = junit_cases(tmp_path)
+    assert set(cases) == {c["contract"] for c in report["contracts"]}
+    assert all((cases[c["contract"]].find("skipped") is not None) == (c["outcome"] == "skipped")
+               for c in report["contracts"])
     assert report["target"] == separate_server and report["api_version"] == "4.6.0" and report["mutations"]
     got = outcomes(report)
     for contract in ("test_maintenance_round_trip", "test_vm_power_lifecycle",
@@ -111,16 +132,17 @@ def test_mutations_need_a_named_maintenance_host(tmp_path, served):
     assert "--maintenance-host" in proc.stderr
 
 
-def test_it_refuses_to_start_where_prefix_vms_exist(tmp_path, served):
+def test_it_refuses_to_start_where_prefix_vms_exist_could_not_run(tmp_path, served):
     server = served(control=False)
     client = CloudTowerClient(server.base_url, token=TOKEN)
     cluster = client.get_clusters()[0]["id"]
     client.wait_tasks([a["task_id"] for a in client.create_vm(
         {"name": "contract-mine", "cluster_id": cluster, "memory": 1, "memory_unit": "GB", "cpu_cores": 1,
          "cpu_sockets": 1, "ha": False, "firmware": "BIOS", "status": "STOPPED", "vm_nics": [], "vm_disks": {}})])
-    proc, _ = run_contracts(tmp_path, server.base_url, *MUTATING)
-    assert proc.returncode == 4, proc.stdout[-3000:]
+    proc, report = run_contracts(tmp_path, server.base_url, *MUTATING)
+    assert proc.returncode == 2, proc.stdout[-3000:]
     assert "contract-mine" in proc.stdout + proc.stderr and "refuse" in proc.stdout + proc.stderr
+    assert report["verdict"] == "could not run" and "contract-mine" in report["reason"]
     assert [v["name"] for v in client.get_vms({"name_starts_with": "contract-"})] == ["contract-mine"]
 
 
@@ -135,17 +157,81 @@ def test_a_bad_example_count_is_a_usage_error(value):
 def test_an_unknown_maintenance_host_is_refused(tmp_path, served):
     server = served(control=False)
     proc, _ = run_contracts(tmp_path, server.base_url, "--allow-mutations", "--maintenance-host", "node-9")
-    assert proc.returncode == 4 and "node-9" in proc.stdout + proc.stderr
+    assert proc.returncode == 2 and "node-9" in proc.stdout + proc.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_target_could_not_run(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}/v2/api"
+    proc, report = run_contracts(tmp_path, url)
+    assert proc.returncode == 2, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert report["verdict"] == "could not run" and "127.0.0.1" in report["reason"]
+    assert proc.seconds < VERDICT_BOUND
+
+
+def test_refused_credentials_could_not_run(tmp_path, served):
+    server = served(control=False)
+    proc, report = run_contracts(tmp_path, server.base_url, token="not-a-token")
+    assert proc.returncode == 2, proc.stdout[-3000:]
+    assert report["verdict"] == "could not run" and "401" in report["reason"] + proc.stdout
+
+
+def test_past_the_deadline_the_rest_is_not_run_and_the_cluster_restored(tmp_path, served):
+    server = served(task_mode="realtime", speed=200, control=False)
+    proc, report = run_contracts(tmp_path, server.base_url, *MUTATING, "--deadline", "6")
+    assert proc.returncode == 3, proc.stdout[-4000:]
+    assert report["verdict"] == "deadline hit" and report["summary"]["failed"] == 0
+    not_run = [c for c in report["contracts"] if c["outcome"] == "not run"]
+    assert not_run and all("--deadline of 6 s passed" in c["message"] for c in not_run)
+    assert report["summary"]["passed"] > 0  # what ran before the deadline still counts
+    assert proc.seconds < 6 + 30, f"took {proc.seconds:.0f} s with --deadline 6"
+    assert report["leftovers"] == []
+    client = CloudTowerClient(server.base_url, token=TOKEN)
+    assert client.get_vms({"name_starts_with": "contract-"}) == []
+    assert all((h["host_state"] or {}).get("state", "IN_USE") == "IN_USE" for h in client.get_hosts())
+    skipped = junit_cases(tmp_path)[not_run[0]["contract"]].find("skipped")
+    assert skipped is not None and "not run" in skipped.get("message")
+
+
+@pytest.mark.parametrize("mode", ["instant", "manual-driven"])
+def test_the_workflow_contracts_hold_in_every_task_mode(tmp_path, served, mode):
+    """Realtime is the separate server's run above. In manual mode a driver moves the clock as a test would; without
+    one the tasks never end, which the stalled-task breakage below covers."""
+    server = served(task_mode=mode.split("-")[0], control=True)
+    stop = threading.Event()
+
+    def drive():
+        client = CloudTowerClient(server.base_url, token=TOKEN)
+        while not stop.wait(0.02):
+            client.session.post(server.root + "/_sim/clock", json={"advance": 2})
+
+    driver = threading.Thread(target=drive, daemon=True)
+    if mode == "manual-driven":
+        driver.start()
+    try:
+        proc, report = run_contracts(tmp_path, server.base_url, *MUTATING, "--", "-k", "workflows or stateful")
+    finally:
+        stop.set()
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    got = outcomes(report)
+    assert got["test_maintenance_round_trip"] == "passed" and got["test_vm_power_lifecycle"] == "passed"
+    assert got["test_operations_and_maintenance_keep_the_invariants"] == "passed"
 
 
 def test_the_suite_catches_every_drift(tmp_path, served):
-    """Each breakage, served on its own port, must make the suite fail with a report that names it. Two run at
-    a time: the machines have two cores."""
+    """Each breakage, served on its own port, must make the suite fail, within VERDICT_BOUND, with a report that
+    names it and a JUnit failure that shows the request and response. Two run at a time: the machines have two
+    cores."""
     servers = {name: served(wrap=drift.middleware(b), task_mode="realtime", speed=200, control=False)
                for name, b in drift.BREAKAGES.items()}
 
     def one(name):
-        return name, run_contracts(tmp_path, servers[name].base_url, *MUTATING, name=name)
+        return name, run_contracts(tmp_path, servers[name].base_url, *MUTATING, *STALL, name=name)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = dict(pool.map(one, drift.BREAKAGES))
@@ -162,4 +248,12 @@ def test_the_suite_catches_every_drift(tmp_path, served):
         text = json.dumps(failed)
         if not any(words in text for words in drift.BREAKAGES[name].expect):
             missed[name] = f"the failures name none of {drift.BREAKAGES[name].expect}"
+        elif proc.returncode != 1 or report["verdict"] != "broken":
+            missed[name] = f"exit status {proc.returncode}, verdict {report['verdict']!r}: not 1, broken"
+        elif proc.seconds > VERDICT_BOUND:
+            missed[name] = f"the verdict took {proc.seconds:.0f} s, more than {VERDICT_BOUND:.0f} s"
+        else:
+            failure = junit_cases(tmp_path, name)[failed[0]["contract"]].find("failure")
+            if failure is None or "--- request: " not in failure.text or "--- response: " not in failure.text:
+                missed[name] = "its JUnit failure shows no request and response"
     assert not missed, missed
