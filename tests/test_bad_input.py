@@ -3,6 +3,7 @@ message names what is wrong), never a 500, and never changes the world."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cloudtower_sim.mock_server.api.registry import simulated
+from cloudtower_sim.mock_server.domain.world import KINDS
 from cloudtower_sim.mock_server.schema.spec import Spec
 from cloudtower_sim.mock_server.schema.types import ListOf
 
@@ -393,6 +395,41 @@ def test_the_declared_content_languages_are_accepted(client, language):
 
 # --- fuzzing -----------------------------------------------------------------------------------------------------------
 
+def world_state(client) -> tuple:
+    """Every field of every object of the world, as the domain holds it: what a refused request must leave alone.
+    Cheaper than `snapshot` by a factor of six, so the fuzzers check it after every refused mutation, and the API's
+    view (`snapshot`) once per test."""
+    world = client.sim.world
+    return tuple((kind, tuple((i, _fields(o)) for i, o in sorted(getattr(world, kind).items())))
+                 for kind in KINDS.values())
+
+
+def settled_state(client) -> tuple:
+    """The world's state once every effect due has landed, kept until a request is accepted: refused ones must not
+    change it."""
+    if getattr(client, "settled", None) is None:
+        client.sim.world.runner.run_due()
+        client.settled = world_state(client)
+    return client.settled
+
+
+def _fields(obj) -> tuple:
+    return tuple((f.name, _flat(getattr(obj, f.name))) for f in dataclasses.fields(obj))
+
+
+def _flat(value):
+    """A value with every domain object in it replaced by its kind and id: the object is compared on its own."""
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _flat(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_flat(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(repr(_flat(v)) for v in value))
+    if dataclasses.is_dataclass(value):
+        return type(value).__name__, getattr(value, "id", None) or id(value)
+    return value
+
+
 def snapshot(client) -> str:
     """The whole world as the API shows it."""
     out = {}
@@ -452,8 +489,10 @@ def fuzz_once(client, op, kind, value, token=TOKEN, language=None):
     headers = {} if language is None else {"content-language": language}
     method = OPERATIONS[op].method.lower()
     raw = value if kind == "raw" else json.dumps(value)
-    before = snapshot(client) if op in MUTATIONS else None
+    before = settled_state(client) if op in MUTATIONS else None
     r = send(client, "/v2/api" + op, raw=raw, method=method, token=token, headers=headers)
+    if r.status_code < 400:
+        client.settled = None  # an accepted mutation changes the world, now or when its task's steps land
     text = r.get_data(as_text=True)
     assert r.status_code < 500, f"{op} {raw!r}: {r.status_code} {text[:300]}"
     assert r.headers.get("x-tower-request-id")
@@ -462,7 +501,7 @@ def fuzz_once(client, op, kind, value, token=TOKEN, language=None):
     else:
         assert_error(r, r.status_code)
         if before is not None:
-            assert snapshot(client) == before, f"the refused {op} {raw!r} changed the world"
+            assert world_state(client) == before, f"the refused {op} {raw!r} changed the world"
     return r
 
 
@@ -534,3 +573,23 @@ def test_random_bytes_never_500(op):
 def test_login_never_500_whatever_the_password(client, oracle, password):
     r = send(client, "/v2/api/login", {"username": "root", "password": password}, token=None)
     assert_error(r, 400, oracle=oracle)
+
+
+def test_world_state_sees_any_change_of_a_field_a_list_or_a_reference(client):
+    """The fuzzers' check that refused mutations change nothing is only as good as `world_state`."""
+    world = client.sim.world
+    vm = next(v for v in world.vms.values() if v.host is not None)
+    base = world_state(client)
+    for change, undo in [
+        (lambda: setattr(vm, "name", vm.name + "x"), lambda: setattr(vm, "name", vm.name[:-1])),
+        (lambda: vm.snapshots.append(object()), lambda: vm.snapshots.pop()),
+        (lambda: world.vms.pop(vm.id), lambda: world.vms.__setitem__(vm.id, vm)),
+    ]:
+        change()
+        assert world_state(client) != base
+        undo()
+        assert world_state(client) == base
+    other = next(h for h in world.hosts.values() if h is not vm.host)
+    host, vm.host = vm.host, other
+    assert world_state(client) != base
+    vm.host = host
