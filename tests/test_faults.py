@@ -160,3 +160,14 @@ def test_an_unmovable_fault_makes_the_precheck_list_the_vm_and_an_enter_moving_i
     [task] = api.ok("get-tasks", {"where": {"id": entered["task_id"]}})
     assert (task["status"], task["error_code"]) == ("FAILED", "MAINTENANCE_VM_UNMOVABLE")
     assert "vhost busy" in task["error_message"]
+
+
+def test_the_journal_keeps_a_multipart_body_whose_field_has_no_name(client):
+    """A form field without a name is keyed None: masking its secrets answered a 500 (found by the contract suite's
+    generated invalid uploads)."""
+    body = (b'--b\r\nContent-Disposition: form-data\r\n\r\n1\r\n'
+            b'--b\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\nx\r\n--b--\r\n')
+    r = client.post("/v2/api/upload-elf-image", data=body, content_type="multipart/form-data; boundary=b",
+                    headers={"Authorization": TOKEN})
+    assert r.status_code == 400, r.get_data(as_text=True)
+    assert client.get("/_sim/requests").get_json()[-1]["status"] == 400

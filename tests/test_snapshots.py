@@ -124,3 +124,18 @@ def test_the_sdk_readmes_backup_takes_a_snapshot(served):
     finally:
         client.rest_client.pool_manager.clear()
         client.close()
+
+
+def test_snapshots_and_templates_order_by_the_devices_they_froze(api):
+    """A frozen VM's vm_nics name the VLANs they were on; ordering by them answered a 500 (found by the contract
+    suite's generated reads, once a snapshot with NICs existed)."""
+    source = vm(api, "test-01")
+    assert source["vm_nics"], "test-01 has NICs to freeze"
+    api.done(api.ok("create-vm-snapshot", {"data": [{"vm_id": source["id"], "name": "with-nics"}]}))
+    api.done(api.ok("clone-vm-template-from-vm", [{"vm_id": source["id"], "name": "with-nics",
+                                                   "cloud_init_supported": False}]))
+    for kind in ("vm-snapshots", "vm-templates"):
+        for field in ("vm_nics", "vm_disks"):
+            for order in ("ASC", "DESC"):
+                assert api.ok(f"get-{kind}", {"orderBy": f"{field}_{order}"}), (kind, field, order)
+                assert api.ok(f"get-{kind}-connection", {"orderBy": f"{field}_{order}"})["aggregate"]["count"]

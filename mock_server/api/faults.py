@@ -141,7 +141,7 @@ class Faults:
 def masked(value):
     """`value` with the values of secret-named keys replaced, at any depth."""
     if isinstance(value, dict):
-        return {k: "***" if any(s in k.lower() for s in SECRETS) else masked(v) for k, v in value.items()}
+        return {k: "***" if any(s in str(k).lower() for s in SECRETS) else masked(v) for k, v in value.items()}
     if isinstance(value, list):
         return [masked(v) for v in value]
     return value

@@ -80,8 +80,8 @@ def _sort_key(value):
     # nulls last when ascending (PostgreSQL's default); embedded objects compare by their JSON text
     if value is None:
         return (1, "")
-    if isinstance(value, (dict, list)):
-        return (0, json.dumps(value, sort_keys=True))
+    if isinstance(value, (dict, list)):  # a frozen VM's vm_nics hold the objects they name: those by their id
+        return (0, json.dumps(value, sort_keys=True, default=lambda o: getattr(o, "id", None) or str(o)))
     return (0, value)
 
 
