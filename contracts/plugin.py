@@ -82,11 +82,11 @@ def pytest_addoption(parser):
     g.addoption("--task-timeout", type=_seconds, default=1800.0, metavar="SECONDS",
                 help="how long one task may take before its contract fails (default 1800: a real tower's "
                      "maintenance task migrates every VM of a host)")
-    g.addoption("--task-stall", type=_seconds, default=600.0, metavar="SECONDS",
+    g.addoption("--task-stall", type=_seconds, default=300.0, metavar="SECONDS",
                 help="how long a task may keep the same status and progress before its contract fails, with the "
-                     "task's last state; later contracts then do not wait on the target's tasks (default 600: the "
-                     "longest step a real tower takes without moving a task's progress, a large VM's live "
-                     "migration)")
+                     "task's last state; later contracts then do not wait on the target's tasks (default 300: a "
+                     "real tower moves a task's progress at each step, and its longest step, one VM's live "
+                     "migration, takes minutes only for VMs of hundreds of GiB; raise it for such hosts)")
     g.addoption("--deadline", type=_seconds, default=None, metavar="SECONDS",
                 help="bound on the whole run: past it, contracts not yet run are reported as not run, what was "
                      "touched is still restored, the reports are written, and the exit status is 3")

@@ -72,7 +72,7 @@ class Target:
     tainted: str | None = None  # why the cluster could not be restored: no further contract may change it
     stuck: str | None = None  # a task that did not finish: no further contract waits on the target's tasks
     task_timeout: float = 1800.0  # seconds one task may take
-    task_stall: float = 600.0  # seconds a task may stay at the same status and progress
+    task_stall: float = 300.0  # seconds a task may stay at the same status and progress
     deadline_at: float | None = None  # time.monotonic() past which no contract starts or goes on waiting
     deadline: float | None = None  # the --deadline it came from, in seconds, for messages
     request_timeout: float = 60.0  # seconds one HTTP exchange may take

@@ -107,7 +107,7 @@ def parser() -> argparse.ArgumentParser:
                           help="how long one task may take before its contract fails (default 1800)")
     contract.add_argument("--task-stall", type=float, metavar="SECONDS",
                           help="how long a task may keep the same status and progress before its contract fails; "
-                               "later contracts then do not wait on tasks (default 600)")
+                               "later contracts then do not wait on tasks (default 300)")
     contract.add_argument("--deadline", type=float, metavar="SECONDS",
                           help="bound on the whole run: past it, the rest is reported as not run, what was touched "
                                "is restored, and the exit status is 3 (default: none)")
