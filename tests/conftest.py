@@ -12,6 +12,9 @@ from cloudtower_sim.contracts import upstream as up
 TOKEN = "cloudtower-sim-root-token"  # declared in the default scenario
 # simulated time starts at the wall clock unless pinned; tests that compare worlds or times pin it
 PINNED_START = "2026-01-01T08:00:00Z"
+# the official SDK's wait_tasks sleeps its `interval` (default 5 s) after every poll, the last one too: tests pass
+# this, as a user of the SDK may
+SDK_POLL = 0.05
 
 
 @pytest.fixture(scope="session")

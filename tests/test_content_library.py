@@ -9,7 +9,7 @@ from cloudtower_sim.mock_server.api import create_app
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 from cloudtower_sim.mock_server.domain.scenario import Scenario
 
-from .conftest import PINNED_START, TOKEN, Api, held_to_upstream, make_client
+from .conftest import PINNED_START, SDK_POLL, TOKEN, Api, held_to_upstream, make_client
 from .test_bad_input import snapshot
 from .test_determinism import pinned
 
@@ -228,25 +228,25 @@ def test_the_official_sdk_clones_distributes_and_creates(served):
         [made] = library_api.clone_content_library_vm_template_from_vm([{
             "vm": {"id": vm.id}, "name": "sdk-golden", "cloud_init_supported": True,
             "clusters": {"id": vm.cluster.id}}])
-        wait_tasks([made.task_id], client)
+        wait_tasks([made.task_id], client, interval=SDK_POLL)
         [template] = library_api.get_content_library_vm_templates({"where": {"name": "sdk-golden"}})
         assert template.vm_templates[0].name == "sdk-golden" and template.clusters[0].id == vm.cluster.id
         [created] = vm_api.create_vm_from_content_library_template([{
             "template_id": template.id, "cluster_id": vm.cluster.id, "name": "sdk-from-library",
             "is_full_copy": False, "status": "RUNNING"}])
-        wait_tasks([created.task_id], client)
+        wait_tasks([created.task_id], client, interval=SDK_POLL)
         [got] = vm_api.get_vms({"where": {"id": created.data.id}})
         assert (got.status, got.memory) == ("RUNNING", template.memory)
         # the -batch form answers one WithTask of all its VMs
         batch = vm_api.create_vm_from_content_library_template_batch({"template_id": template.id, "vms": [
             {"cluster_id": vm.cluster.id, "name": f"sdk-batch-{i}", "is_full_copy": True} for i in range(2)]})
-        wait_tasks([batch.task_id], client)
+        wait_tasks([batch.task_id], client, interval=SDK_POLL)
         assert sorted(v.name for v in batch.data) == ["sdk-batch-0", "sdk-batch-1"]
         for call, body in ((library_api.update_content_library_vm_template, {"data": {"description": "by the SDK"}}),
                            (library_api.distribute_content_library_vmtemplate_clusters,  # sic
                             {"data": {"clusters": {"id": vm.cluster.id}}})):
             [answer] = call({"where": {"id": template.id}, **body})
-            wait_tasks([answer.task_id], client)
+            wait_tasks([answer.task_id], client, interval=SDK_POLL)
         [template] = library_api.get_content_library_vm_templates({"where": {"id": template.id}})
         assert template.description == "by the SDK" and len(template.clusters) == 1
         with pytest.raises(ApiException) as refused:  # a running VM is not templated
@@ -254,7 +254,7 @@ def test_the_official_sdk_clones_distributes_and_creates(served):
                 "vm": {"id": created.data.id}, "name": "sdk-converted", "clusters": {"id": vm.cluster.id}}])
         assert refused.value.status == 400 and "is RUNNING" in refused.value.body
         [deleted] = library_api.delete_content_library_vm_template({"where": {"id": template.id}})
-        wait_tasks([deleted.task_id], client)
+        wait_tasks([deleted.task_id], client, interval=SDK_POLL)
         assert deleted.data.id == template.id
         assert library_api.get_content_library_vm_templates({"where": {"name": "sdk-golden"}}) == []
     finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import PINNED_START
+from .conftest import PINNED_START, SDK_POLL
 from .test_bad_input import snapshot as world_of
 
 GIB = 1024**3
@@ -117,7 +117,7 @@ def test_the_sdk_readmes_backup_takes_a_snapshot(served):
             consistent = ConsistentType.CRASH_CONSISTENT
         [made] = VmSnapshotApi(client).create_vm_snapshot({"data": [{"vm_id": target.id, "name": "nightly",
                                                                      "consistent_type": consistent}]})
-        wait_tasks([made.task_id], client)
+        wait_tasks([made.task_id], client, interval=SDK_POLL)
         [snap] = VmSnapshotApi(client).get_vm_snapshots({"where": {"id": made.data.id}})
         assert snap.consistent_type == "FILE_SYSTEM_CONSISTENT" and snap.vm.name == "db-01"
         assert [d.type for d in snap.vm_disks] == ["DISK", "CD_ROM"] and snap.size == snap.vm_disks[0].size

@@ -3,7 +3,7 @@ clone-vm, a VM made of a VM."""
 
 from __future__ import annotations
 
-from .conftest import PINNED_START
+from .conftest import PINNED_START, SDK_POLL
 from .test_bad_input import snapshot
 
 GIB = 1024**3
@@ -97,11 +97,11 @@ def test_the_official_sdk_creates_a_vm_from_a_template(served):
         [template] = VmTemplateApi(client).get_vm_templates({"where": {"name": "centos-7-template"}})
         made = VmApi(client).create_vm_from_template([{"template_id": template.id, "name": "sdk-from-tpl",
                                                        "is_full_copy": True}])
-        wait_tasks([m.task_id for m in made], client)
+        wait_tasks([m.task_id for m in made], client, interval=SDK_POLL)
         [vm] = VmApi(client).get_vms({"where": {"name": "sdk-from-tpl"}})
         assert vm.memory == template.memory and vm.status == "STOPPED"
         cloned = VmApi(client).clone_vm([{"src_vm_id": vm.id, "name": "sdk-clone", "is_full_copy": False}])
-        wait_tasks([c.task_id for c in cloned], client)
+        wait_tasks([c.task_id for c in cloned], client, interval=SDK_POLL)
         [clone] = VmApi(client).get_vms({"where": {"name": "sdk-clone"}})
         assert (clone.memory, clone.vcpu, clone.id) == (vm.memory, vm.vcpu, cloned[0].data.id)
     finally:
