@@ -3,7 +3,6 @@ contract caused conforms to the oracle."""
 
 from __future__ import annotations
 
-
 import pytest
 import requests
 from hypothesis import HealthCheck, Phase, settings

@@ -136,9 +136,8 @@ class Results:
                 entry["message"] = str(report.longrepr)[-6000:]
         elif report.skipped and report.when != "teardown":
             message = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            entry["outcome"] = "not run" if message.startswith(f"Skipped: {NOT_RUN}") or message.startswith(
-                NOT_RUN) else "skipped"
             entry["message"] = message.removeprefix("Skipped: ")
+            entry["outcome"] = "not run" if entry["message"].startswith(NOT_RUN) else "skipped"
         for name, value in report.user_properties:  # the failing exchanges and what in them broke the oracle
             if name in ("exchanges", "nonconforming") and entry["outcome"] == "failed":
                 entry[name] = value
