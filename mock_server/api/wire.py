@@ -174,7 +174,10 @@ def _view(b: Bound):
                 result = handler(world, body, user)
             finally:
                 world.failing = None
-            return json_response(op.response.render(result))
+            answer = op.response.render(result)
+            if b.mutation:
+                g.task_ids = task_ids(answer)  # for the journal
+            return json_response(answer)
 
     return view
 
@@ -182,10 +185,7 @@ def _view(b: Bound):
 def _journal(response) -> None:
     """Record the request in the journal (api/faults.py): what was sent, how it was answered, the tasks it started."""
     path = request.path[len(BASE_PATH):]
-    bound = operations().get(path)
-    started = []
-    if bound is not None and bound.mutation and response.status_code == 200 and response.is_json:
-        started = task_ids(json.loads(response.get_data()))
+    started = g.get("task_ids", []) if response.status_code == 200 else []
     body = g.get("sent")
     fault = g.get("fault")
     current_app.extensions["cloudtower_journal"].record({
