@@ -1,7 +1,6 @@
 """Tag Vm: the reads, the power and placement operations, create and delete."""
 
 from ..domain import snapshots, templates, vms
-from ..domain.errors import BadRequest
 from ..domain.states import TaskKey
 from .registry import operation, reads
 
@@ -115,14 +114,7 @@ def create_vm_from_template(world, body, user):
 
 @operation("/convert-vm-template-to-vm")
 def convert_template_to_vm(world, body, user):
-    """The template becomes the VM: it is gone once the VM is created."""
-    planned = [templates.vm_params(world, p, f"[{i}]", "converted_from_template_id") for i, p in enumerate(body)]
-    if len({id(t) for _, t in planned}) < len(planned):
-        raise BadRequest("body: a template is converted to one VM; this request names one twice")
-    started = vms.create(world, user, [params for params, _ in planned], TaskKey.ConvertVmTemplateToVm)
-    for _, template in planned:
-        world.remove(template)
-    return with_tasks(started)
+    return with_tasks(templates.to_vms(world, user, body))
 
 
 @operation("/update-vm-template")

@@ -166,3 +166,16 @@ def vm_params(world, params: dict, at: str, template_field: str) -> tuple:
     if template_field == "converted_from_template_id":
         _own(template, f"{at}.{template_field}")
     return creation_params(world, template, params, at, template_field, f"template {template.name}"), template
+
+
+def to_vms(world, user, batch: list) -> list:
+    """convert-vm-template-to-vm: each template becomes its VM, and is gone once the VM is created."""
+    from . import vms  # here, not at the top: vms needs world.py, which needs this module's VmTemplate
+
+    planned = [vm_params(world, p, f"[{i}]", "converted_from_template_id") for i, p in enumerate(batch)]
+    if len({id(t) for _, t in planned}) < len(planned):
+        raise BadRequest("body: a template is converted to one VM; this request names one twice")
+    started = vms.create(world, user, [params for params, _ in planned], TaskKey.ConvertVmTemplateToVm)
+    for _, template in planned:
+        world.remove(template)
+    return started
