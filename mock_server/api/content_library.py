@@ -36,27 +36,27 @@ operation("/clone-content-library-vm-template-from-vm")(_from_vms(False))
 operation("/convert-content-library-vm-template-from-vm")(_from_vms(True))
 
 
-def _acting(edit, with_clusters: bool, deleting: bool = False):
+def _acting(edit, args=lambda world, data: (), deleting: bool = False):
+    """A handler that applies `edit` to the templates `where` chooses, with what `args` makes of `data`."""
     def handler(world, body, user):
         chosen = world.query("ContentLibraryVmTemplate", {"where": body["where"]})
-        args = (_clusters(world, body["data"]["clusters"]),) if with_clusters else ()
-        started = edit(world, user, chosen, *args)
+        started = edit(world, user, chosen, *args(world, body.get("data") or {}))
         return [{"task_id": task.id, "data": {"id": t.id} if deleting else t} for task, t in started]
     return handler
 
 
-@operation("/update-content-library-vm-template")
-def update(world, body, user):
-    chosen = world.query("ContentLibraryVmTemplate", {"where": body["where"]})
-    data = body["data"]
-    clusters = _clusters(world, data["clusters"]) if data.get("clusters") is not None else None
-    return [{"task_id": task.id, "data": t} for task, t in content_library.update(world, user, chosen, data,
-                                                                                   clusters)]
+def _the_clusters(world, data) -> tuple:
+    return (_clusters(world, data["clusters"]),)
 
 
-operation("/distribute-content-library-vm-template-clusters")(_acting(content_library.distribute, True))
-operation("/remove-content-library-vm-template-clusters")(_acting(content_library.remove_clusters, True))
-operation("/delete-content-library-vm-template")(_acting(content_library.delete, False, deleting=True))
+def _update_args(world, data) -> tuple:
+    return data, _clusters(world, data["clusters"]) if data.get("clusters") is not None else None
+
+
+operation("/update-content-library-vm-template")(_acting(content_library.update, _update_args))
+operation("/distribute-content-library-vm-template-clusters")(_acting(content_library.distribute, _the_clusters))
+operation("/remove-content-library-vm-template-clusters")(_acting(content_library.remove_clusters, _the_clusters))
+operation("/delete-content-library-vm-template")(_acting(content_library.delete, deleting=True))
 
 
 @operation("/create-vm-from-content-library-template")
