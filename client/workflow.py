@@ -34,10 +34,10 @@ def wait_precheck(client, task_id: str, timeout: float, poll_interval=None):
             task = client.get_task(task_id)
             state = (task or {}).get("status"), (task or {}).get("progress")
             if seen == state:
-                raise TaskStalled(task_id, now - checked, task)
+                raise client.timed_out(TaskStalled(task_id, now - checked, task))
             seen, checked = state, now
         if now - start >= timeout:
-            raise TaskTimeout(task_id, now - start, client.get_task(task_id))
+            raise client.timed_out(TaskTimeout(task_id, now - start, client.get_task(task_id)))
         interval = poll_interval if poll_interval is not None else next(intervals)
         client._sleep(max(0.0, min(interval, timeout - (now - start))))
 

@@ -127,19 +127,16 @@ CALL = pytest.StashKey()
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
-    """A contract cut short by the run's deadline is not run, not broken; one whose task never finished fails, and
-    stops later contracts from waiting on the target's tasks too."""
+    """A contract cut short by the run's deadline is not run, not broken (a task that never finished is noted by the
+    target itself, Target._timed_out)."""
     report = yield
     target = item.config.stash.get(TARGET, None)
     if report.when == "call" and report.failed and call.excinfo and call.excinfo.errisinstance(TaskTimeout) \
-            and target is not None:
-        if target.past_deadline():
-            report.outcome = "skipped"
-            report.longrepr = (str(item.path), item.location[1] or 0,
-                               f"{NOT_RUN} the run's --deadline of {target.deadline:g} s passed while it waited: "
-                               f"{call.excinfo.value}")
-        else:
-            target.stuck = str(call.excinfo.value)
+            and target is not None and target.past_deadline():
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0,
+                           f"{NOT_RUN} the run's --deadline of {target.deadline:g} s passed while it waited: "
+                           f"{call.excinfo.value}")
     if report.when == "call":
         item.stash[CALL] = report
     return report

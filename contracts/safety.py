@@ -38,10 +38,15 @@ def prepare(target: Target, maintenance_host: str | None) -> str | None:
     return None
 
 
+STUCK_WAIT = 5.0  # seconds: how long the restore waits on each task once the target's tasks were seen not to finish
+
+
 def restore(target: Target) -> list[str]:
     """Delete the prefix VMs and bring the maintenance host back into service; answer what could not be done. It
     runs past the run's deadline, each wait bounded by the task timeout and stall bound."""
     client = target.client(within_deadline=False)
+    if target.stuck:  # its tasks have been seen not to finish: one short wait each, not a stall bound each
+        client.task_stall = client.task_timeout = min(client.task_stall, STUCK_WAIT)
     left = []
     try:
         on = {"name_starts_with": target.prefix, "status_not": "STOPPED"}

@@ -99,8 +99,17 @@ class Target:
         timeout = self.task_timeout
         if within_deadline and self.deadline_at is not None:
             timeout = max(0.0, min(timeout, self.deadline_at - time.monotonic()))
-        return CloudTowerClient(self.base_url, token=self.token, session=self.session, timeout=self.request_timeout,
-                                task_timeout=timeout, task_stall=self.task_stall, **kw)
+        client = CloudTowerClient(self.base_url, token=self.token, session=self.session,
+                                  timeout=self.request_timeout, task_timeout=timeout, task_stall=self.task_stall, **kw)
+        client.timed_out = self._timed_out
+        return client
+
+    def _timed_out(self, error):
+        """A task that did not finish: unless the run's deadline cut the wait short, the target is stuck, and no later
+        contract waits on its tasks (noted here, where it happens: Hypothesis may wrap the error it becomes)."""
+        if not self.past_deadline():
+            self.stuck = self.stuck or str(error)
+        return error
 
     def past_deadline(self) -> bool:
         return self.deadline_at is not None and time.monotonic() >= self.deadline_at

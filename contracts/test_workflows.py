@@ -54,9 +54,9 @@ def follow(client, task_id: str, host_id: str) -> tuple[dict, list[str], bool]:
         if (task["status"], progress, states[-1]) != seen:
             seen, changed = (task["status"], progress, states[-1]), now
         if client.task_stall is not None and now - changed >= client.task_stall:
-            raise TaskStalled(task_id, now - changed, task)
+            raise client.timed_out(TaskStalled(task_id, now - changed, task))
         if now - start >= client.task_timeout:
-            raise TaskTimeout(task_id, now - start, task)
+            raise client.timed_out(TaskTimeout(task_id, now - start, task))
         client._sleep(next(intervals))
 
 

@@ -271,6 +271,20 @@ def test_a_precheck_that_never_finishes_stalls(sim):
     assert 3.0 <= e.value.waited < 5.0 and sum(sim.slept) < 10
 
 
+def test_every_timeout_passes_through_timed_out(sim):
+    """The hook sees each TaskTimeout before it is raised, from a task wait and from a precheck wait alike."""
+    seen = []
+    sim.client.timed_out = lambda error: seen.append(error) or error
+    task_id = sim.client.shutdown_vm({"name": "web-01"})[0]["task_id"]
+    with pytest.raises(TaskTimeout) as e:
+        sim.client.wait_task(task_id, timeout=1.0)
+    freeze(sim)
+    sim.client.task_stall = 2.0
+    with pytest.raises(TaskStalled) as stalled:
+        sim.client.enter_maintenance_mode(sim.host_id("node-2"))
+    assert seen == [e.value, stalled.value]
+
+
 def test_the_client_task_timeout_is_the_default_of_every_wait(sim):
     task_id = sim.client.shutdown_vm({"name": "web-01"})[0]["task_id"]
     sim.client.task_timeout = 1.5
