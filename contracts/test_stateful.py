@@ -130,6 +130,10 @@ def machine(target, errors: list):
                     self.vms[vm["id"]] = "RUNNING"
 
         @invariant()
+        def within_the_deadline(self):
+            target.check_deadline()  # past the run's --deadline, the rest of the machine is not run
+
+        @invariant()
         @note
         def our_vms_show_what_was_done(self):
             shown = {v["id"]: v["status"] for v in self.client.get_vms({"name_starts_with": target.prefix})}
