@@ -103,12 +103,12 @@ def parser() -> argparse.ArgumentParser:
     contract.add_argument("--spec-version", help="upstream version when --upstream-spec is a folder (default 4.6.0)")
     contract.add_argument("--max-examples", type=int, help="Hypothesis examples per generated contract (default 25 "
                                                            "in-process, 5 against a URL)")
-    contract.add_argument("--task-timeout", type=float, metavar="SECONDS",
+    contract.add_argument("--task-timeout", metavar="SECONDS",
                           help="how long one task may take before its contract fails (default 1800)")
-    contract.add_argument("--task-stall", type=float, metavar="SECONDS",
+    contract.add_argument("--task-stall", metavar="SECONDS",
                           help="how long a task may keep the same status and progress before its contract fails; "
                                "later contracts then do not wait on tasks (default 300)")
-    contract.add_argument("--deadline", type=float, metavar="SECONDS",
+    contract.add_argument("--deadline", metavar="SECONDS",
                           help="bound on the whole run: past it, the rest is reported as not run, what was touched "
                                "is restored, and the exit status is 3 (default: none)")
     contract.add_argument("--report", metavar="FILE", help="write a JSON report (target, API version, verdict, each "

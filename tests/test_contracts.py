@@ -155,6 +155,15 @@ def test_a_bad_example_count_is_a_usage_error(value):
     assert "--contract-max-examples" in proc.stderr and "positive whole number" in proc.stderr
 
 
+@pytest.mark.parametrize("option", ["--deadline", "--task-stall", "--task-timeout"])
+def test_a_bad_number_of_seconds_is_a_bad_command_line_not_could_not_run(option):
+    """Exit 2 means the target could not be reached; argparse's own exit 2 for a bad value would say the same."""
+    proc = subprocess.run([sys.executable, "-m", "cloudtower_sim", "contract", option, "soon"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 4, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert option in proc.stderr and "positive number of seconds" in proc.stderr
+
+
 def test_an_unknown_maintenance_host_is_refused(tmp_path, served):
     server = served(control=False)
     proc, _ = run_contracts(tmp_path, server.base_url, "--allow-mutations", "--maintenance-host", "node-9")
