@@ -71,6 +71,7 @@ class Target:
     poll_ceiling: float = 1.0  # seconds; the longest wait between two polls of a task
     tainted: str | None = None  # why the cluster could not be restored: no further contract may change it
     stuck: str | None = None  # a task that did not finish: no further contract waits on the target's tasks
+    cut_short: str | None = None  # the wait of the running contract that the deadline ended
     task_timeout: float = 1800.0  # seconds one task may take
     task_stall: float = 300.0  # seconds a task may stay at the same status and progress
     deadline_at: float | None = None  # time.monotonic() past which no contract starts or goes on waiting
@@ -107,7 +108,9 @@ class Target:
     def _timed_out(self, error):
         """A task that did not finish: unless the run's deadline cut the wait short, the target is stuck, and no later
         contract waits on its tasks (noted here, where it happens: Hypothesis may wrap the error it becomes)."""
-        if not self.past_deadline():
+        if self.past_deadline():
+            self.cut_short = str(error)  # the deadline ended the wait: the contract is not run, not broken
+        else:
             self.stuck = self.stuck or str(error)
         return error
 
