@@ -50,8 +50,7 @@ class Simulator:
         A `read` holds it alongside other reads (a long query keeps no other read waiting); anything else holds it
         alone. Catching up to the clock changes the world, so a read that finds work due does that alone first."""
         if not read:
-            with self.lock:
-                world = self.world
+            with self.lock, self._writing() as world:
                 world.runner.run_due()
                 yield world
             return
@@ -60,10 +59,20 @@ class Simulator:
             if not world.runner.due():
                 yield world
                 return
-        with self.lock:
-            self.world.runner.run_due()
+        with self.lock, self._writing() as world:
+            world.runner.run_due()
         with self.lock.read():  # caught up a moment ago: a step under way in realtime is always "due"
             yield self.world
+
+    @contextmanager
+    def _writing(self):
+        """The current world, held to write (the lock taken): its generation moves on before and after."""
+        world = self.world
+        world.moved_on()
+        try:
+            yield world
+        finally:
+            world.moved_on()
 
     def start_over(self, scenario, **settings) -> World:
         """A new world of `scenario` (scenario.Scenario) with these settings changed (task_mode, speed, seed,

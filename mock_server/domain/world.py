@@ -4,6 +4,7 @@ lock, so that a reset waits for whoever holds the old world (the API goes throug
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import threading
 from collections import deque
@@ -59,6 +60,9 @@ def _failing(steps: list[Step], fault: dict) -> list[Step]:
     return [*steps[:index], Step(steps[index].key, steps[index].duration, fail), *steps[index + 1:]]
 
 
+_GENERATIONS = itertools.count(1)
+
+
 class World:
     def __init__(self, clock: Clock, seed: int = 0, grammar=None, api_version: str = ""):
         self.clock = clock
@@ -81,14 +85,25 @@ class World:
         self.lock = threading.RLock()  # replaced by the owning Simulator's lock
         self.failing: dict | None = None  # {error_code, error_message, step}: the next task started fails so
         self.unmovable: dict[str, str] = {}  # VM id -> why it cannot live-migrate (an injected fault)
+        # moves on whenever the world may change (each hold of it to write), unique across worlds: an answer
+        # computed at one generation is the answer while the generation stays (api/answers.py keeps reads' by it)
+        self.generation = next(_GENERATIONS)
 
     # access ----------------------------------------------------------------------------------------------------------
     @contextmanager
     def session(self):
         """Hold the world for one request, caught up to the clock."""
         with self.lock:
-            self.runner.run_due()
-            yield self
+            self.moved_on()
+            try:
+                self.runner.run_due()
+                yield self
+            finally:
+                self.moved_on()
+
+    def moved_on(self) -> None:
+        """The world may have changed: answers of an earlier generation are no longer its answers."""
+        self.generation = next(_GENERATIONS)
 
     def now(self) -> str:
         return iso(self.runner.now())
