@@ -1,0 +1,80 @@
+"""Kept answers of reads (mock_server/api/answers.py): the same read of an unchanged world is answered from what was
+made before, and never once the world has changed, whoever changed it."""
+
+from __future__ import annotations
+
+import pytest
+
+from cloudtower_sim.mock_server.domain.simulator import Settings
+
+from .conftest import PINNED_START, Api, make_client
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """An API whose world counts the queries it runs."""
+    client = make_client()
+    world = client.sim.world
+    calls = []
+    query = world.query
+    monkeypatch.setattr(world, "query", lambda kind, body: calls.append(kind) or query(kind, body))
+    return Api(client), calls
+
+
+def test_the_same_read_of_an_unchanged_world_is_not_made_again(counted):
+    api, calls = counted
+    body = {"where": {"status": "RUNNING"}, "orderBy": "memory_DESC", "first": 5}
+    first = api.ok("get-vms", body)
+    assert api.ok("get-vms", body) == first
+    assert calls == ["Vm"]
+    api.ok("get-vms", {**body, "first": 4})  # another body is another read
+    assert calls == ["Vm", "Vm"]
+
+
+def test_a_change_of_the_world_is_seen_by_the_next_read(counted):
+    api, calls = counted
+    [vm] = api.ok("get-vms", {"where": {"status": "RUNNING"}, "first": 1})
+    body = {"where": {"id": vm["id"]}}
+    assert api.ok("get-vms", body)[0]["status"] == "RUNNING"
+    api.done(api.ok("poweroff-vm", {"where": {"id": vm["id"]}}))
+    assert api.ok("get-vms", body)[0]["status"] == "STOPPED"
+
+
+def test_a_kept_answer_still_asks_for_a_valid_token(counted):
+    api, _ = counted
+    api.ok("get-vms", {"first": 1})
+    status, data, _ = Api(api.client, token="not-a-token")("get-vms", {"first": 1})
+    assert status == 401 and "token" in data["message"]
+
+
+def test_a_fault_shapes_a_read_that_was_kept_and_the_journal_records_each(counted):
+    api, calls = counted
+    api.ok("get-vms", {"first": 1})
+    assert api.client.post("/_sim/faults", json={"path": "/get-vms", "status": 503, "message": "down"}
+                           ).status_code == 200
+    assert api("get-vms", {"first": 1})[0] == 503
+    assert api.ok("get-vms", {"first": 1})
+    journal = api.client.get("/_sim/requests", query_string={"path": "/get-vms"}).get_json()
+    assert [e["status"] for e in journal] == [200, 503, 200]
+    assert all(e["body"] == {"first": 1} for e in journal)
+
+
+def test_a_running_task_is_read_afresh_as_the_clock_moves():
+    client = make_client(Settings(start_time=PINNED_START, task_mode="manual"))
+    api = Api(client)
+    [vm] = api.ok("get-vms", {"where": {"status": "RUNNING"}, "first": 1})
+    [answer] = api.ok("poweroff-vm", {"where": {"id": vm["id"]}})
+    body = {"where": {"id": answer["task_id"]}}
+    assert api.ok("get-tasks", body)[0]["status"] != "SUCCESSED"
+    assert client.post("/_sim/clock", json={"advance": 600}).status_code == 200
+    assert api.ok("get-tasks", body)[0]["status"] == "SUCCESSED"
+
+
+def test_a_reset_world_answers_as_the_scenario(counted):
+    api, _ = counted
+    [vm] = api.ok("get-vms", {"where": {"status": "RUNNING"}, "first": 1})
+    api.done(api.ok("poweroff-vm", {"where": {"id": vm["id"]}}))
+    body = {"where": {"id": vm["id"]}}
+    assert api.ok("get-vms", body)[0]["status"] == "STOPPED"
+    assert api.client.post("/_sim/reset").status_code == 200
+    assert api.ok("get-vms", body)[0]["status"] == "RUNNING"
