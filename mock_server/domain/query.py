@@ -7,6 +7,7 @@ operator (`f_in: null`, `AND: null`, ...) sets no condition. A to-one filter nev
 
 from __future__ import annotations
 
+import heapq
 import json
 from itertools import islice
 from typing import Callable, Iterable
@@ -40,6 +41,8 @@ def compile_where(grammar: Grammar, entity: str, where: dict | None) -> Predicat
     keys = grammar(entity)
     tests = [_compile_key(grammar, entity, keys, k, x) for k, x in where.items()]
     tests = [t for t in tests if t is not None]
+    if len(tests) == 1:  # the usual filter: one key, tested without a generator around it
+        return tests[0]
     return lambda o: all(t(o) for t in tests)
 
 
@@ -104,6 +107,12 @@ def select(grammar: Grammar, entity: str, items: Iterable, body: dict | None, in
         return list(islice(in_order, skip, None if first is None else skip + first))
     matches = compile_where(grammar, entity, where)
     if body.get("after") is None and body.get("before") is None:
+        first, skip = body.get("first"), body.get("skip") or 0
+        if first is not None and first >= 0 and skip >= 0 and body.get("last") is None:
+            # a page from the start: only its objects need be found (the rest are neither sorted nor tested)
+            _page([], body)
+            found = filter(matches, _candidates(where, items, index))
+            return _ordered_first(found, order, skip + first)[skip:]
         result = _ordered([o for o in _candidates(where, items, index) if matches(o)], order)
     else:
         # As Prisma pages: a cursor is a place in the whole ordered collection, so it need not match `where` (a loop
@@ -125,6 +134,21 @@ def _ordered(result: list, order: str | None) -> list:
     nulls = [o for o in result if get(o, name) is None]
     with_value.sort(key=lambda o: _sort_key(get(o, name)), reverse=desc)
     return nulls + with_value if desc else with_value + nulls
+
+
+def _ordered_first(found: Iterable, order: str | None, n: int) -> list:
+    """`_ordered(list(found), order)[:n]`, without ordering more than the first `n` (heapq's n-smallest and
+    n-largest are stable, as sorted() is)."""
+    if not order:
+        return list(islice(found, n))
+    name, _, direction = order.rpartition("_")
+    with_value, nulls = [], []
+    for o in found:
+        (nulls if get(o, name) is None else with_value).append(o)
+    key = lambda o: _sort_key(get(o, name))  # noqa: E731
+    if direction == "DESC":  # nulls first
+        return nulls[:n] + heapq.nlargest(max(n - len(nulls), 0), with_value, key=key)
+    return heapq.nsmallest(n, with_value, key=key) + nulls[:max(n - len(with_value), 0)]
 
 
 def _cursor(entity: str, index: dict, body: dict, key: str):
