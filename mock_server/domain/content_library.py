@@ -31,7 +31,7 @@ def _source(name: str):
     return property(lambda self: getattr(self.source, name))
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class ContentLibraryVmTemplate(Entity):
     id: str
     name: str

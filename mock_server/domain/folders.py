@@ -14,7 +14,7 @@ from .states import TaskKey
 from .tasks import Step
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class VmFolder(Entity):
     id: str
     local_id: str

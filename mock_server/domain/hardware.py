@@ -11,7 +11,7 @@ from .model import Entity, Host
 from .states import VmStatus
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Nic(Entity):
     id: str
     local_id: str
@@ -39,7 +39,7 @@ class Nic(Entity):
         return self.local_id
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Disk(Entity):
     id: str
     local_id: str
@@ -65,7 +65,7 @@ class Disk(Entity):
         return f"/dev/{self.name}"
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class UsbDevice(Entity):
     id: str
     local_id: str
@@ -91,7 +91,7 @@ class UsbDevice(Entity):
 ACTIVE = (VmStatus.RUNNING, VmStatus.SUSPENDED)  # VMs that hold their devices (a stopped VM holds none)
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class GpuDevice(Entity):
     """A GPU in PASS_THROUGH usage goes whole to one VM at a time; in VGPU usage it is cut into `vgpu_instance_num`
     vGPUs of one type, which running VMs take by the `amount` they were given (SmartX's Cluster API provider counts

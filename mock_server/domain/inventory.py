@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from .model import Entity, Cluster, GIB, Vm
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Vds(Entity):
     id: str
     local_id: str
@@ -29,7 +29,7 @@ class Vds(Entity):
         return len(self.vlans)
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Vlan(Entity):
     id: str
     local_id: str
@@ -44,7 +44,7 @@ class Vlan(Entity):
         return [self.local_id]
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class ElfStoragePolicy(Entity):
     id: str
     local_id: str
@@ -62,7 +62,7 @@ class ElfStoragePolicy(Entity):
         return f"REPLICA_{self.replica_num}_{'THIN' if self.thin_provision else 'THICK'}_PROVISION"
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class ElfImage(Entity):
     id: str
     local_id: str
@@ -78,7 +78,7 @@ class ElfImage(Entity):
         return f"/usr/share/smartx/images/{self.local_id}"
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class SvtImage(Entity):
     """The SMTX VMTools image: an ISO the cluster ships, mounted to install VMTools in a guest."""
     id: str
@@ -95,7 +95,7 @@ class SvtImage(Entity):
         return f"/usr/share/smartx/svt/{self.name}"
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class VmVolume(Entity):
     id: str
     local_id: str
@@ -136,7 +136,7 @@ class VmVolume(Entity):
         return f"/zbs/volumes/{self.local_id}"
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class VmDisk(Entity):
     """A VM's disk (type DISK, on a volume) or CD-ROM (type CD_ROM, with an ISO or empty)."""
     id: str
@@ -157,7 +157,7 @@ class VmDisk(Entity):
         return prefix + "abcdefghijklmnopqrstuvwxyz"[same.index(self) % 26] if self in same else None
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class VmNic(Entity):
     id: str
     local_id: str

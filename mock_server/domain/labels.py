@@ -28,7 +28,7 @@ def _count(kind: str):
     return property(lambda self: len(getattr(self, kind)))
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Label(Entity):
     id: str
     key: str

@@ -18,14 +18,14 @@ def summed(name: str, parts: str):
     return property(lambda self: sum(getattr(p, name) for p in getattr(self, parts)))
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Organization(Entity):
     id: str
     name: str
     datacenters: list = field(default_factory=list)
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Datacenter(Entity):
     id: str
     name: str
@@ -45,7 +45,7 @@ class Datacenter(Entity):
         return len(self.clusters)
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Zone(Entity):
     id: str
     local_id: str

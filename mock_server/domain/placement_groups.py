@@ -26,7 +26,7 @@ MUST_FILTER = "PlacementGroupMustFilter"
 ACTIVE = (VmStatus.RUNNING, VmStatus.SUSPENDED)  # the VMs that hold a place on a host
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class VmPlacementGroup(Entity):
     id: str
     local_id: str
@@ -232,8 +232,8 @@ def _apply(world, group, settings: dict) -> None:
 
 def join(group, vms: list) -> None:
     """The group's VMs become `vms`, on both sides of the relation."""
-    for vm in group.vms:
-        vm.vm_placement_group.remove(group)
+    for vm in group.vms:  # (replaced, not changed: see Vm.vm_placement_group)
+        vm.vm_placement_group = [g for g in vm.vm_placement_group if g is not group]
     group.vms = list(vms)
     for vm in group.vms:
-        vm.vm_placement_group.append(group)
+        vm.vm_placement_group = [*vm.vm_placement_group, group]

@@ -23,7 +23,7 @@ from .states import TaskKey, VmStatus
 from .tasks import Step
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class VmSnapshot(Frozen):
     id: str
     local_id: str

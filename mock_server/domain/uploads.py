@@ -21,7 +21,7 @@ CHUNK_SIZE = 8 * 1024 * 1024
 UPLOADING, SUCCESSED, FAILED = "UPLOADING", "SUCCESSED", "FAILED"  # upstream's UploadTaskStatus
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class UploadTask(Entity):
     id: str
     resource_type: str  # UploadResourceType

@@ -156,7 +156,11 @@ class World:
         if isinstance(obj, (Disk, UsbDevice, GpuDevice)):
             return [getattr(obj.host, KINDS[type(obj).__name__])]
         if isinstance(obj, VmSnapshot):
-            return [obj.vm.snapshots] if obj.vm is not None else []
+            if obj.vm is None:
+                return []
+            if not isinstance(obj.vm.snapshots, list):  # the shared empty (Vm.snapshots): a list of its own now
+                obj.vm.snapshots = []
+            return [obj.vm.snapshots]
         if isinstance(obj, VmTemplate):  # a content library template's copy on a cluster
             library = obj.content_library_vm_template
             return [library.vm_templates] if library is not None else []
@@ -224,16 +228,18 @@ class World:
     @staticmethod
     def give(vm: Vm, device, amount: int | None = None) -> None:
         """Pass a host's USB device, GPU or NIC through to `vm` (a VGPU GPU: `amount` vGPU instances of it)."""
-        getattr(vm, PASSED_THROUGH[type(device)]).append(device)
+        kind = PASSED_THROUGH[type(device)]
+        setattr(vm, kind, [*getattr(vm, kind), device])  # replaced, not changed: see Vm.usb_devices
         device.vms.append(vm)
         if amount is not None:
-            vm.gpu_amounts[device.id] = amount
+            vm.gpu_amounts = {**vm.gpu_amounts, device.id: amount}
 
     @staticmethod
     def withdraw(vm: Vm, device) -> None:
-        getattr(vm, PASSED_THROUGH[type(device)]).remove(device)
+        kind = PASSED_THROUGH[type(device)]
+        setattr(vm, kind, [d for d in getattr(vm, kind) if d is not device])
         device.vms.remove(vm)
-        vm.gpu_amounts.pop(device.id, None)
+        vm.gpu_amounts = {k: n for k, n in vm.gpu_amounts.items() if k != device.id}
 
     def find(self, kind: str, obj_id: str):
         obj = getattr(self, KINDS[kind]).get(obj_id)
