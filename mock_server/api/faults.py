@@ -16,6 +16,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 
+from ..domain.clock import iso
 from ..schema.types import InvalidInput
 
 EFFECTS = ("status", "delay_ms", "drop", "task", "unmovable")
@@ -149,21 +150,26 @@ def masked(value):
 
 @dataclass
 class Journal:
+    """Every request, as recorded; an entry's body is masked and its time written out when the journal is read, not
+    on each request (the body as parsed is never changed after)."""
     size: int = JOURNAL_SIZE
     _entries: deque = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self):
+        self._entries = deque(self._entries, maxlen=self.size)
+
     def record(self, entry: dict) -> None:
-        with self._lock:
-            self._entries.append(entry)
-            while len(self._entries) > self.size:
-                self._entries.popleft()
+        """`entry` with `body` as sent and `time` in simulated seconds."""
+        with self._lock:  # (copying a deque while another thread appends to it raises)
+            self._entries.append(entry)  # past maxlen, the oldest goes
 
     def entries(self, path=None, method=None, status=None) -> list[dict]:
         with self._lock:
-            return [e for e in self._entries if (path is None or e["path"] == path)
-                    and (method is None or e["method"] == method.upper())
-                    and (status is None or e["status"] == status)]
+            kept = list(self._entries)
+        return [{**e, "body": masked(e["body"]), "time": iso(e["time"])} for e in kept
+                if (path is None or e["path"] == path) and (method is None or e["method"] == method.upper())
+                and (status is None or e["status"] == status)]
 
     def clear(self) -> None:
         with self._lock:
