@@ -129,9 +129,13 @@ class Server:
 
 
 def post(server, body: bytes):
+    return post_to(server, PATH, body)
+
+
+def post_to(server, path: str, body: bytes):
     conn = http.client.HTTPConnection(server.host, server.port, timeout=60)
     try:
-        conn.request("POST", PATH, body=body, headers={"Authorization": TOKEN, "Content-Type": "application/json"})
+        conn.request("POST", path, body=body, headers={"Authorization": TOKEN, "Content-Type": "application/json"})
         r = conn.getresponse()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
     finally:
