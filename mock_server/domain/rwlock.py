@@ -4,7 +4,6 @@ of reads never starves a mutation. The writer side is re-entrant, and its holder
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
 
 
 class ReadWriteLock:
@@ -37,20 +36,33 @@ class ReadWriteLock:
                 self._writer = None
                 self._cond.notify_all()
 
-    @contextmanager
-    def read(self):
+    def read(self) -> "_Reading":
         """Hold the read side (a reader must not take it again while holding it: a writer may be waiting)."""
-        with self._cond:
-            mine = self._writer == threading.get_ident()
-            if not mine:
-                while self._writer is not None or self._writers_waiting:
-                    self._cond.wait()
-                self._readers += 1
-        try:
-            yield
-        finally:
-            if not mine:
-                with self._cond:
-                    self._readers -= 1
-                    if not self._readers:
-                        self._cond.notify_all()
+        return _Reading(self)
+
+
+class _Reading:
+    """The read side held, as a context manager (a class: every read request takes it, and a generator-based one
+    costs more)."""
+    __slots__ = ("lock", "mine")
+
+    def __init__(self, lock: ReadWriteLock):
+        self.lock = lock
+
+    def __enter__(self):
+        lock = self.lock
+        with lock._cond:
+            self.mine = lock._writer == threading.get_ident()
+            if not self.mine:
+                while lock._writer is not None or lock._writers_waiting:
+                    lock._cond.wait()
+                lock._readers += 1
+        return self
+
+    def __exit__(self, *exc):
+        if not self.mine:
+            lock = self.lock
+            with lock._cond:
+                lock._readers -= 1
+                if not lock._readers:
+                    lock._cond.notify_all()
