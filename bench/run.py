@@ -98,6 +98,8 @@ def run_cold(server, body: dict, seconds, connections, workdir):
 def throughput(world, sim, vm_id, args, workdir, python, load):
     rows = []
     for rname, rbody in REQUESTS.items():
+        if rname not in args.requests.split(","):
+            continue
         rbody = rbody or {"where": {"id": vm_id}}
         body = json.dumps(rbody, separators=(",", ":")).encode()
         status, headers, answer = floor.post(sim, body)
@@ -194,6 +196,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default=os.path.join(HERE, "last.json"), help="JSON results (default bench/last.json)")
     p.add_argument("--worlds", default="default,10k,100k", help="comma list of: " + ", ".join(WORLDS))
+    p.add_argument("--requests", default=",".join(REQUESTS), help="comma list of: " + ", ".join(REQUESTS))
     p.add_argument("--duration", type=int, default=5, help="seconds of load per measurement (default 5)")
     p.add_argument("--rounds", type=int, default=2, help="measurements per server per row, ABBA (default 2)")
     p.add_argument("--connections", type=int, default=4, help="keep-alive connections of the load (default 4)")
