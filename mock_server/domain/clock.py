@@ -34,7 +34,15 @@ def parse_time(text: str) -> float:
 
 def iso(t: float) -> str:
     """CloudTower's timestamp format: ISO 8601 in UTC with milliseconds."""
-    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(t * 1000) % 1000:03d}Z"
+    global _second
+    seconds, ms = divmod(int(t * 1000), 1000)
+    last = _second  # (one read: another thread may replace it)
+    if last[0] != seconds:  # a world of 100,000 VMs is stamped within a few seconds: each written out once
+        last = _second = (seconds, datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S."))
+    return f"{last[1]}{ms:03d}Z"
+
+
+_second: tuple = (None, "")
 
 
 class Clock:

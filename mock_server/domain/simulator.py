@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -38,8 +40,16 @@ class Simulator:
 
     def _build(self) -> World:
         s = self.settings
-        world = scenarios.build(self.scenario, s.task_mode, s.speed, s.seed, self.spec.filters, self.spec.version,
-                                s.start_time)
+        # Python's cycle collector would walk every object made so far again and again while a large world is made
+        # (100,000 VMs: 5.5 s to build with it, 2.5 s without); the world's objects stay, so there is nothing for it
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            world = scenarios.build(self.scenario, s.task_mode, s.speed, s.seed, self.spec.filters,
+                                    self.spec.version, s.start_time)
+        finally:
+            if collecting:
+                gc.enable()
         world.lock = self.lock  # World.session on this world then serializes with Simulator.session and reset
         world.task_history, world.task_history_age = s.task_history, s.task_history_age
         return world
