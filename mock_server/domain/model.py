@@ -20,7 +20,7 @@ class Entity:
     memory ran out."""
 
     # no __dict__ (its subclasses are slotted dataclasses): a world of 100,000 VMs holds about half a million objects
-    __slots__ = ("seq", "_labels")
+    __slots__ = ("_labels",)
 
     def __repr__(self):
         return f"<{type(self).__name__} {getattr(self, 'name', None) or getattr(self, 'id', '?')}>"

@@ -168,7 +168,7 @@ def _candidates(where: dict, items, index: dict):
         return [o] if o is not None else []
     if isinstance(where.get("id_in"), list):
         found = {index[i] for i in where["id_in"] if i in index}
-        return sorted(found, key=lambda o: o.seq)
+        return sorted(found, key=lambda o: o.id)  # cuids order by creation (ids.py), as the table does
     return items
 
 

@@ -81,7 +81,6 @@ class World:
         self.tokens: dict[str, User] = {}
         self._logins: dict[str, deque] = {}  # user id -> the tokens of its logins, oldest first
         self.task_history, self.task_history_age = TASK_HISTORY, TASK_HISTORY_AGE
-        self._seq = 0
         self.lock = threading.RLock()  # replaced by the owning Simulator's lock
         self.failing: dict | None = None  # {error_code, error_message, step}: the next task started fails so
         self.unmovable: dict[str, str] = {}  # VM id -> why it cannot live-migrate (an injected fault)
@@ -120,8 +119,7 @@ class World:
 
     # objects ---------------------------------------------------------------------------------------------------------
     def add(self, obj):
-        self._seq += 1
-        obj.seq = self._seq  # creation order: the default order of every list
+        # a table keeps its objects in creation order (the default order of every list), as their ids sort
         getattr(self, KINDS[type(obj).__name__])[obj.id] = obj
         if isinstance(obj, Host):
             obj.cluster.hosts.append(obj)
