@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import json
 from itertools import islice
+from operator import itemgetter
 from typing import Callable, Iterable
 
 from ..schema.types import get
@@ -41,8 +42,11 @@ def compile_where(grammar: Grammar, entity: str, where: dict | None) -> Predicat
     keys = grammar(entity)
     tests = [_compile_key(grammar, entity, keys, k, x) for k, x in where.items()]
     tests = [t for t in tests if t is not None]
-    if len(tests) == 1:  # the usual filter: one key, tested without a generator around it
+    if len(tests) == 1:  # the usual filters have one key or two: tested without a generator around them
         return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda o: first(o) and second(o)
     return lambda o: all(t(o) for t in tests)
 
 
@@ -73,6 +77,10 @@ def _compile_key(grammar, entity, keys, key, x) -> Predicate | None:
         return lambda o: not any(sub(r) for r in get(o, name) or ())
     if x is None and op not in ("", "_not"):
         return None
+    if op == "":  # (the commonest two, without a second call)
+        return lambda o: get(o, name) == x
+    if op == "_not":
+        return lambda o: get(o, name) != x
     test = SCALAR_OPS[op]
     if op in ("_in", "_not_in"):
         x = set(x) if all(isinstance(i, (str, int, float)) for i in x) else x
@@ -142,13 +150,20 @@ def _ordered_first(found: Iterable, order: str | None, n: int) -> list:
     if not order:
         return list(islice(found, n))
     name, _, direction = order.rpartition("_")
-    with_value, nulls = [], []
+    with_value, nulls = [], []  # (value, object) pairs: each value read once
     for o in found:
-        (nulls if get(o, name) is None else with_value).append(o)
-    key = lambda o: _sort_key(get(o, name))  # noqa: E731
+        v = get(o, name)
+        if v is None:
+            nulls.append(o)
+        else:
+            with_value.append((v, o))
+    plain = not {type(v) for v, _ in with_value} & {dict, list}  # then a value is its own sort key
+    key = itemgetter(0) if plain else (lambda pair: _sort_key(pair[0]))
     if direction == "DESC":  # nulls first
-        return nulls[:n] + heapq.nlargest(max(n - len(nulls), 0), with_value, key=key)
-    return heapq.nsmallest(n, with_value, key=key) + nulls[:max(n - len(with_value), 0)]
+        top = heapq.nlargest(max(n - len(nulls), 0), with_value, key=key)
+        return nulls[:n] + [o for _, o in top]
+    top = heapq.nsmallest(n, with_value, key=key)
+    return [o for _, o in top] + nulls[:max(n - len(with_value), 0)]
 
 
 def _cursor(entity: str, index: dict, body: dict, key: str):
