@@ -7,7 +7,7 @@ import pytest
 
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .conftest import PINNED_START, Api, make_client
+from .conftest import PINNED_START, TOKEN, Api, make_client
 
 
 @pytest.fixture
@@ -78,3 +78,27 @@ def test_a_reset_world_answers_as_the_scenario(counted):
     assert api.ok("get-vms", body)[0]["status"] == "STOPPED"
     assert api.client.post("/_sim/reset").status_code == 200
     assert api.ok("get-vms", body)[0]["status"] == "RUNNING"
+
+
+# --- how a request reaches its operation (api/wire.py) -----------------------------------------------------------------
+
+def test_a_body_is_read_with_or_without_a_content_length(served):
+    import requests
+
+    server = served(start_time=PINNED_START)
+    headers = {"Authorization": TOKEN, "Content-Type": "application/json"}
+    sized = requests.post(server.base_url + "/get-vms", data=b'{"first": 2}', headers=headers, timeout=10)
+    chunked = requests.post(server.base_url + "/get-vms", data=iter([b'{"fir', b'st": 2}']), headers=headers,
+                            timeout=10)
+    assert sized.status_code == chunked.status_code == 200, (sized.text, chunked.text)
+    assert sized.json() == chunked.json() and len(sized.json()) == 2
+
+
+def test_an_operation_is_found_by_its_path_alone(client):
+    assert client.head("/v2/api/get-version").status_code == 200  # HEAD of a GET operation, as Flask answers it
+    for method, path, status in (("GET", "/v2/api/get-vms", 405), ("OPTIONS", "/v2/api/get-vms", 405),
+                                 ("POST", "/v2/api/get-vms/", 404), ("POST", "/v2/api//get-vms", 404),
+                                 ("POST", "/v2/api/get-no-such-things", 404)):
+        r = client.open(path, method=method, json={}, headers={"Authorization": TOKEN})
+        assert r.status_code == status, (method, path, r.status_code)
+        assert r.get_json()["status"] == status
