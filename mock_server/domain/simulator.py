@@ -54,25 +54,17 @@ class Simulator:
         world.task_history, world.task_history_age = s.task_history, s.task_history_age
         return world
 
-    @contextmanager
     def session(self, read: bool = False):
         """Hold the simulator for one request: the current world, caught up to the clock; no reset until released.
         A `read` holds it alongside other reads (a long query keeps no other read waiting); anything else holds it
         alone. Catching up to the clock changes the world, so a read that finds work due does that alone first."""
-        if not read:
-            with self.lock, self._writing() as world:
-                world.runner.run_due()
-                yield world
-            return
-        with self.lock.read():
-            world = self.world
-            if not world.runner.due():
-                yield world
-                return
+        return _Reading(self) if read else self._alone()
+
+    @contextmanager
+    def _alone(self):
         with self.lock, self._writing() as world:
             world.runner.run_due()
-        with self.lock.read():  # caught up a moment ago: a step under way in realtime is always "due"
-            yield self.world
+            yield world
 
     @contextmanager
     def _writing(self):
@@ -101,3 +93,27 @@ class Simulator:
             self.settings.task_mode, self.settings.speed = clock.mode, clock.speed
             self.world = self._build()
             return self.world
+
+
+class _Reading:
+    """Simulator.session(read=True), as a class: every read request takes it, and a generator costs more."""
+    __slots__ = ("sim", "held")
+
+    def __init__(self, sim: Simulator):
+        self.sim = sim
+
+    def __enter__(self) -> World:
+        sim = self.sim
+        self.held = sim.lock.read()
+        self.held.__enter__()
+        if not sim.world.runner.due():
+            return sim.world
+        self.held.__exit__(None, None, None)
+        with sim.lock, sim._writing() as world:
+            world.runner.run_due()
+        self.held = sim.lock.read()  # caught up a moment ago: a step under way in realtime is always "due"
+        self.held.__enter__()
+        return sim.world
+
+    def __exit__(self, *exc):
+        self.held.__exit__(*exc)
