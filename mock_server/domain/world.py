@@ -48,6 +48,35 @@ TASK_HISTORY = 10_000  # finished tasks kept (a tower keeps a history; how long 
 TASK_HISTORY_AGE = 30 * 24 * 3600.0  # simulated seconds a finished task is kept
 
 
+def _snapshot_holders(snap) -> list[list]:
+    vm = snap.vm
+    if vm is None:
+        return []
+    if not isinstance(vm.snapshots, list):  # the shared empty (Vm.snapshots): a list of its own now
+        vm.snapshots = []
+    return [vm.snapshots]
+
+
+# kind -> the relation lists that name an object of it (World._holders)
+HOLDERS = {
+    Vds: lambda o: [o.cluster.vdses],
+    Vlan: lambda o: [o.vds.vlans],
+    VmDisk: lambda o: [o.vm.vm_disks] + [r.vm_disks for r in (o.vm_volume, o.elf_image, o.svt_image) if r],
+    VmNic: lambda o: [o.vm.vm_nics] + ([o.vlan.vm_nics] if o.vlan else []),
+    Nic: lambda o: [o.host.nics] + ([o.vds.nics] if o.vds else []),
+    VmVolume: lambda o: [o.cluster.vm_volumes],
+    Datacenter: lambda o: [o.organization.datacenters],
+    Zone: lambda o: [o.cluster.zones],
+    Disk: lambda o: [o.host.disks],
+    UsbDevice: lambda o: [o.host.usb_devices],
+    GpuDevice: lambda o: [o.host.gpu_devices],
+    VmSnapshot: _snapshot_holders,
+    # a content library template's copy on a cluster
+    VmTemplate: lambda o: ([o.content_library_vm_template.vm_templates] if o.content_library_vm_template is not None
+                           else []),
+}
+
+
 def _failing(steps: list[Step], fault: dict) -> list[Step]:
     """`steps` with the one `fault["step"]` names (its number from 0, or its key; past the last: the last) failing
     with the fault's code and message; the steps before it apply as usual, it and those after do not."""
@@ -135,34 +164,8 @@ class World:
     @staticmethod
     def _holders(obj) -> list[list]:
         """The relation lists that name `obj` (the other side of its to-one relations)."""
-        if isinstance(obj, Vds):
-            return [obj.cluster.vdses]
-        if isinstance(obj, Vlan):
-            return [obj.vds.vlans]
-        if isinstance(obj, VmDisk):
-            return [obj.vm.vm_disks] + [r.vm_disks for r in (obj.vm_volume, obj.elf_image, obj.svt_image) if r]
-        if isinstance(obj, VmNic):
-            return [obj.vm.vm_nics] + ([obj.vlan.vm_nics] if obj.vlan else [])
-        if isinstance(obj, Nic):
-            return [obj.host.nics] + ([obj.vds.nics] if obj.vds else [])
-        if isinstance(obj, VmVolume):
-            return [obj.cluster.vm_volumes]
-        if isinstance(obj, Datacenter):
-            return [obj.organization.datacenters]
-        if isinstance(obj, Zone):
-            return [obj.cluster.zones]
-        if isinstance(obj, (Disk, UsbDevice, GpuDevice)):
-            return [getattr(obj.host, KINDS[type(obj).__name__])]
-        if isinstance(obj, VmSnapshot):
-            if obj.vm is None:
-                return []
-            if not isinstance(obj.vm.snapshots, list):  # the shared empty (Vm.snapshots): a list of its own now
-                obj.vm.snapshots = []
-            return [obj.vm.snapshots]
-        if isinstance(obj, VmTemplate):  # a content library template's copy on a cluster
-            library = obj.content_library_vm_template
-            return [library.vm_templates] if library is not None else []
-        return []
+        holders = HOLDERS.get(type(obj))  # (by type: a world of 100,000 VMs adds half a million objects)
+        return holders(obj) if holders is not None else []
 
     def remove(self, obj) -> None:
         """Forget an inventory object and every relation that names it."""
