@@ -110,3 +110,16 @@ def test_an_instant_before_year_1_in_utc_is_refused_not_a_500(api):
     """0001-01-01T00:01+01:00 is 0000-12-31 in UTC, before the first instant Python holds (found by Schemathesis)."""
     code, body, _ = api("delete-vm", {"where": {"local_created_at_gte": "0001-01-01T00:01:00.0+01:00"}})
     assert code == 400 and "where.local_created_at_gte" in body["message"], body
+
+
+def test_a_uuid_is_written_as_the_uuid_module_writes_a_uuid4():
+    import random
+    import uuid
+
+    from cloudtower_sim.mock_server.domain.ids import uuid4_text
+
+    ours, theirs = random.Random(2026), random.Random(2026)
+    for _ in range(2000):
+        text = uuid4_text(ours)
+        assert text == str(uuid.UUID(int=theirs.getrandbits(128), version=4))
+        assert uuid.UUID(text).version == 4

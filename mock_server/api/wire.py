@@ -12,6 +12,7 @@ from flask import Flask, Response, abort, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import DomainError
+from ..domain.ids import uuid4_text
 from ..domain.uploads import CHUNK_SIZE
 from ..schema.types import InvalidInput
 from .faults import DROP_HEADER, task_ids
@@ -228,9 +229,7 @@ def _view(b: Bound, extensions: dict):
 
 def request_id() -> str:
     """A new x-tower-request-id: a random UUID 4 (uuid.uuid4's form, from a generator that needs no system call)."""
-    n = _RANDOM.getrandbits(128) & ~(0xc000 << 48) & ~(0xf000 << 64) | (0x8000 << 48) | (4 << 76)
-    h = "%032x" % n
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return uuid4_text(_RANDOM)
 
 
 _RANDOM = random.Random()  # seeded from the system at start

@@ -47,6 +47,10 @@ class Ids:
 
     def uuid(self) -> str:
         """An ELF local id (UUID 4), as in `Vm.local_id` and the maintenance operations' `vm_uuid`."""
-        n = self._rng.getrandbits(128) & ~(0xc000 << 48) & ~(0xf000 << 64) | (0x8000 << 48) | (4 << 76)  # as uuid4
-        h = "%032x" % n
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        return uuid4_text(self._rng)
+
+
+def uuid4_text(rng: random.Random) -> str:
+    """A UUID 4 from `rng`, as str(uuid.UUID(int=..., version=4)) writes it (without building the UUID object)."""
+    h = "%032x" % (rng.getrandbits(128) & ~(0xc000 << 48) & ~(0xf000 << 64) | (0x8000 << 48) | (4 << 76))
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
