@@ -3,6 +3,8 @@ made before, and never once the world has changed, whoever changed it."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cloudtower_sim.mock_server.domain.simulator import Settings
@@ -102,3 +104,15 @@ def test_an_operation_is_found_by_its_path_alone(client):
         r = client.open(path, method=method, json={}, headers={"Authorization": TOKEN})
         assert r.status_code == status, (method, path, r.status_code)
         assert r.get_json()["status"] == status
+
+
+def test_an_answer_asked_by_a_large_body_is_not_kept(counted):
+    from cloudtower_sim.mock_server.api.answers import MAX_BODY_BYTES
+
+    api, calls = counted
+    # a long `name_not_in` list makes the body large, and still matches every VM
+    body = {"where": {"name_not_in": [f"no-such-vm-{i:06d}" for i in range(MAX_BODY_BYTES // 16)]}, "first": 1}
+    assert len(json.dumps(body)) > MAX_BODY_BYTES
+    first = api.ok("get-vms", body)
+    assert api.ok("get-vms", body) == first
+    assert calls == ["Vm", "Vm"]  # each made afresh: the body is the key, and a large one is not held

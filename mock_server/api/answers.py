@@ -4,8 +4,9 @@ done, get-vms while waiting) sends the same read over and over; so does a CI job
 
 An answer is kept under the request's path, body bytes and Content-Language, with the world's generation when it was
 made (World.generation moves on whenever the world is held to write, and is unique across worlds); it is used only
-while the generation is the same. Only 200 answers of reads are kept, never one a fault shaped, and none larger than
-MAX_BYTES, so that a few huge listings cannot hold the memory."""
+while the generation is the same. Only 200 answers of reads are kept, never one a fault shaped, none larger than
+MAX_BYTES and none asked by a body larger than MAX_BODY_BYTES, so that a few huge listings or huge bodies (up to 512
+of them) cannot hold the memory."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 MAX_ANSWERS = 512  # kept answers; past it, the oldest half goes
 MAX_BYTES = 1024 * 1024  # an answer larger than this is not kept (get-vms of 600 VMs is about 1 MB)
+MAX_BODY_BYTES = 64 * 1024  # nor one asked by a larger body: the body is its key (a read's may be 4 MiB)
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ class Answers:
         return answer if answer is not None and answer.generation == generation else None
 
     def keep(self, key: tuple, generation: int, sent, data: bytes) -> None:
-        if len(data) > MAX_BYTES:
+        """`key` is (path, body bytes, Content-Language)."""
+        if len(data) > MAX_BYTES or len(key[1]) > MAX_BODY_BYTES:
             return
         with self._lock:
             if len(self._kept) >= self.size:
