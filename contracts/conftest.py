@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, Phase, settings
 from cloudtower_sim.client import CloudTowerError
 from cloudtower_sim.contracts import conformance, safety, target as targets
 from cloudtower_sim.contracts import upstream as up
-from cloudtower_sim.contracts.plugin import COULD_NOT_RUN, LEFTOVERS, ORACLE, STARTED, TARGET
+from cloudtower_sim.contracts.plugin import COULD_NOT_RUN, LEFTOVERS, ORACLE, RESULTS, STARTED, TARGET
 from cloudtower_sim.contracts.target import NOT_RUN
 
 # Hypothesis examples per generated contract, unless --contract-max-examples says: in-process examples cost
@@ -91,6 +91,9 @@ def contract(request, target, oracle):
     marks = {m.name for m in request.node.iter_markers()}
     target.cut_short = None
     target.check_deadline()
+    failed = request.config.stash[RESULTS].first_failure
+    if failed and request.config.getoption("--fail-fast"):
+        pytest.skip(f"{NOT_RUN} --fail-fast stopped the run at the first broken contract, {failed}")
     if "control" in marks and not target.control:
         pytest.skip(f"needs the simulator's /_sim control API to undo what it does, and {target.name} has none: "
                     "these generated bodies go only to the simulator in-process, since a server that wrongly "

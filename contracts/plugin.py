@@ -90,6 +90,9 @@ def pytest_addoption(parser):
     g.addoption("--deadline", type=_seconds, default=None, metavar="SECONDS",
                 help="bound on the whole run: past it, contracts not yet run are reported as not run, what was "
                      "touched is still restored, the reports are written, and the exit status is 3")
+    g.addoption("--fail-fast", action="store_true",
+                help="stop at the first broken contract: the rest are reported as not run, what was touched is "
+                     "still restored and the reports are written (exit status 1)")
     g.addoption("--contract-report", default=None, metavar="FILE", help="write a JSON report of the run to FILE")
     g.addoption("--contract-junit-xml", default=None, metavar="FILE",
                 help="write a JUnit XML report to FILE: one test case per contract, a failure's text with its "
@@ -111,6 +114,19 @@ def pytest_configure(config):
 
 
 HERE = Path(__file__).resolve().parent
+# the order contracts run in: the workflows (maintenance first of all) and the tower's rules are what users of a tower
+# rely on most and cost seconds; the generated wire contracts cost the most, so a verdict (and --fail-fast, and a
+# --deadline) comes sooner with them last
+ORDER = ("test_workflows.py", "test_tower_rules.py", "test_client_reads.py", "test_stateful.py", "test_wire.py")
+
+
+def pytest_collection_modifyitems(items):
+    """Contracts in ORDER, each file's own order kept; other tests (the repository's own) keep their places."""
+    places = [i for i, item in enumerate(items) if Path(item.path).resolve().parent == HERE]
+    rank = {name: n for n, name in enumerate(ORDER)}
+    ordered = sorted((items[i] for i in places), key=lambda item: rank.get(Path(item.path).name, len(ORDER)))
+    for i, item in zip(places, ordered):
+        items[i] = item
 
 
 class Results:
@@ -119,6 +135,7 @@ class Results:
     def __init__(self):
         self.entries: dict[str, dict] = {}
         self.contracts: set[str] = set()  # node ids of the tests in this package, wherever pytest was started
+        self.first_failure: str | None = None  # the node id of the first contract that failed
 
     def pytest_itemcollected(self, item):
         if Path(item.path).resolve().parent == HERE:
@@ -131,6 +148,7 @@ class Results:
                                                          "duration": 0.0})
         entry["duration"] = round(entry["duration"] + report.duration, 3)
         if report.failed:
+            self.first_failure = self.first_failure or report.nodeid
             if entry["outcome"] != "failed":
                 entry["outcome"], entry["phase"] = "failed", report.when
                 entry["message"] = str(report.longrepr)[-6000:]

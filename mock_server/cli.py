@@ -111,6 +111,9 @@ def parser() -> argparse.ArgumentParser:
     contract.add_argument("--deadline", metavar="SECONDS",
                           help="bound on the whole run: past it, the rest is reported as not run, what was touched "
                                "is restored, and the exit status is 3 (default: none)")
+    contract.add_argument("--fail-fast", action="store_true",
+                          help="stop at the first broken contract: the rest are reported as not run, what was touched "
+                               "is still restored and the reports are written")
     contract.add_argument("--report", metavar="FILE", help="write a JSON report (target, API version, verdict, each "
                                                            "contract's outcome, failing request and response)")
     contract.add_argument("--junit-xml", metavar="FILE", help="write a JUnit XML report: one test case per contract, "
@@ -169,7 +172,7 @@ def contract(args) -> int:
                  "maintenance_host", "test_vm_prefix", "upstream_spec", "spec_version"):
         if getattr(args, name):
             argv += [f"--{name.replace('_', '-')}", getattr(args, name)]
-    for name in ("insecure", "allow_mutations"):
+    for name in ("insecure", "allow_mutations", "fail_fast"):
         if getattr(args, name):
             argv.append(f"--{name.replace('_', '-')}")
     for name, option in (("max_examples", "--contract-max-examples"), ("task_timeout", "--task-timeout"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from cloudtower_sim.mock_server.api.registry import simulated
+from cloudtower_sim.mock_server.schema.spec import Spec
 from cloudtower_sim.mock_server.schema.types import ListOf
 
 
@@ -35,10 +36,21 @@ def _drop_host_field(data):
     return data
 
 
-def _empty_lists_as_null(data):
-    """Prisma's [] for a relation to many with none, answered as null (which upstream's nullable arrays allow)."""
+def _nullable_lists() -> frozenset:
+    """The array fields of Vm and Host that upstream declares nullable (relations to many; `out_uninstall_usb` and
+    a host's sensor lists are not)."""
+    schemas = Spec.load().document(["/get-vms", "/get-hosts"])["components"]["schemas"]
+    fields = [(k, v.get("nullable", False)) for name in ("Vm", "Host")
+              for k, v in schemas[name]["properties"].items() if v.get("type") == "array"]
+    return frozenset(k for k, nullable in fields if nullable) - {k for k, nullable in fields if not nullable}
+
+
+def _empty_lists_as_null(data, keys=_nullable_lists()):
+    """Prisma's [] for a relation to many with none, answered as null where upstream's schema allows it: only the
+    tower's rule that such a relation is [] can tell."""
     if isinstance(data, list):
-        return [{k: None if v == [] else v for k, v in o.items()} if isinstance(o, dict) else o for o in data]
+        return [{k: None if v == [] and k in keys else v for k, v in o.items()} if isinstance(o, dict) else o
+                for o in data]
     return data
 
 
