@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -49,6 +50,10 @@ def _to_json_schema(node):
     return out
 
 
+def _refs(schema) -> list[str]:
+    return re.findall(r'"#/\$defs/([^"]+)"', json.dumps(schema))
+
+
 class Upstream:
     def __init__(self, path: Path | None, doc: dict | None = None):
         self.path = path
@@ -70,21 +75,45 @@ class Upstream:
 
     @lru_cache(maxsize=None)
     def _validator(self, schema_json: str):
+        """jsonschema's validator, which words the errors, and jsonschema-rs's (Schemathesis' own dependency) when it
+        is installed and takes the schema: it tells a valid body about fifty times sooner, and most bodies are."""
         import jsonschema  # here, so the pytest plugin loads even where the contracts' extras are not installed
-        schema = {"$defs": self.defs, **_to_json_schema(json.loads(schema_json))}
-        return jsonschema.Draft202012Validator(schema)
+        schema = _to_json_schema(json.loads(schema_json))
+        schema = {"$defs": {name: self.defs[name] for name in self._reached(schema)}, **schema}
+        try:
+            import jsonschema_rs
+            quick = jsonschema_rs.Draft202012Validator(schema, validate_formats=False).is_valid
+        except Exception:  # noqa: BLE001 - not installed, or a schema it does not take: jsonschema alone decides
+            quick = None
+        return jsonschema.Draft202012Validator(schema), quick
 
-    def validate(self, path: str, status: int, body) -> None:
-        """Raise jsonschema.ValidationError unless `body` is what upstream declares for `path` answering `status`."""
+    def _reached(self, schema) -> list[str]:
+        """The names of the definitions `schema` refers to, directly or through others: a validator built with
+        only those is built in a fraction of the time it takes with all of upstream's."""
+        seen, todo = [], _refs(schema)
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.append(name)
+                todo += _refs(self.defs[name])
+        return sorted(seen)
+
+    def _check(self, schema_json: str, body) -> None:
         import jsonschema
 
-        v = self._validator(json.dumps(self.response_schema(path, status), sort_keys=True))
-        error = jsonschema.exceptions.best_match(v.iter_errors(body))
+        full, quick = self._validator(schema_json)
+        if quick is not None and quick(body):
+            return
+        error = jsonschema.exceptions.best_match(full.iter_errors(body))
         if error is not None:
             raise error
 
+    def validate(self, path: str, status: int, body) -> None:
+        """Raise jsonschema.ValidationError unless `body` is what upstream declares for `path` answering `status`."""
+        self._check(json.dumps(self.response_schema(path, status), sort_keys=True), body)
+
     def validate_schema(self, name: str, value) -> None:
-        self._validator(json.dumps({"$ref": f"#/components/schemas/{name}"})).validate(value)
+        self._check(json.dumps({"$ref": f"#/components/schemas/{name}"}), value)
 
 
 @lru_cache(maxsize=None)

@@ -56,6 +56,38 @@ def test_oracle_accepts_a_wellformed_vm_and_rejects_a_broken_one(upstream, api):
         upstream.validate("/get-vms", 200, broken)
 
 
+def _spoiled(doc):
+    """Each way one field of the first object of an answer can break: gone, null, another type, another word."""
+    if not (isinstance(doc, list) and doc and isinstance(doc[0], dict)):
+        return
+    for key, value in doc[0].items():
+        for spoil in ("gone", None, {}, 12345, "NOT-ONE-OF-THEM"):
+            first = {k: v for k, v in doc[0].items() if k != key}
+            if spoil != "gone":
+                first[key] = spoil
+            if isinstance(value, list) and value and isinstance(value[0], dict):  # and inside a relation
+                first[key] = [{**value[0], "id": spoil}] if spoil != "gone" else [{}]
+            yield key, [first]
+
+
+def test_the_quick_validator_agrees_with_jsonschema(upstream, api):
+    """The oracle lets jsonschema-rs pass a valid body before jsonschema words an error: the two must agree on every
+    answer of every read and on each of its answers spoiled one field at a time, or a breach could slip through."""
+    checked = refused = 0
+    for op in READS:
+        if op.endswith("-connection"):
+            continue
+        answer = api.ok(op[1:], {"first": 1})
+        schema = json.dumps(upstream.response_schema(op, 200), sort_keys=True)
+        full, quick = upstream._validator(schema)
+        assert quick is not None, "jsonschema-rs (a Schemathesis dependency) is not installed or refused the schema"
+        for key, doc in [(None, answer), *_spoiled(answer)]:
+            agreed = quick(doc) == (next(full.iter_errors(doc), None) is None)
+            assert agreed, f"{op} with {key} spoiled: jsonschema-rs says {quick(doc)}, jsonschema the opposite"
+            checked, refused = checked + 1, refused + (not quick(doc))
+    assert checked > 1000 and refused > checked / 3, (checked, refused)  # most spoils are breaches
+
+
 # --- a world with tasks in every state ---------------------------------------------------------------------------------
 
 def seed_tasks(client) -> None:
