@@ -61,6 +61,34 @@ def test_a_fault_shapes_a_read_that_was_kept_and_the_journal_records_each(counte
     assert all(e["body"] == {"first": 1} for e in journal)
 
 
+def test_a_kept_answer_is_the_answer_made_afresh_but_for_its_request_id(counted):
+    """Given before Flask (KeptReads), a kept answer has the same status, bytes and headers as the first, a request id
+    of its own, and its own journal entry."""
+    api, calls = counted
+    send = lambda: api.client.post("/v2/api/get-vms", data=b'{"first": 3}', headers={  # noqa: E731
+        "Authorization": TOKEN, "Content-Type": "application/json", "Content-Language": "en-US"})
+    made, kept = send(), send()
+    assert calls == ["Vm"]  # the second was kept
+    assert (kept.status_code, kept.get_data()) == (made.status_code, made.get_data()) == (200, made.get_data())
+    ids = made.headers["x-tower-request-id"], kept.headers["x-tower-request-id"]
+    assert ids[0] != ids[1] and all(len(i) == 36 for i in ids)
+    other = lambda h: sorted((k.lower(), v) for k, v in h.items() if k.lower() != "x-tower-request-id")  # noqa: E731
+    assert other(kept.headers) == other(made.headers)
+    journal = api.client.get("/_sim/requests", query_string={"path": "/get-vms"}).get_json()
+    assert [(e["status"], e["body"], e["request_id"]) for e in journal] == [(200, {"first": 3}, i) for i in ids]
+
+
+def test_a_body_sent_again_but_not_as_json_is_still_refused(counted):
+    api, calls = counted
+    body = b'{"first": 1}'
+    for content_type, status in (("application/json", 200), ("application/json", 200), ("text/plain", 400),
+                                 ("application/x-www-form-urlencoded", 400)):
+        r = api.client.post("/v2/api/get-vms", data=body, headers={"Authorization": TOKEN,
+                                                                    "Content-Type": content_type})
+        assert r.status_code == status, (content_type, r.get_data(as_text=True)[:200])
+    assert calls == ["Vm"]
+
+
 def test_a_running_task_is_read_afresh_as_the_clock_moves():
     client = make_client(Settings(start_time=PINNED_START, task_mode="manual"))
     api = Api(client)

@@ -10,7 +10,7 @@ from flask import Flask
 
 from ..domain.simulator import Settings, Simulator
 from . import control
-from .answers import Answers
+from .answers import Answers, KeptReads
 from .faults import Faults, Journal
 from .registry import bind
 from .wire import MAX_BODY_BYTES, install_error_handlers, install_routes
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, simulator: Simulator | None = N
     if sim.settings.control:
         app.register_blueprint(control.bp)
     install_error_handlers(app, upstream_operations(sim))
+    app.wsgi_app = KeptReads(app)  # kept answers of reads, before Flask
     return app
 
 

@@ -127,6 +127,10 @@ class Faults:
                 return True
             return self._faults.pop(fault_id, None) is not None
 
+    def any(self) -> bool:
+        """Whether a fault is set (known without the lock: a fault set meanwhile is for later requests)."""
+        return bool(self._faults)
+
     def take(self, path: str, body) -> Fault | None:
         """The first fault matching this request, its count taken (it expires when spent)."""
         if not self._faults:  # the usual case, known without the lock (a fault set meanwhile is for later requests)

@@ -175,21 +175,14 @@ def _view(b: Bound, extensions: dict):
             raise InvalidInput("content-language", f"expected one of {', '.join(CONTENT_LANGUAGES)}",
                                repr(language)[:80])
         raw = b"" if op.form else _raw_body(req)
-        # a read sent again to an unchanged world: its answer as made before (api/answers.py)
-        key = (req.path, raw, language) if b.read else None
-        kept = kept_answers.get(key, sim.world.generation) if key else None
-        if kept is not None:
-            state.sent = kept.sent
-        else:
-            # the body is read and checked before the world is held: a large one keeps no other request waiting.
-            # Its refusal still comes after the token's and the role's, as before
-            body, refusal = _parsed(op, raw)
+        # a read's answer is kept for the same body sent again to an unchanged world (api/answers.py answers it)
+        key = kept_key(raw, environ) if b.read and op.method == "POST" else None
+        # the body is read and checked before the world is held: a large one keeps no other request waiting. Its
+        # refusal still comes after the token's and the role's
+        body, refusal = _parsed(op, raw)
         fault = faults.take(req.path[len(BASE_PATH):], state.get("sent"))
         state.fault = fault
         effect = fault.effect if fault is not None else {}
-        if fault is not None and kept is not None:  # a fault shapes this answer: it is made afresh
-            kept, key = None, None
-            body, refusal = _parsed(op, raw)
         if "delay_ms" in effect:
             time.sleep(effect["delay_ms"] / 1000)
         elif "status" in effect:
@@ -199,10 +192,6 @@ def _view(b: Bound, extensions: dict):
             return Response(b"", 200, headers={DROP_HEADER: "1"})
         with sim.session(read=b.read) as world:
             user = world.user_for(environ.get("HTTP_AUTHORIZATION")) if op.auth else None
-            if kept is not None:
-                if kept.generation == world.generation:
-                    return Response(kept.data, 200, mimetype="application/json")
-                body, refusal = _parsed(op, raw)  # the world changed since it was looked up
             if b.read and _client_gone():  # waited its turn, and nobody is there to read the answer: no work done
                 return error_body(400, "the client disconnected before its read began")
             if b.mutation:
@@ -227,6 +216,22 @@ def _view(b: Bound, extensions: dict):
     return view
 
 
+def kept_key(raw: bytes, environ: dict) -> tuple:
+    """What a read's kept answer is found by: its path, body, Content-Type (a body not sent as JSON is refused) and
+    Content-Language."""
+    return environ["PATH_INFO"], raw, environ.get("CONTENT_TYPE"), environ.get("HTTP_CONTENT_LANGUAGE")
+
+
+def record(journal, sim, environ: dict, path: str, status: int, sent, task_ids: list, rid: str, fault=None) -> None:
+    """A request of the API (`path` below /v2/api) in the journal (api/faults.py): what was sent, how it was answered,
+    the tasks it started (not serve --state's own reads, state.py)."""
+    if "HTTP_X_CLOUDTOWER_SIM_INTERNAL" not in environ:
+        journal.record({
+            "method": environ["REQUEST_METHOD"], "path": path, "status": status,
+            "body": sent, "task_ids": task_ids, "time": sim.world.runner.now(), "request_id": rid,
+            **({"fault": fault.id} if fault else {})})
+
+
 def request_id() -> str:
     """A new x-tower-request-id: a random UUID 4 (uuid.uuid4's form, from a generator that needs no system call)."""
     return uuid4_text(_RANDOM)
@@ -241,17 +246,14 @@ def install_error_handlers(app: Flask, upstream: dict[str, tuple[str, str]]) -> 
 
     @app.after_request
     def _stamp(response):
-        """Each answer's x-tower-request-id; each request of the API in the journal (api/faults.py): what was sent,
-        how it was answered, the tasks it started (not serve --state's own reads, state.py)."""
+        """Each answer's x-tower-request-id; each request of the API in the journal."""
         req, state = request._get_current_object(), g._get_current_object()  # (each proxied lookup costs)
         rid = request_id()
         response.headers["x-tower-request-id"] = rid
-        if req.path.startswith(BASE_PATH + "/") and "HTTP_X_CLOUDTOWER_SIM_INTERNAL" not in req.environ:
-            status, fault = response.status_code, state.get("fault")
-            journal.record({
-                "method": req.method, "path": req.path[len(BASE_PATH):], "status": status,
-                "body": state.get("sent"), "task_ids": state.get("task_ids", []) if status == 200 else [],
-                "time": sim.world.runner.now(), "request_id": rid, **({"fault": fault.id} if fault else {})})
+        if req.path.startswith(BASE_PATH + "/"):
+            status = response.status_code
+            record(journal, sim, req.environ, req.path[len(BASE_PATH):], status, state.get("sent"),
+                   state.get("task_ids", []) if status == 200 else [], rid, state.get("fault"))
         return response
 
     @app.errorhandler(InvalidInput)
