@@ -31,6 +31,16 @@ class Backoff:
             interval = min(interval * self.factor, self.maximum)
 
 
+def _shaped(path: str, answer, make):
+    """`make(answer)`; an answer of another shape than CloudTower's (a changed API, a proxy in the way) is the
+    tower's error, said as one that names what was missing, not a KeyError of the client."""
+    try:
+        return make(answer)
+    except (KeyError, TypeError, IndexError, AttributeError) as e:
+        raise ServerError(f"the answer of {path} is not of the shape CloudTower declares ({type(e).__name__}: {e})",
+                          path=path, operation=path, body=answer) from None
+
+
 class CloudTowerClient:
     """A client of CloudTower's `/v2/api`, real or simulated.
 
@@ -173,9 +183,10 @@ class CloudTowerClient:
         return self.call(wire.PATHS["enter_precheck"], {"where": host_where})["task_id"]
 
     def enter_maintenance_mode_precheck_result(self, task_id: str) -> EnterMaintenanceModeResult:
-        answer = self.call(wire.PATHS["enter_precheck_result"], {"where": {"task_id": task_id}})
-        return EnterMaintenanceModeResult(answer["done"],
-                                          [v["vm_uuid"] for v in answer[wire.ENTER_RESULT_SHUTDOWN]])
+        path = wire.PATHS["enter_precheck_result"]
+        answer = self.call(path, {"where": {"task_id": task_id}})
+        return _shaped(path, answer, lambda a: EnterMaintenanceModeResult(
+            a["done"], [v["vm_uuid"] for v in a[wire.ENTER_RESULT_SHUTDOWN]]))
 
     def start_enter_maintenance_mode(self, host_id: str, shutdown_vms: list[str] = ()) -> WithTask:
         """Ask the host to enter maintenance, shutting down `shutdown_vms` (vm_uuids); answers WithTask<Host>."""
@@ -183,9 +194,11 @@ class CloudTowerClient:
                                                "data": {"shutdown_vms": list(shutdown_vms)}})
 
     def exit_maintenance_mode_precheck_result(self, host_where: dict) -> ExitMaintenanceModeResult:
-        answer = self.call(wire.PATHS["exit_precheck_result"], {"where": host_where})
-        return ExitMaintenanceModeResult(**{ours: [MaintenanceModeVmInfo.from_wire(i) for i in answer[theirs]]
-                                            for ours, theirs in wire.EXIT_RESULT.items()})
+        path = wire.PATHS["exit_precheck_result"]
+        answer = self.call(path, {"where": host_where})
+        return _shaped(path, answer, lambda a: ExitMaintenanceModeResult(
+            **{ours: [MaintenanceModeVmInfo.from_wire(i) for i in a[theirs]]
+               for ours, theirs in wire.EXIT_RESULT.items()}))
 
     def start_exit_maintenance_mode(self, host_id: str, poweron_vms: list[str] = (),
                                     live_migrate_back_vms: list[str] = (),

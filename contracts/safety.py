@@ -3,6 +3,7 @@ maintenance host they were given; they refuse to start when that is not clear; a
 
 from __future__ import annotations
 
+from cloudtower_sim.client import ServerError
 from cloudtower_sim.contracts.target import Target
 
 
@@ -80,8 +81,8 @@ def _host_back(client, host_id: str) -> list[str]:
     if host_state(host) == "MAINTENANCE_MODE":
         try:
             client.exit_maintenance_mode(host_id, restore="all")
-        except (KeyError, TypeError, ValueError) as e:  # an exit precheck answer of another shape: still bring the
-            # host back, which needs no precheck, and say that its VMs were not
+        except ServerError as e:  # an exit precheck answer of another shape, or none: still bring the host back,
+            # which needs no precheck, and say that its VMs were not
             client.wait_task(client.start_exit_maintenance_mode(host_id)["task_id"])
             left.append(f"host {host['name']} was brought out of maintenance without its VMs: its exit precheck "
                         f"answer could not be read ({type(e).__name__}: {e})")

@@ -421,6 +421,18 @@ def test_precheck_result_of_a_task_that_is_no_precheck(c):
     assert e.value.status == 400 and e.value.path == "/v2/api/enter-maintance-mode-precheck-result"
 
 
+def test_a_precheck_answer_of_another_shape_is_a_server_error_naming_what_is_missing(c, monkeypatch):
+    """A changed API or a proxy in the way: the tower's error, said as one, not a KeyError of the client."""
+    monkeypatch.setattr(c, "call", lambda path, body=None, **kw: {"shutdownVms": [], "liveMigrateVms": [],
+                                                                    "offlineMigrateVms": []})
+    with pytest.raises(ServerError, match="exit-maintance-mode-precheck-result .*KeyError: 'shutDownVms'") as e:
+        c.exit_maintenance_mode_precheck_result({"name": "node-1"})
+    assert e.value.body == {"shutdownVms": [], "liveMigrateVms": [], "offlineMigrateVms": []}
+    monkeypatch.setattr(c, "call", lambda path, body=None, **kw: {"done": True, "shutdownVms": None})
+    with pytest.raises(ServerError, match="enter-maintance-mode-precheck-result .*TypeError"):
+        c.enter_maintenance_mode_precheck_result("task-1")
+
+
 def test_exit_precheck_of_a_host_in_service_is_bad_request(c):
     with pytest.raises(BadRequest) as e:
         c.exit_maintenance_mode_precheck_result({"name": "node-2"})
