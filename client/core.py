@@ -110,9 +110,9 @@ class CloudTowerClient:
     # user and version ------------------------------------------------------------------------------------------------
     def login(self, username: str, password: str, source: str = "LOCAL") -> str:
         """Log in and keep the token for the calls that follow."""
-        answer = self.call(wire.PATHS["login"], {"username": username, "password": password, "source": source},
-                           auth=False)
-        self.token = answer["data"]["token"]
+        path = wire.PATHS["login"]
+        answer = self.call(path, {"username": username, "password": password, "source": source}, auth=False)
+        self.token = _shaped(path, answer, lambda a: a["data"]["token"])
         return self.token
 
     def get_version(self) -> str:
@@ -129,7 +129,8 @@ class CloudTowerClient:
         return self.call(wire.READS[kind][0], self._query(*query))
 
     def _count(self, kind: str, *query) -> int:
-        return self.call(wire.READS[kind][1], self._query(*query))["aggregate"]["count"]
+        path = wire.READS[kind][1]
+        return _shaped(path, self.call(path, self._query(*query)), lambda a: a["aggregate"]["count"])
 
     def get_task(self, task_id: str) -> Task | None:
         found = self.get_tasks({"id": task_id})

@@ -421,7 +421,7 @@ def test_precheck_result_of_a_task_that_is_no_precheck(c):
     assert e.value.status == 400 and e.value.path == "/v2/api/enter-maintance-mode-precheck-result"
 
 
-def test_a_precheck_answer_of_another_shape_is_a_server_error_naming_what_is_missing(c, monkeypatch):
+def test_an_answer_of_another_shape_is_a_server_error_naming_what_is_missing(c, monkeypatch):
     """A changed API or a proxy in the way: the tower's error, said as one, not a KeyError of the client."""
     monkeypatch.setattr(c, "call", lambda path, body=None, **kw: {"shutdownVms": [], "liveMigrateVms": [],
                                                                     "offlineMigrateVms": []})
@@ -431,6 +431,12 @@ def test_a_precheck_answer_of_another_shape_is_a_server_error_naming_what_is_mis
     monkeypatch.setattr(c, "call", lambda path, body=None, **kw: {"done": True, "shutdownVms": None})
     with pytest.raises(ServerError, match="enter-maintance-mode-precheck-result .*TypeError"):
         c.enter_maintenance_mode_precheck_result("task-1")
+    monkeypatch.setattr(c, "call", lambda path, body=None, **kw: {"data": {}})
+    with pytest.raises(ServerError, match="login .*KeyError: 'token'"):
+        c.login("root", "HC!r0cks")
+    monkeypatch.setattr(c, "call", lambda path, body=None, **kw: {"aggregate": None})
+    with pytest.raises(ServerError, match="get-vms-connection .*TypeError"):
+        c.count_vms()
 
 
 def test_exit_precheck_of_a_host_in_service_is_bad_request(c):
