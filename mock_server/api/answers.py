@@ -4,9 +4,9 @@ done, get-vms while waiting) sends the same read over and over; so does a CI job
 
 An answer is kept under the request's path, body bytes, Content-Type and Content-Language, with the world's
 generation when it was made (World.generation moves on whenever the world is held to write, and is unique across
-worlds); it is used only while the generation is the same. Only 200 answers of reads are kept, never one a fault shaped, none larger than
-MAX_BYTES and none asked by a body larger than MAX_BODY_BYTES, so that a few huge listings or huge bodies (up to 512
-of them) cannot hold the memory.
+worlds); it is used only while the generation is the same. Only 200 answers of reads are kept, never one a fault
+shaped, none larger than MAX_BYTES and none asked by a body larger than MAX_BODY_BYTES, so that a few huge listings or
+huge bodies (up to 512 of them) cannot hold the memory.
 
 A kept answer is given before Flask (KeptReads): a polled read then costs a dictionary lookup, the token check, the
 read hold and the journal, not a framework's request. Anything else (a fault set, a token refused, an answer not
