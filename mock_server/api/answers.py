@@ -59,22 +59,21 @@ class KeptReads:
     same bytes and headers, a request id, the token checked under the read hold, the journal entry)."""
 
     def __init__(self, app):
-        from .wire import BASE_PATH, kept_key, record, request_id
+        from .wire import BASE_PATH, declared_length, keeps, kept_key, record, request_id
 
         self.next, ext = app.wsgi_app, app.extensions
         self.sim, self.answers, self.faults, self.journal = (ext[k] for k in (
             "cloudtower_sim", "cloudtower_answers", "cloudtower_faults", "cloudtower_journal"))
-        self.reads = {BASE_PATH + path: b.op.auth for path, b in ext["cloudtower_operations"].items()
-                      if b.read and b.op.method == "POST" and not b.op.form}
+        self.reads = {BASE_PATH + path: b.op.auth for path, b in ext["cloudtower_operations"].items() if keeps(b)}
         self.base, self.key, self.record, self.request_id = len(BASE_PATH), kept_key, record, request_id
+        self.length = declared_length
 
     def __call__(self, environ, start_response):
         auth = self.reads.get(environ.get("PATH_INFO"))
-        length = environ.get("CONTENT_LENGTH")
-        if (auth is None or environ.get("REQUEST_METHOD") != "POST" or self.faults.any() or not length
-                or not length.isdigit() or int(length) > MAX_BODY_BYTES):
+        length = self.length(environ, MAX_BODY_BYTES)  # a larger body's answer is not kept
+        if auth is None or length is None or environ.get("REQUEST_METHOD") != "POST" or self.faults.any():
             return self.next(environ, start_response)
-        raw = environ["wsgi.input"].read(int(length))
+        raw = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(raw)  # for Flask, should the answer not be kept
         key = self.key(raw, environ)
         if self.answers.get(key, self.sim.world.generation) is None:  # (the usual miss, known without the hold)

@@ -133,7 +133,7 @@ class Faults:
 
     def take(self, path: str, body) -> Fault | None:
         """The first fault matching this request, its count taken (it expires when spent)."""
-        if not self._faults:  # the usual case, known without the lock (a fault set meanwhile is for later requests)
+        if not self.any():  # the usual case
             return None
         with self._lock:
             for fault in self._faults.values():

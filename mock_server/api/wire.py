@@ -111,12 +111,18 @@ def read_form(op):
     return op.request.validate(body, "")
 
 
+def declared_length(environ: dict, bound: int) -> int | None:
+    """The request's Content-Length when it declares one of at most `bound` bytes."""
+    length = environ.get("CONTENT_LENGTH")
+    return int(length) if length and length.isdigit() and int(length) <= bound else None
+
+
 def _raw_body(req) -> bytes:
     """The request's body. With a Content-Length within bounds (what the SDKs, waitress and the test client give) it
     is read straight from the WSGI input, a tenth of werkzeug's get_data on a small read."""
-    length = req.environ.get("CONTENT_LENGTH")
-    if length and length.isdigit() and int(length) <= MAX_BODY_BYTES:
-        return req.environ["wsgi.input"].read(int(length))
+    length = declared_length(req.environ, MAX_BODY_BYTES)
+    if length is not None:
+        return req.environ["wsgi.input"].read(length)
     return req.get_data(cache=False)  # no length, or too long: werkzeug's stream refuses it (413)
 
 
@@ -176,7 +182,7 @@ def _view(b: Bound, extensions: dict):
                                repr(language)[:80])
         raw = b"" if op.form else _raw_body(req)
         # a read's answer is kept for the same body sent again to an unchanged world (api/answers.py answers it)
-        key = kept_key(raw, environ) if b.read and op.method == "POST" else None
+        key = kept_key(raw, environ) if keeps(b) else None
         # the body is read and checked before the world is held: a large one keeps no other request waiting. Its
         # refusal still comes after the token's and the role's
         body, refusal = _parsed(op, raw)
@@ -214,6 +220,11 @@ def _view(b: Bound, extensions: dict):
             return Response(data, 200, mimetype="application/json")
 
     return view
+
+
+def keeps(b: Bound) -> bool:
+    """Whether the answers of an operation are kept (api/answers.py): reads sent as a JSON POST body."""
+    return b.read and b.op.method == "POST" and not b.op.form
 
 
 def kept_key(raw: bytes, environ: dict) -> tuple:
