@@ -144,3 +144,58 @@ def test_an_answer_asked_by_a_large_body_is_not_kept(counted):
     first = api.ok("get-vms", body)
     assert api.ok("get-vms", body) == first
     assert calls == ["Vm", "Vm"]  # each made afresh: the body is the key, and a large one is not held
+
+
+# --- what reads of one generation share: orders of whole tables (domain/query.py), objects' texts (api/answers.py) --
+
+def test_an_order_kept_for_a_generation_is_not_used_once_the_world_changed(client):
+    api, world = Api(client), client.sim.world
+    last = lambda first: api.ok("get-vms", {"orderBy": "name_DESC", "first": first})  # noqa: E731
+    before = last(2), last(3)  # asked twice: the order of the whole table is kept
+    assert [o["id"] for o in before[1][:2]] == [o["id"] for o in before[0]]
+    assert world.orderings._kept.get(("Vm", "name_DESC")) is not None
+    [vm] = api.ok("get-vms", {"orderBy": "name_ASC", "first": 1})
+    api.done(api.ok("update-vm-basic-info", {"where": {"id": vm["id"]}, "data": {"name": "zzz-renamed"}}))
+    assert [(o["id"], o["name"]) for o in last(1)] == [(vm["id"], "zzz-renamed")]
+    assert last(3)[1:] == before[1][:2]
+
+
+def test_a_query_of_a_world_held_to_write_keeps_no_order(client):
+    """Within one hold to write the generation stays while the world changes: an order kept there would go stale."""
+    with client.sim.session() as world:
+        body = {"where": {"status": "RUNNING"}, "orderBy": "memory_DESC", "first": 1}
+        first = [world.query("Vm", body) for _ in range(3)][-1][0]
+        smallest = world.query("Vm", {**body, "orderBy": "memory_ASC"})[0]
+        smallest.memory = first.memory * 2
+        assert world.query("Vm", body) == [smallest]
+        assert not world.orderings._kept
+
+
+def test_an_object_rendered_before_a_change_is_rendered_afresh_after_it(client):
+    api = Api(client)
+    vms = api.ok("get-vms", {})
+    api.done(api.ok("update-vm-basic-info", {"where": {"id": vms[-1]["id"]}, "data": {"name": "renamed"}}))
+    assert api.ok("get-vms", {"where": {"id": vms[-1]["id"]}})[0]["name"] == "renamed"
+    assert [o["name"] for o in api.ok("get-vms", {"first": len(vms)})] == [o["name"] for o in vms[:-1]] + ["renamed"]
+
+
+@pytest.mark.parametrize("budget", [0, 4000, 10 ** 7])
+def test_texts_kept_are_the_objects_rendered_afresh_within_the_budget(client, budget):
+    from cloudtower_sim.mock_server.api.answers import Rendered
+
+    sim = client.sim
+    answer_type = sim.spec.operations["/get-vms"].response
+    with sim.session(read=True) as world:
+        vms = world.query("Vm", {})
+        afresh = json.dumps(answer_type.render(vms), separators=(",", ":")).encode()
+        rendered = Rendered(budget)
+        assert rendered.encode(answer_type, vms, world.generation) == afresh
+        assert rendered.encode(answer_type, vms[::-1], world.generation) == json.dumps(
+            answer_type.render(vms[::-1]), separators=(",", ":")).encode()
+        assert rendered._bytes <= budget and (len(rendered._kept) == len(vms)) == (budget > len(afresh))
+        one = rendered.encode(answer_type, vms[:1], world.generation)
+    with sim.session():  # held to write: a later generation, for which nothing kept holds
+        vms[0].name = "changed"
+    with sim.session(read=True) as world:
+        assert rendered.encode(answer_type, vms[:1], world.generation) != one
+        assert json.loads(rendered.encode(answer_type, vms[:1], world.generation))[0]["name"] == "changed"

@@ -10,7 +10,7 @@ from flask import Flask
 
 from ..domain.simulator import Settings, Simulator
 from . import control
-from .answers import Answers, KeptReads
+from .answers import Answers, KeptReads, Rendered
 from .faults import Faults, Journal
 from .registry import bind
 from .wire import MAX_BODY_BYTES, install_error_handlers, install_routes
@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None, simulator: Simulator | None = N
     app.extensions["cloudtower_faults"] = Faults()
     app.extensions["cloudtower_journal"] = Journal(sim.settings.journal_size)
     app.extensions["cloudtower_answers"] = Answers()
+    app.extensions["cloudtower_rendered"] = Rendered()
     install_routes(app, bind(sim.spec))
     if sim.settings.control:
         app.register_blueprint(control.bp)

@@ -15,14 +15,18 @@ kept or made for an older world) goes on to Flask as before."""
 from __future__ import annotations
 
 import io
+import json
 import threading
 from dataclasses import dataclass
 
 from ..domain.errors import DomainError
+from ..domain.model import Entity
+from ..schema.types import ListOf
 
 MAX_ANSWERS = 512  # kept answers; past it, the oldest half goes
 MAX_BYTES = 1024 * 1024  # an answer larger than this is not kept (get-vms of 600 VMs is about 1 MB)
 MAX_BODY_BYTES = 64 * 1024  # nor one asked by a larger body: the body is its key (a read's may be 4 MiB)
+MAX_RENDERED_BYTES = 8 * 1024 * 1024  # objects rendered and kept, per generation (about 5,000 VMs)
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,42 @@ class Answers:
                 for old in list(self._kept)[: self.size // 2]:  # dicts keep insertion order: the oldest first
                     del self._kept[old]
             self._kept[key] = Answer(generation, sent, data)
+
+
+class Rendered:
+    """Objects as reads render them, kept while the world stays as it was: a read that lists objects an earlier read
+    of this generation rendered (another filter, another page, over the same VMs) joins their JSON instead of
+    rendering them again. Only the world's objects (Entity) are kept, each with what it renders under one type; the
+    object is kept with its text, so that its id() names no other object while the text is kept."""
+
+    def __init__(self, budget: int = MAX_RENDERED_BYTES):
+        self.budget = budget
+        self.generation = None
+        self._kept: dict[tuple, tuple] = {}
+        self._bytes = 0
+
+    def encode(self, answer_type, result, generation: int) -> bytes:
+        """`result` rendered by `answer_type` as the wire's JSON, from a read holding the world at `generation`."""
+        if not isinstance(answer_type, ListOf) or not isinstance(result, list):
+            return _dumps(answer_type.render(result))
+        if generation != self.generation:
+            self.generation, self._kept, self._bytes = generation, {}, 0
+        item, kept, parts = answer_type.item, self._kept, []
+        for obj in result:
+            hit = kept.get((id(item), id(obj)))
+            if hit is not None:
+                parts.append(hit[1])
+                continue
+            text = _dumps(item.render(obj))
+            if isinstance(obj, Entity) and self._bytes + len(text) <= self.budget:
+                kept[(id(item), id(obj))] = (obj, text)
+                self._bytes += len(text)
+            parts.append(text)
+        return b"[" + b",".join(parts) + b"]"
+
+
+def _dumps(value) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 class KeptReads:

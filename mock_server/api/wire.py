@@ -171,7 +171,8 @@ def install_routes(app: Flask, bound: dict[str, Bound]) -> None:
 def _view(b: Bound, extensions: dict):
     op, handler = b.op, b.handler
     # what the view needs of its app, found once (each proxied lookup of a request costs a little)
-    sim, kept_answers, faults = (extensions[k] for k in ("cloudtower_sim", "cloudtower_answers", "cloudtower_faults"))
+    sim, kept_answers, rendered, faults = (extensions[k] for k in (
+        "cloudtower_sim", "cloudtower_answers", "cloudtower_rendered", "cloudtower_faults"))
 
     def view():
         req, state = request._get_current_object(), g._get_current_object()  # (each proxied lookup costs)
@@ -211,10 +212,13 @@ def _view(b: Bound, extensions: dict):
                 result = handler(world, body, user)
             finally:
                 world.failing = None
-            answer = op.response.render(result)
-            if b.mutation:
-                state.task_ids = task_ids(answer)  # for the journal
-            data = json.dumps(answer, separators=(",", ":")).encode()
+            if b.read:  # held to read: the objects' texts hold for the generation (api/answers.py)
+                data = rendered.encode(op.response, result, world.generation)
+            else:
+                answer = op.response.render(result)
+                if b.mutation:
+                    state.task_ids = task_ids(answer)  # for the journal
+                data = json.dumps(answer, separators=(",", ":")).encode()
             if key is not None and fault is None:
                 kept_answers.keep(key, world.generation, state.get("sent"), data)
             return Response(data, 200, mimetype="application/json")

@@ -36,6 +36,11 @@ class ReadWriteLock:
                 self._writer = None
                 self._cond.notify_all()
 
+    @property
+    def held_to_read(self) -> bool:
+        """Whether some thread holds the read side: no one writes meanwhile."""
+        return self._readers > 0
+
     def read(self) -> "_Reading":
         """Hold the read side (a reader must not take it again while holding it: a writer may be waiting)."""
         return _Reading(self)

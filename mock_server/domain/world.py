@@ -21,7 +21,7 @@ from .snapshots import VmSnapshot
 from .templates import VmTemplate
 from .model import Cluster, Host, Task, User, Vm
 from .states import UserRole, UserSource
-from .query import select
+from .query import Orderings, select
 from .tasks import Step, TaskRunner
 
 
@@ -116,6 +116,7 @@ class World:
         # moves on whenever the world may change (each hold of it to write), unique across worlds: an answer
         # computed at one generation is the answer while the generation stays (api/answers.py keeps reads' by it)
         self.generation = next(_GENERATIONS)
+        self.orderings = Orderings()
 
     # access ----------------------------------------------------------------------------------------------------------
     @contextmanager
@@ -250,7 +251,11 @@ class World:
 
     def query(self, kind: str, body: dict | None) -> list:
         table = getattr(self, KINDS[kind])
-        return select(self.grammar, kind, table.values(), body, table)
+        if not getattr(self.lock, "held_to_read", False):
+            return select(self.grammar, kind, table.values(), body, table)
+        # held to read, so no one changes the world meanwhile: an order of the whole table holds for the generation
+        return select(self.grammar, kind, table.values(), body, table,
+                      lambda order: self.orderings.get(self.generation, kind, order, table.values()))
 
     def make_unmovable(self, vm_ref: str, reason: str) -> None:
         """An injected fault (api/faults.py): the VM with this id, local_id or name cannot live-migrate."""
