@@ -199,3 +199,18 @@ def test_texts_kept_are_the_objects_rendered_afresh_within_the_budget(client, bu
     with sim.session(read=True) as world:
         assert rendered.encode(answer_type, vms[:1], world.generation) != one
         assert json.loads(rendered.encode(answer_type, vms[:1], world.generation))[0]["name"] == "changed"
+
+
+def test_answers_kept_stay_within_their_count_and_bytes_and_only_for_the_latest_generation():
+    from cloudtower_sim.mock_server.api.answers import Answers
+
+    answers = Answers(size=8, budget=1000)
+    key = lambda n: ("/v2/api/get-vms", str(n).encode(), "application/json", None)  # noqa: E731
+    for n in range(50):
+        answers.keep(key(n), 1, {}, b"x" * (10 + 7 * n % 300))
+        assert len(answers._kept) <= 8 and answers._bytes == sum(len(a.data) for a in answers._kept.values()) <= 1000
+        assert answers.get(key(n), 1).data == b"x" * (10 + 7 * n % 300)  # the newest is always kept
+    answers.keep(key(49), 1, {}, b"y")  # kept again: counted once
+    assert answers._bytes == sum(len(a.data) for a in answers._kept.values())
+    answers.keep(key(50), 2, {}, b"z")  # a later generation: the earlier answers are dropped
+    assert list(answers._kept) == [key(50)] and answers._bytes == 1 and answers.get(key(49), 1) is None

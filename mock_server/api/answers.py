@@ -4,9 +4,14 @@ done, get-vms while waiting) sends the same read over and over; so does a CI job
 
 An answer is kept under the request's path, body bytes, Content-Type and Content-Language, with the world's
 generation when it was made (World.generation moves on whenever the world is held to write, and is unique across
-worlds); it is used only while the generation is the same. Only 200 answers of reads are kept, never one a fault
-shaped, none larger than MAX_BYTES and none asked by a body larger than MAX_BODY_BYTES, so that a few huge listings or
-huge bodies (up to 512 of them) cannot hold the memory.
+worlds); it is used only while the generation is the same, and all are dropped when an answer of a later generation
+is kept. Only 200 answers of reads are kept, never one a fault shaped, none larger than MAX_BYTES and none asked by a
+body larger than MAX_BODY_BYTES; at most MAX_ANSWERS of them and MAX_KEPT_BYTES in all, so that huge listings or
+huge bodies cannot hold the memory.
+
+Reads of one generation also share what they made on the way: a read's objects rendered as JSON (Rendered, below)
+and the whole table in the order of an `orderBy` (domain/query.py Orderings), so that a read of the same objects by
+another body (another filter or page, a new cursor) costs its filter and the join of texts already made.
 
 A kept answer is given before Flask (KeptReads): a polled read then costs a dictionary lookup, the token check, the
 read hold and the journal, not a framework's request. Anything else (a fault set, a token refused, an answer not
@@ -24,6 +29,7 @@ from ..domain.model import Entity
 from ..schema.types import ListOf
 
 MAX_ANSWERS = 512  # kept answers; past it, the oldest half goes
+MAX_KEPT_BYTES = 16 * 1024 * 1024  # and at most this many bytes of them (the oldest half goes, then more if need be)
 MAX_BYTES = 1024 * 1024  # an answer larger than this is not kept (get-vms of 600 VMs is about 1 MB)
 MAX_BODY_BYTES = 64 * 1024  # nor one asked by a larger body: the body is its key (a read's may be 4 MiB)
 MAX_RENDERED_BYTES = 8 * 1024 * 1024  # objects rendered and kept, per generation (about 5,000 VMs)
@@ -37,9 +43,11 @@ class Answer:
 
 
 class Answers:
-    def __init__(self, size: int = MAX_ANSWERS):
-        self.size = size
+    def __init__(self, size: int = MAX_ANSWERS, budget: int = MAX_KEPT_BYTES):
+        self.size, self.budget = size, budget
         self._kept: dict[tuple, Answer] = {}
+        self._bytes = 0
+        self._generation = None
         self._lock = threading.Lock()
 
     def get(self, key: tuple, generation: int) -> Answer | None:
@@ -47,14 +55,23 @@ class Answers:
         return answer if answer is not None and answer.generation == generation else None
 
     def keep(self, key: tuple, generation: int, sent, data: bytes) -> None:
-        """`key` is (path, body bytes, Content-Language)."""
+        """`key` is kept_key's (path, body bytes, Content-Type, Content-Language)."""
         if len(data) > MAX_BYTES or len(key[1]) > MAX_BODY_BYTES:
             return
         with self._lock:
-            if len(self._kept) >= self.size:
-                for old in list(self._kept)[: self.size // 2]:  # dicts keep insertion order: the oldest first
-                    del self._kept[old]
-            self._kept[key] = Answer(generation, sent, data)
+            kept = self._kept
+            if generation != self._generation:  # an earlier generation's answers are no world's answers now
+                kept.clear()
+                self._bytes, self._generation = 0, generation
+            prior = kept.pop(key, None)
+            self._bytes -= len(prior.data) if prior is not None else 0
+            if len(kept) >= self.size or self._bytes + len(data) > self.budget:
+                for old in list(kept)[: len(kept) // 2]:  # dicts keep insertion order: the oldest first
+                    self._bytes -= len(kept.pop(old).data)
+                while kept and self._bytes + len(data) > self.budget:
+                    self._bytes -= len(kept.pop(next(iter(kept))).data)
+            kept[key] = Answer(generation, sent, data)
+            self._bytes += len(data)
 
 
 class Rendered:

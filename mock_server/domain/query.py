@@ -158,7 +158,7 @@ def select(grammar: Grammar, entity: str, items: Iterable, body: dict | None, in
     else:
         # As Prisma pages: a cursor is a place in the whole ordered collection, so it need not match `where` (a loop
         # that pages through RUNNING VMs while stopping them goes on)
-        everything = _ordered(list(items), order)
+        everything = (ordered(order) if order else None) or _ordered(list(items), order)
         place = {id(o): i for i, o in enumerate(everything)}
         after = place[id(_cursor(entity, index, body, "after"))] if body.get("after") is not None else -1
         before = place[id(_cursor(entity, index, body, "before"))] if body.get("before") is not None else len(place)
