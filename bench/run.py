@@ -11,7 +11,8 @@ Requests: `id` (one VM by id), `running-first50` (`status: RUNNING`, first 50), 
 ordered by memory_DESC: a filtered, ordered first-50), `contains-by-memory-first20` (`name_contains`, memory_DESC,
 first 20). A repeated read of an unchanged world is answered from the simulator's kept answers (api/answers.py); the
 `cold` rows send each request with a different no-op clause (`name_not: "cold-<n>"`), so that every one is parsed,
-filtered, ordered and rendered afresh.
+filtered and paged afresh (with what earlier reads of the unchanged world made: the table's order, the VMs' JSON);
+"after a change" times three cold reads after each change of a VM, which make those again.
 
     scripts/bench [--out bench/last.json] [--worlds default,10k,100k] [--duration 5] [--quick]
 """
@@ -135,6 +136,30 @@ def throughput(world, sim, vm_id, args, workdir, python, load):
     return rows
 
 
+def after_a_change(world, sim, vm_id, rounds: int = 15) -> dict:
+    """What a changed world costs the reads that follow: a VM's description changed (update-vm-basic-info), then three
+    cold filtered, ordered first-50 reads, each timed (median over rounds, in ms). The first orders only its page (a
+    heap); the second orders the whole table and keeps the order for the generation, which the third and later use;
+    each renders afresh the VMs no earlier read of the generation rendered."""
+    body = REQUESTS["running-by-memory-first50"]
+    times = [[], [], []]
+    for r in range(rounds):
+        change = json.dumps({"where": {"id": vm_id}, "data": {"description": f"bench {r}"}}).encode()
+        status, _, answer = floor.post_to(sim, "/v2/api/update-vm-basic-info", change)
+        if status != 200:
+            raise SystemExit(f"{world} update-vm-basic-info: answered {status}: {answer[:300]!r}")
+        for k in range(3):
+            read = {**body, "where": {**body["where"], "name_not": f"change-{r}-{k}"}}
+            t = time.perf_counter()
+            status, _, answer = floor.post(sim, json.dumps(read).encode())
+            times[k].append(time.perf_counter() - t)
+            if status != 200:
+                raise SystemExit(f"{world} after a change: answered {status}: {answer[:300]!r}")
+    row = {"world": world, **{f"read{k + 1}_ms": round(statistics.median(t) * 1000, 2) for k, t in enumerate(times)}}
+    print(f"  after a change: {row}", flush=True)
+    return row
+
+
 def maintenance_round_trip(rounds: int = 20) -> dict:
     """Enter and exit maintenance on a host of the default world in-process (instant tasks), against get-vms by id
     in the same process: how many reads' worth one round trip costs."""
@@ -182,6 +207,10 @@ def table(result) -> str:
     for w in result["worlds"]:
         lines.append(f"| {w['world']} ({w['vms']:,} VMs) | {w['start_s']:.2f} s | {w['rss_start_mb']:.0f} MB | "
                      f"{w['rss_loaded_mb']:.0f} MB |")
+    if result.get("after_change"):
+        lines += ["", "| world | after a change: 1st cold read | 2nd | 3rd |", "|---|---|---|---|"]
+        for a in result["after_change"]:
+            lines.append(f"| {a['world']} | {a['read1_ms']:.1f} ms | {a['read2_ms']:.1f} ms | {a['read3_ms']:.1f} ms |")
     m = result.get("maintenance")
     if m:
         lines += ["", f"Maintenance enter+exit in-process: {m['round_trip_ms']:.1f} ms, {m['reads_worth']} reads' "
@@ -214,7 +243,7 @@ def main(argv=None) -> int:
                                    "cpu": _cpu_name()},
                        "load": "wrk" if load is floor.run_wrk else "python threads",
                        "connections": args.connections, "duration_s": args.duration, "rounds": args.rounds},
-              "throughput": [], "worlds": []}
+              "throughput": [], "worlds": [], "after_change": []}
     try:
         for world in [w.strip() for w in args.worlds.split(",") if w.strip()]:
             if world not in WORLDS:
@@ -234,6 +263,8 @@ def main(argv=None) -> int:
                 print(f"[{world}] {count} VMs, first answer {started:.2f} s after start, RSS {rss_start} MB",
                       flush=True)
                 result["throughput"] += throughput(world, sim, vms[0]["id"], args, workdir, python, load)
+                if world != "default":
+                    result["after_change"].append(after_a_change(world, sim, vms[0]["id"]))
                 result["worlds"].append({"world": world, "vms": count, "start_s": started,
                                          "rss_start_mb": rss_start, "rss_loaded_mb": rss_mb(sim.proc.pid)})
             finally:
