@@ -214,3 +214,19 @@ def test_answers_kept_stay_within_their_count_and_bytes_and_only_for_the_latest_
     assert answers._bytes == sum(len(a.data) for a in answers._kept.values())
     answers.keep(key(50), 2, {}, b"z")  # a later generation: the earlier answers are dropped
     assert list(answers._kept) == [key(50)] and answers._bytes == 1 and answers.get(key(49), 1) is None
+
+
+def test_orders_kept_in_a_generation_are_bounded_and_each_is_the_order_made_afresh():
+    from cloudtower_sim.mock_server.domain.query import Orderings, _ordered
+
+    client = make_client()
+    with client.sim.session(read=True) as world:
+        orderings, vms = Orderings(size=3), world.vms.values()
+        fields = ("name", "memory", "vcpu", "status", "local_created_at", "ip")
+        for field in fields:
+            for direction in ("ASC", "DESC"):
+                order = f"{field}_{direction}"
+                assert orderings.get(world.generation, "Vm", order, vms) is None  # asked once: not kept
+                again = orderings.get(world.generation, "Vm", order, vms)
+                assert again is None or again == _ordered(list(vms), order)
+        assert len(orderings._kept) == 3
