@@ -143,16 +143,16 @@ def select(grammar: Grammar, entity: str, items: Iterable, body: dict | None, in
         return list(islice(in_order, skip, None if first is None else skip + first))
     matches = compile_where(grammar, entity, where)
     if body.get("after") is None and body.get("before") is None:
+        # the whole table already in order, if kept: filtering it then orders the matches (the sort is stable)
+        in_order = ordered(order) if order and _whole_table(where) else None
         first, skip = body.get("first"), body.get("skip") or 0
         if first is not None and first >= 0 and skip >= 0 and body.get("last") is None:
             # a page from the start: only its objects need be found (the rest are neither sorted nor tested)
             _page([], body)
-            in_order = ordered(order) if order and _whole_table(where) else None
-            if in_order is not None:  # sorting and filtering commute: the sort is stable
+            if in_order is not None:
                 return list(islice(filter(matches, in_order), skip, skip + first))
             found = filter(matches, _candidates(where, items, index))
             return _ordered_first(found, order, skip + first)[skip:]
-        in_order = ordered(order) if order and _whole_table(where) else None
         if in_order is not None:
             result = [o for o in in_order if matches(o)]
         else:
