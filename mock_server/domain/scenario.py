@@ -465,8 +465,8 @@ def _pass_through(world, vm, v):
 
 def _hardware_mac(ids) -> str:
     """A host NIC's MAC, in an Intel range (a VM's are in KVM's 52:54:00, devices.mac_address)."""
-    tail = ids.uuid().replace("-", "")[-6:]
-    return "b4:96:91:" + ":".join(tail[i:i + 2] for i in range(0, 6, 2))
+    u = ids.uuid()
+    return f"b4:96:91:{u[-6:-4]}:{u[-4:-2]}:{u[-2:]}"
 
 
 def _equip(world, host, vds) -> None:
@@ -533,9 +533,10 @@ def furnish(world, cluster) -> None:
                                    size=1_020_264_448, local_created_at=""))
     world.add(SvtImage(ids.cuid(), ids.uuid(), "SMTX_VMTOOLS-4.0.0.iso", cluster, size=352_321_536,
                        local_created_at=""))
+    volume_policy = policy.volume_policy
     for i, vm in enumerate(cluster.vms):
         volume = world.add(VmVolume(ids.cuid(), ids.uuid(), f"{vm.name}-system", cluster, DEFAULT_DISK,
-                                    policy.volume_policy, local_created_at="", written=INSTALLED_OS))
+                                    volume_policy, local_created_at="", written=INSTALLED_OS))
         world.add(VmDisk(ids.cuid(), vm, boot=0, bus="VIRTIO", vm_volume=volume))
         if i % 3 == 0:
             world.add(VmDisk(ids.cuid(), vm, boot=1, bus="IDE", type="CD_ROM", elf_image=iso_image))

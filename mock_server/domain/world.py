@@ -57,12 +57,20 @@ def _snapshot_holders(snap) -> list[list]:
     return [vm.snapshots]
 
 
+def _disk_holders(disk: VmDisk) -> list[list]:
+    holders = [disk.vm.vm_disks]  # (no comprehension: a large world adds 100,000s of disks)
+    for on in (disk.vm_volume, disk.elf_image, disk.svt_image):
+        if on is not None:
+            holders.append(on.vm_disks)
+    return holders
+
+
 # kind -> the relation lists that name an object of it (World._holders)
 HOLDERS = {
     Vds: lambda o: [o.cluster.vdses],
     Vlan: lambda o: [o.vds.vlans],
-    VmDisk: lambda o: [o.vm.vm_disks] + [r.vm_disks for r in (o.vm_volume, o.elf_image, o.svt_image) if r],
-    VmNic: lambda o: [o.vm.vm_nics] + ([o.vlan.vm_nics] if o.vlan else []),
+    VmDisk: _disk_holders,
+    VmNic: lambda o: [o.vm.vm_nics, o.vlan.vm_nics] if o.vlan else [o.vm.vm_nics],
     Nic: lambda o: [o.host.nics] + ([o.vds.nics] if o.vds else []),
     VmVolume: lambda o: [o.cluster.vm_volumes],
     Datacenter: lambda o: [o.organization.datacenters],
