@@ -90,6 +90,27 @@ def test_a_generated_scenario_file_loads_and_serves(tmp_path):
     assert a.everything() == generated_client(SMALL).everything()
 
 
+def test_a_large_world_is_kept_out_of_the_cycle_collectors_sight_and_let_go_when_replaced():
+    """Simulator._install: a world of FROZEN_FROM VMs or more is frozen (gc.freeze), so that full collections do
+    not walk it; a reset or another scenario unfreezes and collects it (else it would stay in memory for good)."""
+    import gc
+    import weakref
+
+    from cloudtower_sim.mock_server.domain.simulator import FROZEN_FROM
+
+    gc.unfreeze()  # (whatever an earlier test left)
+    large = Client(pinned(), generated({"clusters": 1, "hosts_per_cluster": 2, "vms_per_host": FROZEN_FROM // 2}))
+    assert len(large.sim.world.vms) == FROZEN_FROM and gc.get_freeze_count() > 5 * FROZEN_FROM
+    assert large.ok("get-vms-connection") == {"aggregate": {"count": FROZEN_FROM}}
+    first = weakref.ref(large.sim.world)
+    large.sim.reset()  # the same large scenario: the first world goes, the new one is frozen
+    assert first() is None and gc.get_freeze_count() > 5 * FROZEN_FROM
+    second = weakref.ref(large.sim.world)
+    large.sim.start_over(Scenario(Path("<test>"), generated(SMALL)))
+    assert second() is None and gc.get_freeze_count() == 0  # a small world is left to the collector
+    assert large.ok("get-vms-connection") == {"aggregate": {"count": 30}}
+
+
 def test_a_generated_world_is_deterministic_and_has_the_right_size():
     first, again = generated_client(SMALL), generated_client(SMALL)
     world = first.everything()

@@ -13,6 +13,9 @@ from .rwlock import ReadWriteLock
 from .world import TASK_HISTORY, TASK_HISTORY_AGE, World
 
 
+FROZEN_FROM = 1_000  # VMs: a world this large is frozen out of the cycle collector's sight (Simulator._install)
+
+
 @dataclass
 class Settings:
     scenario: str | None = None  # a YAML file; None: the default scenario
@@ -36,7 +39,7 @@ class Simulator:
         # answers from, or writes to, a world a reset has discarded
         self.lock = ReadWriteLock()
         self.spec = Spec.load(self.settings.api_version or self.scenario.data.get("api_version", DEFAULT_VERSION))
-        self.world: World = self._build()
+        self.world: World = self._install(self._build())
 
     def _build(self) -> World:
         s = self.settings
@@ -52,6 +55,20 @@ class Simulator:
                 gc.enable()
         world.lock = self.lock  # World.session on this world then serializes with Simulator.session and reset
         world.task_history, world.task_history_age = s.task_history, s.task_history_age
+        return world
+
+    def _install(self, world: World) -> World:
+        """`world` as the current world. A large one is frozen out of the cycle collector's sight (gc.freeze): its
+        objects live as long as it does, and each full collection would otherwise walk them all (0.17 s at 100,000
+        VMs, which the first answer after start waited on, and later requests at random). Whatever was frozen before
+        (the world this one replaces, another simulator's in the same process) is first unfrozen and collected, so
+        that a world let go is freed, and the cyclic garbage frozen with it (a deleted VM of a world as built)."""
+        self.world = world
+        if gc.get_freeze_count():
+            gc.unfreeze()
+            gc.collect()
+        if len(world.vms) >= FROZEN_FROM:
+            gc.freeze()
         return world
 
     def session(self, read: bool = False):
@@ -83,16 +100,14 @@ class Simulator:
             self.scenario = scenario
             for key, value in settings.items():
                 setattr(self.settings, key, value)
-            self.world = self._build()
-            return self.world
+            return self._install(self._build())
 
     def reset(self) -> World:
         """Back to the loaded scenario, keeping the clock's current mode and speed; waits for requests in flight."""
         with self.lock:
             clock = self.world.clock
             self.settings.task_mode, self.settings.speed = clock.mode, clock.speed
-            self.world = self._build()
-            return self.world
+            return self._install(self._build())
 
 
 class _Reading:
