@@ -4,7 +4,8 @@
 For each world it serves the simulator (`cloudtower-sim serve`) and, for each request, a floor: a bare Flask route on
 the same waitress config answering the very bytes the simulator answered (get_vms_floor.py). Both are loaded in the
 same run, alternating, and each row gives sim/floor, so the machine's noise cancels. Besides throughput it measures:
-start to first answer, RSS after start and after load, a maintenance enter+exit round trip in-process (against one
+start to first answer (with bytecode compiled, as an installed package starts; for the default world the median of
+five starts, and of five with no bytecode), RSS after start and after load, a maintenance enter+exit round trip in-process (against one
 in-process get-vms by id), and the contract suite in-process. It prints a table and writes JSON; it asserts nothing.
 
 Requests: `id` (one VM by id), `running-first50` (`status: RUNNING`, first 50), `running-by-memory-first50` (the same
@@ -66,9 +67,20 @@ def rss_mb(pid: int) -> float:
     return round(kb / 1024, 1)
 
 
-def start(name, world_path, python, workdir) -> tuple[floor.Server, float]:
-    """A simulator serving `world_path`, and the seconds from its start to its first answer of get-vms."""
-    env = floor.repo_env(REPO)
+def bytecode_env(python, workdir) -> dict:
+    """The environment of a simulator started as an installed package starts: with its modules' bytecode compiled
+    (pip compiles a wheel's at install; a checkout's is written by its first run unless PYTHONDONTWRITEBYTECODE is
+    set), here into a cache in the work dir (PYTHONPYCACHEPREFIX), so that the trees compared stay clean. One import
+    fills it before any start is timed."""
+    env = {**floor.repo_env(REPO), "PYTHONPYCACHEPREFIX": os.path.join(workdir, "pycache")}
+    del env["PYTHONDONTWRITEBYTECODE"]
+    subprocess.run([python, "-c", "import cloudtower_sim.mock_server.cli, cloudtower_sim.mock_server.server"],
+                   cwd=REPO, env=env, check=True)
+    return env
+
+
+def start(name, world_path, python, workdir, env) -> tuple[floor.Server, float]:
+    """A simulator serving `world_path` in `env`, and the seconds from its start to its first answer of get-vms."""
     t0 = time.monotonic()
     server = floor.Server(name, floor.sim_argv(python, REPO, world_path, 4, True), REPO, env, workdir)
     while True:
@@ -76,6 +88,16 @@ def start(name, world_path, python, workdir) -> tuple[floor.Server, float]:
         if status == 200:
             return server, round(time.monotonic() - t0, 3)
         time.sleep(0.005)
+
+
+def restarts(n, world_path, python, workdir, env) -> list[float]:
+    """The seconds to the first answer of `n` starts, each stopped once it answered."""
+    times = []
+    for k in range(n):
+        server, seconds = start(f"sim-start-{k}", world_path, python, workdir, env)
+        server.stop()
+        times.append(seconds)
+    return times
 
 
 def run_cold(server, body: dict, seconds, connections, workdir):
@@ -207,6 +229,10 @@ def table(result) -> str:
     for w in result["worlds"]:
         lines.append(f"| {w['world']} ({w['vms']:,} VMs) | {w['start_s']:.2f} s | {w['rss_start_mb']:.0f} MB | "
                      f"{w['rss_loaded_mb']:.0f} MB |")
+    if result.get("start_compiling_s"):
+        lines += ["", f"Start to first answer of the default world with no bytecode (every module compiled from "
+                      f"source first, as with PYTHONDONTWRITEBYTECODE set; median of 5): "
+                      f"{result['start_compiling_s']:.2f} s."]
     if result.get("after_change"):
         lines += ["", "| world | after a change: 1st cold read | 2nd | 3rd |", "|---|---|---|---|"]
         for a in result["after_change"]:
@@ -245,6 +271,7 @@ def main(argv=None) -> int:
                        "connections": args.connections, "duration_s": args.duration, "rounds": args.rounds},
               "throughput": [], "worlds": [], "after_change": []}
     try:
+        env = bytecode_env(python, workdir)
         for world in [w.strip() for w in args.worlds.split(",") if w.strip()]:
             if world not in WORLDS:
                 raise SystemExit(f"--worlds: unknown world {world!r} (known: {', '.join(WORLDS)})")
@@ -254,7 +281,13 @@ def main(argv=None) -> int:
                 with open(path, "w") as f:  # JSON is YAML
                     json.dump({"seed": 2026, "start_time": "2026-01-01T08:00:00Z", "users": floor.USERS,
                                "generate": WORLDS[world]}, f)
-            sim, started = start(f"sim-{world}", path, python, workdir)
+            starts = []
+            if world == "default":  # a start takes a third of a second: the median of five, and with no bytecode
+                result["start_compiling_s"] = statistics.median(restarts(5, path, python, workdir,
+                                                                         floor.repo_env(REPO)))
+                starts = restarts(4, path, python, workdir, env)
+            sim, once = start(f"sim-{world}", path, python, workdir, env)
+            started = statistics.median(starts + [once])
             try:
                 rss_start = rss_mb(sim.proc.pid)
                 vms = json.loads(floor.post(sim, b'{"first":1}')[2])
