@@ -463,3 +463,30 @@ def test_order_by_and_paging(scenario, times, data):
         assert post(op, {**body, "first": 0}) == []
         skip = data.draw(st.integers(0, len(ordered)), label="skip")
         assert ids(post(op, {**body, "skip": skip})) == ordered[skip:]
+
+
+# --- the ordering itself (domain/query.py), against a plain sort of (value, object) -----------------------------------
+
+def _plain_order(objs: list, desc: bool) -> list:
+    """Ordered by "v" as PostgreSQL orders: a stable sort, nulls last ascending and first descending, an embedded
+    object by its JSON text."""
+    import json
+
+    key = lambda o: json.dumps(o["v"], sort_keys=True) if isinstance(o["v"], dict) else o["v"]  # noqa: E731
+    valued = sorted((o for o in objs if o["v"] is not None), key=key, reverse=desc)
+    nulls = [o for o in objs if o["v"] is None]
+    return nulls + valued if desc else valued + nulls
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.none() | st.integers(0, 4), max_size=30) | st.lists(
+           st.none() | st.dictionaries(st.sampled_from("ab"), st.integers(0, 2), max_size=2), max_size=30),
+       desc=st.booleans(), n=st.integers(0, 35))
+def test_orders_and_first_pages_are_a_stable_sort_with_nulls_placed(values, desc, n):
+    from cloudtower_sim.mock_server.domain.query import _ordered, _ordered_first
+
+    objs = [{"v": v, "at": i} for i, v in enumerate(values)]  # "at": which object (equal values stay in order)
+    order = "v_DESC" if desc else "v_ASC"
+    expected = [o["at"] for o in _plain_order(objs, desc)]
+    assert [o["at"] for o in _ordered(list(objs), order)] == expected
+    assert [o["at"] for o in _ordered_first(iter(objs), order, n)] == expected[:n]

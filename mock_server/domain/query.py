@@ -10,7 +10,6 @@ from __future__ import annotations
 import heapq
 import json
 from itertools import islice
-from operator import itemgetter
 from typing import Callable, Iterable
 
 from ..schema.types import get
@@ -172,11 +171,10 @@ def _ordered(result: list, order: str | None) -> list:
     if not order:
         return result
     name, _, direction = order.rpartition("_")
+    objs, nulls, key = _valued(result, name)
     desc = direction == "DESC"
-    with_value = [o for o in result if get(o, name) is not None]
-    nulls = [o for o in result if get(o, name) is None]
-    with_value.sort(key=lambda o: _sort_key(get(o, name)), reverse=desc)
-    return nulls + with_value if desc else with_value + nulls
+    ranked = [objs[i] for i in sorted(range(len(objs)), key=key, reverse=desc)]  # (stable, reversed or not)
+    return nulls + ranked if desc else ranked + nulls  # nulls last when ascending, first when descending
 
 
 def _ordered_first(found: Iterable, order: str | None, n: int) -> list:
@@ -185,20 +183,29 @@ def _ordered_first(found: Iterable, order: str | None, n: int) -> list:
     if not order:
         return list(islice(found, n))
     name, _, direction = order.rpartition("_")
-    with_value, nulls = [], []  # (value, object) pairs: each value read once
+    objs, nulls, key = _valued(found, name)
+    if direction == "DESC":
+        top = heapq.nlargest(max(n - len(nulls), 0), range(len(objs)), key=key)
+        return nulls[:n] + [objs[i] for i in top]
+    top = heapq.nsmallest(n, range(len(objs)), key=key)
+    return [objs[i] for i in top] + nulls[:max(n - len(objs), 0)]
+
+
+def _valued(found: Iterable, name: str) -> tuple[list, list, Callable]:
+    """The objects with a value of `name`, those without (None), and the sort key of the first ones by position.
+    Each value is read once and kept beside its object by position: (value, object) pairs or (0, value) keys would
+    be 100,000s of tuples on a large table, each for the cycle collector to walk."""
+    objs, values, nulls = [], [], []
     for o in found:
         v = get(o, name)
         if v is None:
             nulls.append(o)
         else:
-            with_value.append((v, o))
-    plain = not {type(v) for v, _ in with_value} & {dict, list}  # then a value is its own sort key
-    key = itemgetter(0) if plain else (lambda pair: _sort_key(pair[0]))
-    if direction == "DESC":  # nulls first
-        top = heapq.nlargest(max(n - len(nulls), 0), with_value, key=key)
-        return nulls[:n] + [o for _, o in top]
-    top = heapq.nsmallest(n, with_value, key=key)
-    return [o for _, o in top] + nulls[:max(n - len(with_value), 0)]
+            objs.append(o)
+            values.append(v)
+    if set(map(type, values)) & {dict, list}:  # embedded objects order by their JSON text
+        return objs, nulls, lambda i: _sort_key(values[i])
+    return objs, nulls, values.__getitem__
 
 
 def _cursor(entity: str, index: dict, body: dict, key: str):
