@@ -5,8 +5,9 @@ For each world it serves the simulator (`cloudtower-sim serve`) and, for each re
 the same waitress config answering the very bytes the simulator answered (get_vms_floor.py). Both are loaded in the
 same run, alternating, and each row gives sim/floor, so the machine's noise cancels. Besides throughput it measures:
 start to first answer (with bytecode compiled, as an installed package starts; for the default world the median of
-five starts, and of five with no bytecode), RSS after start and after load, a maintenance enter+exit round trip in-process (against one
-in-process get-vms by id), and the contract suite in-process. It prints a table and writes JSON; it asserts nothing.
+five starts, and of five with no bytecode), RSS after start and after load, a maintenance enter+exit round trip
+in-process (against one in-process get-vms by id), and the contract suite in-process. It prints a table and writes
+JSON; it asserts nothing.
 
 Requests: `id` (one VM by id), `running-first50` (`status: RUNNING`, first 50), `running-by-memory-first50` (the same
 ordered by memory_DESC: a filtered, ordered first-50), `contains-by-memory-first20` (`name_contains`, memory_DESC,

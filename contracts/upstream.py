@@ -90,11 +90,11 @@ class Upstream:
     def _reached(self, schema) -> list[str]:
         """The names of the definitions `schema` refers to, directly or through others: a validator built with
         only those is built in a fraction of the time it takes with all of upstream's."""
-        seen, todo = [], _refs(schema)
+        seen, todo = set(), _refs(schema)
         while todo:
             name = todo.pop()
             if name not in seen:
-                seen.append(name)
+                seen.add(name)
                 todo += _refs(self.defs[name])
         return sorted(seen)
 
