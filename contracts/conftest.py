@@ -13,25 +13,19 @@ from cloudtower_sim.contracts import upstream as up
 from cloudtower_sim.contracts.plugin import COULD_NOT_RUN, LEFTOVERS, ORACLE, RESULTS, STARTED, TARGET
 from cloudtower_sim.contracts.target import NOT_RUN
 
-# Hypothesis examples per generated contract, unless --contract-max-examples says: in-process examples cost
-# milliseconds; over a network each is a round trip, so a remote run tries fewer
-IN_PROCESS_EXAMPLES, REMOTE_EXAMPLES = 25, 5
+# Hypothesis examples per generated contract, unless --contract-max-examples says. In-process, a run's fixed cost is
+# about 25 s and each example adds about 5 s: 3 gives a verdict within a minute, and every breakage tests/drift.py
+# makes is caught by the first. Over a network each example is a round trip. --contract-thorough is the deep run.
+IN_PROCESS_EXAMPLES, REMOTE_EXAMPLES, THOROUGH_EXAMPLES = 3, 5, 25
 
 
 @pytest.fixture(scope="session")
 def oracle(request) -> up.Upstream:
-    """The upstream spec of --spec-version; without one, the simulator's own declaration of the same shapes (which
-    tests/ hold to upstream), so a fresh clone still checks every answer."""
-    path = up.spec_path(request.config.getoption("--spec-version"), request.config.getoption("--upstream-spec"))
-    if path.is_file():
-        request.config.stash[ORACLE] = f"upstream spec {path}"
-        return up.load(str(path))
-    from cloudtower_sim.mock_server.api.registry import simulated
-    from cloudtower_sim.mock_server.schema.spec import Spec
-    request.config.stash[ORACLE] = (f"the simulator's own declaration: upstream spec {path} not found "
-                                    f"({up.HOW})")
-    spec = Spec.load(request.config.getoption("--spec-version") or None)
-    return up.Upstream(None, spec.document(sorted(simulated(spec.version))))
+    """The upstream spec of --spec-version; without one, the package's extract of it (which tests/ hold to upstream),
+    so a fresh clone still checks every answer."""
+    found, request.config.stash[ORACLE] = up.oracle(request.config.getoption("--spec-version"),
+                                                    request.config.getoption("--upstream-spec"))
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +72,8 @@ def examples(request, target) -> settings:
     """The Hypothesis settings of a generated contract. Against a remote target a failure is reported as found, not
     shrunk: each shrinking step is a round trip, and a cluster that is not reset would meet another world."""
     count = request.config.getoption("--contract-max-examples")
+    if not count and request.config.getoption("--contract-thorough"):
+        count = THOROUGH_EXAMPLES
     count = count or (IN_PROCESS_EXAMPLES if target.control else REMOTE_EXAMPLES)
     phases = list(Phase) if target.control else [Phase.explicit, Phase.generate]
     return settings(max_examples=count, deadline=None, database=None, derandomize=True, print_blob=False,

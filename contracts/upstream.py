@@ -119,3 +119,27 @@ class Upstream:
 @lru_cache(maxsize=None)
 def load(path: str) -> Upstream:
     return Upstream(Path(path))
+
+
+@lru_cache(maxsize=None)
+def extract(version: str) -> Upstream:
+    """Upstream `version` as far as the package's extract holds it: the simulated operations with upstream's own
+    request and response declarations (descriptions stripped) and every schema they reach; every other upstream
+    operation is there with no declared answer, so an error it answers is still held to `ErrorBody`. Where the spec
+    is at hand, tests/test_upstream_fidelity.py holds the extract to it."""
+    from cloudtower_sim.mock_server.schema.spec import Spec
+
+    data = Spec.load(version).data
+    paths = {p: {m.lower(): {"operationId": op_id, "responses": {}}}
+             for p, (m, op_id) in data["upstream_operations"].items()}
+    paths.update(data["paths"])
+    return Upstream(None, {"openapi": "3.0.0", "info": {"title": "the extract of cloudtower-sim", "version": version},
+                           "paths": paths, "components": {"schemas": data["schemas"]}})
+
+
+def oracle(version: str, option: str | None = None) -> tuple[Upstream, str]:
+    """The oracle of `version`, and what it is: the upstream spec when it is found (`spec_path`), else the extract."""
+    path = spec_path(version, option)
+    if path.is_file():
+        return load(str(path)), f"upstream spec {path}"
+    return extract(version), f"the package's extract of upstream {version}: upstream spec {path} not found ({HOW})"

@@ -101,8 +101,11 @@ def parser() -> argparse.ArgumentParser:
     contract.add_argument("--test-vm-prefix", help="name prefix of the VMs contracts create (default contract-)")
     contract.add_argument("--upstream-spec", metavar="FILE", help="the upstream OpenAPI spec used as the oracle")
     contract.add_argument("--spec-version", help="upstream version when --upstream-spec is a folder (default 4.6.0)")
-    contract.add_argument("--max-examples", type=int, help="Hypothesis examples per generated contract (default 25 "
-                                                           "in-process, 5 against a URL)")
+    contract.add_argument("--max-examples", type=int, help="Hypothesis examples per generated contract (default 3 "
+                                                           "in-process, 5 against a URL; 25 with --thorough)")
+    contract.add_argument("--thorough", action="store_true",
+                          help="the deep run: 25 examples per generated contract, where the default run answers "
+                               "in-process within a minute")
     contract.add_argument("--task-timeout", metavar="SECONDS",
                           help="how long one task may take before its contract fails (default 1800)")
     contract.add_argument("--task-stall", metavar="SECONDS",
@@ -175,6 +178,8 @@ def contract(args) -> int:
     for name in ("insecure", "allow_mutations", "fail_fast"):
         if getattr(args, name):
             argv.append(f"--{name.replace('_', '-')}")
+    if args.thorough:
+        argv.append("--contract-thorough")
     for name, option in (("max_examples", "--contract-max-examples"), ("task_timeout", "--task-timeout"),
                          ("task_stall", "--task-stall"), ("deadline", "--deadline"),
                          ("report", "--contract-report"), ("junit_xml", "--contract-junit-xml")):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from hypothesis import settings
 
 from cloudtower_sim.mock_server.api import create_app
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
@@ -17,13 +18,69 @@ PINNED_START = "2026-01-01T08:00:00Z"
 SDK_POLL = 0.05
 
 
+def _first_of_each_tag(paths) -> set:
+    from cloudtower_sim.mock_server.schema.spec import Spec
+
+    operations, seen, kept = Spec.load().operations, set(), set()
+    for path in paths:
+        tag = operations[path].tag if path in operations else path
+        if tag not in seen:
+            seen.add(tag)
+            kept.add(path)
+    return kept
+
+
+def per_operation(paths) -> list:
+    """`paths` as test parameters, every one in the whole suite; in the fast tier (`-m "not slow"`), the first of each
+    upstream tag (Vm, Host, Label, ...) among them, so that a check made of every operation still meets every area of
+    the API, for a fifth of the cost."""
+    kept = _first_of_each_tag(paths)
+    return [path if path in kept else pytest.param(path, marks=pytest.mark.slow) for path in paths]
+
+
+def per_version(versions) -> list:
+    """API versions as test parameters: the latest in the fast tier, every one in the whole suite."""
+    latest = max(versions, key=lambda v: tuple(map(int, v.split("."))))
+    return [v if v == latest else pytest.param(v, marks=pytest.mark.slow) for v in versions]
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marks
+def pytest_collection_modifyitems(items):
+    """The contract suite's contracts generated for each operation (contracts/test_wire.py) are sampled as
+    `per_operation` samples the tests' (the contract suite is the package's, and knows no tiers)."""
+    by_test: dict = {}
+    for item in items:
+        params = getattr(item, "callspec", None) and item.callspec.params
+        if item.nodeid.startswith("contracts/test_wire.py") and params and "path" in params:
+            by_test.setdefault(item.originalname, []).append(item)
+    for generated in by_test.values():
+        kept = _first_of_each_tag([item.callspec.params["path"] for item in generated])
+        for item in generated:
+            if item.callspec.params["path"] not in kept:
+                item.add_marker(pytest.mark.slow)
+
+
+def examples(share: float) -> int:
+    """`share` of the Hypothesis profile's examples (the root conftest.py's `ci` gives 100, `dev` 10): a property test
+    whose examples are cheap asks for more than one share, a costly one for less."""
+    return max(1, round(settings().max_examples * share))
+
+
 @pytest.fixture(scope="session")
 def upstream_for(request):
-    """upstream_for(version) -> the upstream spec of that version, or a skip saying how to supply one."""
+    """upstream_for(version) -> the upstream spec of that version; without one (a fresh clone), the package's extract
+    of it, which holds upstream's declarations of every simulated operation."""
+    return lambda version="4.6.0": up.oracle(version, request.config.getoption("--upstream-spec"))[0]
+
+
+@pytest.fixture(scope="session")
+def full_upstream_for(request):
+    """full_upstream_for(version) -> the whole upstream spec of that version, or a skip saying how to supply one: only
+    the checks that hold the extract itself to upstream need it."""
     def find(version="4.6.0"):
         path = up.spec_path(version, request.config.getoption("--upstream-spec"))
         if not path.is_file():
-            pytest.skip(f"upstream spec {path} not found: {up.HOW}")
+            pytest.skip(f"holds the extract to upstream, and upstream spec {path} is not found: {up.HOW}")
         return up.load(str(path))
     return find
 
@@ -38,13 +95,10 @@ _HELD: set = set()
 
 def held_to_upstream(app):
     """Validate every JSON answer `app` gives to an operation against the upstream spec of the version it serves (when
-    that spec is at hand): whatever a test makes the simulator say, upstream must allow it. A breach fails the request
-    with a 599 that names it, which no test expects."""
+    that spec is at hand, else against the package's extract of it): whatever a test makes the simulator say, upstream
+    must allow it. A breach fails the request with a 599 that names it, which no test expects."""
     sim = app.extensions["cloudtower_sim"]
-    path = up.spec_path(sim.spec.version)
-    if not path.is_file():
-        return app
-    upstream = up.load(str(path))
+    upstream, _ = up.oracle(sim.spec.version)
 
     @app.after_request
     def _check(response):

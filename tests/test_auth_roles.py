@@ -8,7 +8,7 @@ import pytest
 from cloudtower_sim.mock_server.api.registry import simulated
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .conftest import TOKEN, Api, make_client
+from .conftest import TOKEN, Api, make_client, per_operation
 
 MUTATIONS = sorted(p for p, b in simulated().items() if b.mutation)
 READS = sorted(p for p, b in simulated().items() if not b.mutation and b.op.auth)
@@ -36,7 +36,7 @@ def test_mutations_and_reads_are_both_listed():
     assert "/get-vms" in READS and "/exit-maintance-mode-precheck-result" in READS
 
 
-@pytest.mark.parametrize("path", MUTATIONS)
+@pytest.mark.parametrize("path", per_operation(MUTATIONS))
 def test_a_read_only_user_is_refused_every_mutation_and_nothing_happens(path):
     client = make_client()
     viewer = login(client, "viewer", "viewer-pass")
@@ -59,7 +59,7 @@ def test_a_read_only_user_is_refused_every_mutation_and_nothing_happens(path):
     assert world(client) == before
 
 
-@pytest.mark.parametrize("path", READS)
+@pytest.mark.parametrize("path", per_operation(READS))
 def test_a_read_only_user_reads(path, client):
     viewer = login(client, "viewer", "viewer-pass")
     host = Api(client).ok("get-hosts", {"where": {"name": "node-4"}})[0]

@@ -7,12 +7,15 @@ import subprocess
 import sys
 from collections import Counter
 
+import pytest
 import yaml
 
 from cloudtower_sim.client import CloudTowerClient
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
 from .conftest import PINNED_START, TOKEN
+
+pytestmark = pytest.mark.slow  # each test runs `cloudtower-sim capture` in a process of its own
 
 
 def inventory(world, named=True) -> dict:

@@ -115,6 +115,7 @@ BROKEN = {
 }
 
 
+@pytest.mark.slow  # a process of its own
 @pytest.mark.parametrize("text, entry, what", BROKEN.values(), ids=BROKEN.keys())
 def test_broken_scenario_stops_the_start(tmp_path, text, entry, what):
     path = tmp_path / "broken.yaml"
@@ -129,6 +130,7 @@ def test_broken_scenario_stops_the_start(tmp_path, text, entry, what):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # a process of its own
 def test_missing_scenario_file(tmp_path):
     path = tmp_path / "nowhere.yaml"
     done = subprocess.run(SERVE + ["--scenario", str(path)], cwd=ROOT, capture_output=True, text=True,
@@ -166,6 +168,7 @@ def test_no_control(serve):
     assert s.post("login", {"username": "root", "password": "HC!r0cks"}).status_code == 200
 
 
+@pytest.mark.slow  # a process of its own
 def test_bad_arguments_exit_non_zero():
     for args in (["--task-mode", "sometimes"], ["--speed", "0"]):
         done = subprocess.run(SERVE + args, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
@@ -180,6 +183,7 @@ def test_api_version(serve):
     assert "bios_uuid" not in vm  # a 4.1.0 field
 
 
+@pytest.mark.slow  # a process of its own
 def test_an_unserved_api_version_is_refused():
     r = subprocess.run(SERVE + ["--api-version", "3.4.4"], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
     assert r.returncode == 2 and "4.0.0" in r.stderr and "4.6.0" in r.stderr, r.stderr

@@ -22,6 +22,8 @@ from cloudtower_sim.client import CloudTowerClient
 from . import drift
 from .conftest import TOKEN
 
+pytestmark = pytest.mark.slow  # each test runs `cloudtower-sim contract` in a process of its own
+
 ROOT = Path(__file__).resolve().parent.parent
 # examples per generated contract: these tests are about what the suite concludes, and every breakage below is caught
 # by its first example; the in-process run (contracts/ in the README command) goes wider

@@ -12,6 +12,8 @@ from cloudtower_sim.mock_server.domain.errors import DomainError, TaskError
 from cloudtower_sim.mock_server.domain.maintenance import Move
 from cloudtower_sim.mock_server.domain.states import TaskKey
 
+from .conftest import examples
+
 ORDER = ["PENDING", "EXECUTING", "SUCCESSED", "FAILED"]
 OPS = sorted(vms.ALLOWED)
 
@@ -368,6 +370,6 @@ class World(RuleBasedStateMachine):
                                                   if s == "STOPPED" and not bound}
 
 
-World.TestCase.settings = settings(max_examples=60, stateful_step_count=40, deadline=None,
+World.TestCase.settings = settings(max_examples=examples(0.6), stateful_step_count=40, deadline=None,
                                    suppress_health_check=[HealthCheck.too_slow])
 TestWorld = World.TestCase

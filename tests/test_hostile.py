@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from cloudtower_sim.mock_server.domain.clock import LATEST, MAX_SPEED, iso
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .conftest import PINNED_START, TOKEN, make_client
+from .conftest import PINNED_START, TOKEN, examples, make_client
 from .test_bad_input import JSON, OPERATIONS, assert_error, send, snapshot
 
 INT32, INT64 = 2**31 - 1, 2**63 - 1
@@ -328,7 +328,7 @@ raw_bodies = st.one_of(st.none(), st.binary(max_size=80), JSON.map(lambda v: jso
 def test_hostile_requests_get_an_error_body_change_nothing_and_leave_the_server_answering(client):
     before = snapshot(client)
 
-    @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples(4), deadline=None, suppress_health_check=list(HealthCheck))
     @given(path=paths, method=st.sampled_from(["POST", "POST", "GET", "PUT", "DELETE", "OPTIONS", "PATCH", "HEAD"]),
            headers=headers, body=raw_bodies)
     def hostile(path, method, headers, body):

@@ -47,6 +47,7 @@ def test_a_scenario_file(cloudtower_sim):
     assert cluster["name"] == "smtx-stretched" and cluster["stretch"] is True
 
 
+@pytest.mark.slow  # a process of its own
 def test_an_unknown_setting_is_a_usage_error(tmp_path):
     (tmp_path / "test_x.py").write_text(
         "import pytest\n\n\n@pytest.mark.cloudtower_sim(task_mod='manual')\ndef test_x(cloudtower_sim):\n"

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from cloudtower_sim.mock_server.api.registry import markdown_table
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -59,6 +61,7 @@ def test_the_terraform_style_sdk_example_runs_and_prints_what_it_says(served, ca
     assert tower.call("/get-vm-volumes", {"where": {"name_starts_with": "tf-demo"}}) == [], "and its volumes"
 
 
+@pytest.mark.slow  # as the SDK's README writes it, each wait_tasks sleeps its 5 s interval after its poll
 def test_the_sdk_readmes_template_and_backup_examples_run(served, capsys):
     """The README's take on the SDK README's "create a VM from a template" and "VM backup"."""
     out = run_example("## Templates and backups, as the SDK README writes them", served(), capsys)
@@ -67,6 +70,7 @@ def test_the_sdk_readmes_template_and_backup_examples_run(served, capsys):
     assert out[1].startswith("db-01-backup FILE_SYSTEM_CONSISTENT ['DISK'"), out
 
 
+@pytest.mark.slow  # a process of its own
 def test_the_fixture_example_runs_as_a_projects_test(tmp_path):
     """The README's first `cloudtower_sim` fixture example, as a test file of another project."""
     import subprocess
@@ -81,6 +85,7 @@ def test_the_fixture_example_runs_as_a_projects_test(tmp_path):
     assert r.returncode == 0 and "1 passed" in r.stdout, r.stdout[-3000:] + r.stderr[-2000:]
 
 
+@pytest.mark.slow  # a process of its own
 def test_the_ci_script_serves_waits_and_answers(tmp_path):
     """The README's "Use it in CI" script, on a free port, with the installed package, its `pytest` swapped for a
     request whose answer is checked."""

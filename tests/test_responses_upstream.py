@@ -24,7 +24,7 @@ from cloudtower_sim.mock_server.api.registry import READS as REGISTERED_READS, s
 from cloudtower_sim.mock_server.schema import overlay
 from cloudtower_sim.mock_server.schema.spec import DATETIME_OPS, VERSIONS, Spec
 
-from .conftest import PINNED_START, TOKEN, Api, make_client
+from .conftest import PINNED_START, TOKEN, Api, examples, make_client, per_operation, per_version
 
 GiB = 2**30
 OPERATIONS = {p: b.op for p, b in simulated().items()}
@@ -552,7 +552,7 @@ def _validate_world(api, upstream, where):
             raise AssertionError(f"{op} after {where}: {e}") from e
 
 
-@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("version", per_version(VERSIONS))
 def test_every_mutation_answer_and_the_world_around_it_validate(upstream_for, version):
     """On a manual clock, so that tasks, VMs and hosts are also seen mid-flight (PENDING, EXECUTING, entering
     maintenance), not only settled; against each served version's own spec."""
@@ -665,7 +665,7 @@ def test_400_answers_validate_as_the_operations_error_body(client, upstream, pat
     assert data["status"] == 400 and data["path"] == "/v2/api" + path
 
 
-@pytest.mark.parametrize("op", sorted(OPERATIONS))
+@pytest.mark.parametrize("op", per_operation(sorted(OPERATIONS)))
 def test_every_operations_refusals_validate(client, upstream, op):
     """A body that breaks the operation's schema (400) and, where a token is needed, none (401)."""
     declared = OPERATIONS[op]
@@ -709,7 +709,7 @@ def test_other_error_answers_are_error_bodies(client, upstream, method, path, st
         upstream.validate("/get-vms", 404, data)
 
 
-@pytest.mark.parametrize("op", READS)
+@pytest.mark.parametrize("op", per_operation(READS))
 @pytest.mark.parametrize("token", [None, "", "not-a-token", "Bearer not-a-token"])
 def test_401_answers_are_error_bodies(client, upstream, op, token):
     headers = {} if token is None else {"Authorization": token}
@@ -749,7 +749,8 @@ def versioned_client(version):
     return _VERSIONED[version]
 
 
-@pytest.mark.parametrize("version,op", [(v, op) for v in NEWER_VM_FIELDS for op in READS])
+@pytest.mark.parametrize("version", NEWER_VM_FIELDS)
+@pytest.mark.parametrize("op", per_operation(READS))
 def test_reads_validate_against_the_served_versions_spec(upstream_for, version, op):
     upstream = upstream_for(version)
     status, data, _ = Api(versioned_client(version))(op[1:], {})
@@ -876,7 +877,7 @@ def test_random_valid_vm_queries_answer_200_and_validate(upstream):
     api = Api(served_doc()["client"])
     bodies = vm_bodies()
 
-    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=examples(3), deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(body=bodies)
     def run(body):
         status, listed, r = api("get-vms", body)
@@ -896,7 +897,7 @@ def test_random_valid_queries_of_other_entities_answer_200_and_validate(upstream
     api = Api(served_doc()["client"])
     path = f"/get-{entity.lower()}s"
 
-    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=examples(1), deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(where=where_of(f"{entity}WhereInput"))
     def run(where):
         status, listed, _ = api(path[1:], {"where": where})

@@ -15,6 +15,8 @@ from cloudtower.utils import login, wait_task
 
 from cloudtower_sim.mock_server.schema.spec import VERSIONS
 
+from .conftest import per_version
+
 SPEED = 50  # simulated seconds per wall second: the whole workflow takes a few seconds of wall time
 REQUEST_TIMEOUT = 10  # seconds, for each HTTP request the test makes itself
 WORKFLOW_TIMEOUT = 60  # wall seconds for any polling loop or wait_task call
@@ -55,7 +57,7 @@ def poll(fn, until, timeout=WORKFLOW_TIMEOUT, interval=0.01, what="condition"):
         time.sleep(interval)
 
 
-@pytest.fixture(params=VERSIONS)
+@pytest.fixture(params=per_version(VERSIONS))  # each a realtime round trip of seconds
 def sdk(served, request):
     """The SDK logged in to a simulator answering as each served CloudTower API version."""
     s = served(task_mode="realtime", speed=SPEED, api_version=request.param)

@@ -23,6 +23,8 @@ from cloudtower_sim.mock_server.server import CLEANUP_INTERVAL, CONNECTION_LIMIT
 
 from .conftest import TOKEN
 
+pytestmark = pytest.mark.slow  # each test serves the simulator in a process of its own
+
 ROOT = Path(__file__).resolve().parent.parent
 AUTH = {"Authorization": TOKEN}
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from cloudtower_sim.client import CloudTowerClient
 from cloudtower_sim.mock_server.state import HEADER
 
@@ -58,6 +60,7 @@ def test_the_state_is_written_on_its_interval_while_serving(tmp_path):
         stop(proc)
 
 
+@pytest.mark.slow  # a process of its own
 def test_a_foreign_or_corrupt_state_file_is_refused_and_left_as_it_was(tmp_path):
     for name, text, words in (
             ("scenario.yaml", (ROOT / "mock_server" / "scenarios" / "default.yaml").read_text(),

@@ -30,6 +30,8 @@ from cloudtower_sim.mock_server.api import create_app
 from cloudtower_sim.mock_server.domain.scenario import Scenario, build
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
+from .conftest import examples
+
 TOKEN = "cloudtower-sim-root-token"
 HEADERS = {"Authorization": TOKEN}
 GIB = 1024**3
@@ -407,7 +409,7 @@ def check_paging(op: str, body: dict, full: list, size: int):
     assert pages == full, (op, body, size, "after")
 
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+SETTINGS = settings(max_examples=examples(1.5), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                              HealthCheck.data_too_large])
 
 
@@ -478,7 +480,7 @@ def _plain_order(objs: list, desc: bool) -> list:
     return nulls + valued if desc else valued + nulls
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(3), deadline=None)
 @given(values=st.lists(st.none() | st.integers(0, 4), max_size=30) | st.lists(
            st.none() | st.dictionaries(st.sampled_from("ab"), st.integers(0, 2), max_size=2), max_size=30),
        desc=st.booleans(), n=st.integers(0, 35))
