@@ -8,22 +8,17 @@ from cloudtower_sim.mock_server.schema import extract
 from cloudtower_sim.mock_server.schema.spec import VERSIONS, Spec, WhereKey
 
 
-# The checks below hold the extract itself to the whole upstream spec, so they alone need it (a fresh clone has none:
-# each skips once, saying how to supply it); every other test holds answers to the spec, or else to the extract.
-
-def test_the_checked_in_extracts_are_current(full_upstream_for):
-    """Regenerating each extract from its upstream spec gives the checked-in file: fails when the registry gained an
-    operation or the spec changed and `python -m cloudtower_sim.mock_server.schema.extract` was not run."""
+def test_the_checked_in_extracts_are_current_and_upstreams(full_upstream_for):
+    """The one check that needs the whole upstream spec, since it holds the extract itself to it (a fresh clone has
+    none: it skips, saying how to supply it); every other test holds answers to the spec, or else to the extract.
+    Regenerating each extract gives the checked-in file (it fails when the registry gained an operation or the spec
+    changed and `python -m cloudtower_sim.mock_server.schema.extract` was not run), and what the extract holds is
+    upstream's: shapes, operations, the list of every operation, read paths."""
     for version in VERSIONS:
         upstream = full_upstream_for(version)
         assert extract.build(upstream.path) == (extract.EXTRACTS / f"{version}.json").read_text(), (
             f"mock_server/schema/extracts/{version}.json is stale: run "
             "python -m cloudtower_sim.mock_server.schema.extract")
-
-
-def test_the_extracts_hold_upstreams_shapes_operations_and_reads(full_upstream_for):
-    for version in VERSIONS:
-        upstream = full_upstream_for(version)
         # the served shapes are upstream's without descriptions
         served = Spec.load(version).document(sorted(simulated(version)))
         assert served["info"]["version"] == version
