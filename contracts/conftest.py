@@ -67,14 +67,20 @@ def could_not_run(config, reason: str):
     pytest.exit(reason, returncode=2)
 
 
+def example_count(max_examples: int | None, thorough: bool, in_process: bool) -> int:
+    """Examples per generated contract: --contract-max-examples, else 25 with --contract-thorough, else 3 in-process
+    and 5 against a URL."""
+    if max_examples:
+        return max_examples
+    return THOROUGH_EXAMPLES if thorough else IN_PROCESS_EXAMPLES if in_process else REMOTE_EXAMPLES
+
+
 @pytest.fixture(scope="session")
 def examples(request, target) -> settings:
     """The Hypothesis settings of a generated contract. Against a remote target a failure is reported as found, not
     shrunk: each shrinking step is a round trip, and a cluster that is not reset would meet another world."""
-    count = request.config.getoption("--contract-max-examples")
-    if not count and request.config.getoption("--contract-thorough"):
-        count = THOROUGH_EXAMPLES
-    count = count or (IN_PROCESS_EXAMPLES if target.control else REMOTE_EXAMPLES)
+    count = example_count(request.config.getoption("--contract-max-examples"),
+                          request.config.getoption("--contract-thorough"), target.control)
     phases = list(Phase) if target.control else [Phase.explicit, Phase.generate]
     return settings(max_examples=count, deadline=None, database=None, derandomize=True, print_blob=False,
                     suppress_health_check=list(HealthCheck), phases=phases)

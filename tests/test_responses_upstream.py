@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cloudtower_sim.contracts import upstream as up
 from cloudtower_sim.mock_server.domain import model
 from cloudtower_sim.mock_server.domain.errors import TaskError
 from cloudtower_sim.mock_server.domain.simulator import Settings
@@ -536,6 +537,21 @@ def _walk_steps(ids):
 def test_every_answer_in_every_test_is_held_to_upstream(upstream, monkeypatch):
     """tests/conftest.py validates every answer of every test client and served simulator (so a new operation's
     answers are checked wherever its tests call it); a breach turns the answer into a 599 naming it."""
+    monkeypatch.setattr(model.Vm, "vm_tools_status", property(lambda vm: "BROKEN"))
+    status, data, r = Api(make_client())("get-vms", {"first": 1})
+    assert status == 599 and "breaks upstream 4.6.0" in r.get_data(as_text=True), r.get_data(as_text=True)[:300]
+
+
+def test_without_the_upstream_spec_answers_are_held_to_the_extract(monkeypatch):
+    """A fresh clone has no ../shared: every answer is then held to the package's extract, which knows every upstream
+    operation (a 501's ErrorBody is held too) and still tells a broken answer."""
+    monkeypatch.setenv(up.ENV, "/nowhere/cloudtower-openapi-4.6.0.json")
+    oracle, what = up.oracle("4.6.0")
+    assert oracle.path is None and "extract" in what and up.HOW in what
+    assert set(oracle.doc["paths"]) == set(Spec.load().upstream_operations)
+    assert oracle.operation("/get-users")[1]["responses"] == {}  # not simulated: only its ErrorBody is known
+    api = Api(make_client())
+    oracle.validate("/get-vms", 200, api.ok("get-vms", {"first": 1}))
     monkeypatch.setattr(model.Vm, "vm_tools_status", property(lambda vm: "BROKEN"))
     status, data, r = Api(make_client())("get-vms", {"first": 1})
     assert status == 599 and "breaks upstream 4.6.0" in r.get_data(as_text=True), r.get_data(as_text=True)[:300]
