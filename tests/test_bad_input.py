@@ -529,8 +529,8 @@ def test_fuzzed_reads_never_500_and_leave_the_world_alone(client):
     before = snapshot(client)
     strategy = bodies(client)
 
-    @settings(max_examples=examples(6), deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                      HealthCheck.data_too_large])
+    @settings(max_examples=examples(6), deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(op=st.sampled_from(READ_LIKE), body=strategy, token=TOKENS, language=LANGUAGES)
     def run(op, body, token, language):
         fuzz_once(client, op, *body, token, language)
@@ -544,8 +544,8 @@ def test_fuzzed_reads_never_500_and_leave_the_world_alone(client):
 def test_fuzzed_mutations_never_500_and_change_nothing_when_refused(client):
     strategy = bodies(client)
 
-    @settings(max_examples=examples(3), deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                      HealthCheck.data_too_large])
+    @settings(max_examples=examples(3), deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(op=st.sampled_from(MUTATIONS), body=strategy, token=TOKENS, language=LANGUAGES)
     def run(op, body, token, language):
         fuzz_once(client, op, *body, token, language)

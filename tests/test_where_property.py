@@ -409,8 +409,8 @@ def check_paging(op: str, body: dict, full: list, size: int):
     assert pages == full, (op, body, size, "after")
 
 
-SETTINGS = settings(max_examples=examples(1.5), deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                             HealthCheck.data_too_large])
+SETTINGS = settings(max_examples=examples(1.5), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 @SETTINGS
