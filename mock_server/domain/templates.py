@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from . import vms
 from .edits import SECONDS, check_name, each, setter
 from .errors import BadRequest, NotFound
 from .frozen import Frozen, creation_params, frozen_disk, frozen_nic
@@ -170,8 +171,6 @@ def vm_params(world, params: dict, at: str, template_field: str) -> tuple:
 
 def to_vms(world, user, batch: list) -> list:
     """convert-vm-template-to-vm: each template becomes its VM, and is gone once the VM is created."""
-    from . import vms  # here, not at the top: vms needs world.py, which needs this module's VmTemplate
-
     planned = [vm_params(world, p, f"[{i}]", "converted_from_template_id") for i, p in enumerate(batch)]
     if len({id(t) for _, t in planned}) < len(planned):
         raise BadRequest("body: a template is converted to one VM; this request names one twice")

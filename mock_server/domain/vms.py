@@ -3,13 +3,17 @@ request changes nothing; each VM then gets its own task, whose effect lands when
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .errors import BadRequest, NotFound, TaskError
 from . import devices, folders, gpus, placement_groups
 from .model import BYTE_UNITS, GIB, Host, Task, Vm
 from .states import EntityAsyncStatus, HostState, HostStatus, TaskKey, VmStatus
 from .edits import each
 from .tasks import Step
-from .world import World
+
+if TYPE_CHECKING:  # the world holds the VMs; this module only acts on one
+    from .world import World
 
 # seconds of simulated time at speed 1
 POWER_SECONDS = 3.0
