@@ -10,6 +10,8 @@ from flask import Flask
 
 from ..domain.simulator import Settings, Simulator
 from . import control
+# the handler modules, one per upstream tag: importing them fills the registry
+from . import clusters, content_library, hosts, inventory, tasks, users, vms  # noqa: F401
 from .answers import Answers, KeptReads, Rendered
 from .faults import Faults, Journal
 from .registry import bind

@@ -1,7 +1,8 @@
 """The registry: one entry per simulated operation. An entry names the upstream path and the handler that maps the
 validated body to a domain call and the domain's answer to wire names; method, operationId, tag and the request and
 response types come from the extract of the served API version. Reads are declared by naming the entity once: the
-`get-...` and `get-...-connection` paths are upstream's (see `schema.extract.read_paths`)."""
+`get-...` and `get-...-connection` paths are upstream's (see `schema.extract.read_paths`). The handler modules register
+here as the api package imports them (api/__init__.py); the registry imports none of them."""
 
 from __future__ import annotations
 
@@ -43,14 +44,8 @@ def reads(*entities: str) -> None:
     READS.extend(e for e in entities if e not in READS)
 
 
-def load() -> None:
-    """Import the handler modules, which fill the registry."""
-    from . import clusters, content_library, hosts, inventory, tasks, users, vms  # noqa: F401
-
-
 def wanted() -> tuple[list[str], list[str]]:
     """What the extract must hold: the registered paths and the read entities."""
-    load()
     return sorted(ENTRIES), list(READS)
 
 
@@ -66,7 +61,6 @@ class Bound:
 def bind(spec: "Spec") -> dict[str, Bound]:
     """The operations `spec`'s version has, path -> Bound; a registered path the version lacks is left out (it
     answers as a path that does not exist)."""
-    load()
     bound = {p: Bound(spec.operations[p], e.handler, e.mutation, e.read) for p, e in ENTRIES.items()
              if p in spec.operations}
     for entity in READS:
