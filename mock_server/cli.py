@@ -122,6 +122,14 @@ def parser() -> argparse.ArgumentParser:
     contract.add_argument("--junit-xml", metavar="FILE", help="write a JUnit XML report: one test case per contract, "
                                                               "a failure's text with its request and response")
     contract.add_argument("pytest_args", nargs="*", help="after --: more pytest arguments, e.g. -k wire")
+    extract = sub.add_parser("extract", help="write the checked-in extracts of the upstream specs (a developer's "
+                                             "command: run it after registering an operation)",
+                             description="Write mock_server/schema/extracts/<version>.json from the upstream specs: "
+                                         "the registered operations and every schema they reach.")
+    extract.add_argument("--upstream", metavar="DIR", help="folder of cloudtower-openapi-<version>.json (default "
+                                                           "$CLOUDTOWER_UPSTREAM_SPEC, else ../shared/upstream)")
+    extract.add_argument("--version", action="append", choices=VERSIONS, help="one version (default: all)")
+    extract.add_argument("--check", action="store_true", help="only say whether the checked-in extracts are current")
     return p
 
 
@@ -280,8 +288,30 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def extract(args) -> int:
+    """The extracts, and the client's table of read paths made from the newest one."""
+    from cloudtower_sim.client import wire
+    from cloudtower_sim.contracts import upstream
+
+    from .api.registry import wanted
+    from .schema import extract as extracts
+
+    folder = Path(args.upstream) if args.upstream else upstream.spec_path().parent
+    code = extracts.write(folder, *wanted(), versions=args.version or VERSIONS, check=args.check)
+    reads = json.loads((extracts.EXTRACTS / f"{DEFAULT_VERSION}.json").read_text())["reads"].values()
+    if wire.READS_FILE.read_text() != wire.reads_text(reads):
+        if args.check:
+            print(f"stale: {wire.READS_FILE}; run cloudtower-sim extract", file=sys.stderr)
+            return 1
+        wire.READS_FILE.write_text(wire.reads_text(reads))
+        print(f"wrote {wire.READS_FILE}")
+    return code
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "extract":
+        return extract(args)
     if args.command == "serve":
         return serve(args)
     if args.command == "capture":

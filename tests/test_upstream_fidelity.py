@@ -2,7 +2,8 @@
 
 import pytest
 
-from cloudtower_sim.mock_server.api.registry import ENTRIES, READS, simulated
+from cloudtower_sim.mock_server import cli
+from cloudtower_sim.mock_server.api.registry import ENTRIES, READS, simulated, wanted
 from cloudtower_sim.mock_server.domain.states import HostStatus, MaintenanceState, TaskStatus, VmStatus
 from cloudtower_sim.mock_server.schema import extract
 from cloudtower_sim.mock_server.schema.spec import VERSIONS, Spec, WhereKey
@@ -12,13 +13,13 @@ def test_the_checked_in_extracts_are_current_and_upstreams(full_upstream_for):
     """The one check that needs the whole upstream spec, since it holds the extract itself to it (a fresh clone has
     none: it skips, saying how to supply it); every other test holds answers to the spec, or else to the extract.
     Regenerating each extract gives the checked-in file (it fails when the registry gained an operation or the spec
-    changed and `python -m cloudtower_sim.mock_server.schema.extract` was not run), and what the extract holds is
-    upstream's: shapes, operations, the list of every operation, read paths."""
+    changed and `cloudtower-sim extract` was not run), and what the extract holds is upstream's: shapes, operations,
+    the list of every operation, read paths."""
     for version in VERSIONS:
         upstream = full_upstream_for(version)
-        assert extract.build(upstream.path) == (extract.EXTRACTS / f"{version}.json").read_text(), (
-            f"mock_server/schema/extracts/{version}.json is stale: run "
-            "python -m cloudtower_sim.mock_server.schema.extract")
+        assert extract.build(upstream.path, *wanted()) == (extract.EXTRACTS / f"{version}.json").read_text(), (
+            f"mock_server/schema/extracts/{version}.json is stale: run cloudtower-sim extract")
+        assert cli.main(["extract", "--check", "--upstream", str(upstream.path.parent), "--version", version]) == 0
         # the served shapes are upstream's without descriptions
         served = Spec.load(version).document(sorted(simulated(version)))
         assert served["info"]["version"] == version

@@ -2,14 +2,14 @@
 every schema they reach (the whole WhereInput/OrderByInput graph and its enums), plus the list of all upstream
 operations (to answer 501 rather than 404). Descriptions and examples are dropped; what is left are facts.
 
-    python -m cloudtower_sim.mock_server.schema.extract [--upstream DIR] [--version V ...] [--check]
+    cloudtower-sim extract [--upstream DIR] [--version V ...] [--check]
 
-The operations come from the registry (`mock_server.api.registry`): its paths, and for each entity it reads, the
-upstream `get-...` and `get-...-connection` paths whose answers are that entity."""
+The operations come from the registry (`mock_server.api.registry.wanted`, which the command passes in: the schema
+imports nothing of the simulator): its paths, and for each entity it reads, the upstream `get-...` and
+`get-...-connection` paths whose answers are that entity."""
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sys
@@ -114,42 +114,28 @@ def dumps(data: dict) -> str:
     return "\n".join(lines) + "\n}\n"
 
 
-def build(upstream_file: Path) -> str:
-    from ..api.registry import wanted  # the registry names the operations; importing it registers them all
-
+def build(upstream_file: Path, paths: list[str], entities: list[str]) -> str:
+    """The extract of `upstream_file` for the registered `paths` and read `entities` (`api.registry.wanted()`)."""
     raw = upstream_file.read_bytes()
-    paths, entities = wanted()
     source = f"{upstream_file.name} sha256:{hashlib.sha256(raw).hexdigest()[:16]}"
     return dumps(extract(json.loads(raw), paths, entities, source))
 
 
-def main(argv=None) -> int:
-    from cloudtower_sim.contracts.upstream import DEFAULT_DIR  # the one place that knows where ../shared/upstream is
-
-    p = argparse.ArgumentParser(prog="python -m cloudtower_sim.mock_server.schema.extract",
-                                description=__doc__.split("\n\n")[0])
-    p.add_argument("--upstream", type=Path, default=DEFAULT_DIR, help=f"folder of cloudtower-openapi-<v>.json "
-                                                                      f"(default {DEFAULT_DIR})")
-    p.add_argument("--version", action="append", choices=VERSIONS, help="one version (default: all)")
-    p.add_argument("--check", action="store_true", help="only say whether the checked-in extracts are current")
-    args = p.parse_args(argv)
+def write(upstream: Path, paths: list[str], entities: list[str], versions=VERSIONS, check: bool = False) -> int:
+    """Write each version's extract from `upstream`, a folder of cloudtower-openapi-<v>.json (only say which are stale
+    with `check`); 1 when `check` found one stale."""
     stale = []
-    for version in args.version or VERSIONS:
-        text = build(args.upstream / f"cloudtower-openapi-{version}.json")
+    for version in versions:
+        text = build(upstream / f"cloudtower-openapi-{version}.json", paths, entities)
         target = EXTRACTS / f"{version}.json"
         if target.is_file() and target.read_text() == text:
             continue
         stale.append(version)
-        if not args.check:
+        if not check:
             EXTRACTS.mkdir(exist_ok=True)
             target.write_text(text)
             print(f"wrote {target} ({len(text) // 1024} KiB)")
-    if args.check and stale:
-        print(f"stale extracts: {', '.join(stale)}; run python -m cloudtower_sim.mock_server.schema.extract",
-              file=sys.stderr)
+    if check and stale:
+        print(f"stale extracts: {', '.join(stale)}; run cloudtower-sim extract", file=sys.stderr)
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
