@@ -1,6 +1,7 @@
 """Every wire name the client uses, upstream's spellings included, in one place."""
 
-from cloudtower_sim.mock_server.schema.spec import Spec
+import json
+from pathlib import Path
 
 PATHS = {
     "login": "/login",
@@ -21,10 +22,20 @@ PATHS = {
     "resume_vm": "/resume-vm",
     "migrate_vm": "/migrate-vm",
 }
-# the reads, from the extract of the upstream spec the simulator serves: "vm_snapshots" -> ("/get-vm-snapshots",
-# "/get-vm-snapshots-connection")
-READS = {listing[len("/get-"):].replace("-", "_"): (listing, count)
-         for listing, count in Spec.load().reads.values()}
+# the reads, as upstream's paths name them: "vm_snapshots" -> ("/get-vm-snapshots", "/get-vm-snapshots-connection").
+# reads.json is written by `cloudtower-sim extract` beside the extracts (the client imports nothing of the
+# simulator); tests/test_client.py holds it to them
+READS_FILE = Path(__file__).parent / "reads.json"
+
+
+def reads_text(paths) -> str:
+    """reads.json for `paths`, (listing, count) pairs: one read a line, so that a new one is a one-line diff."""
+    lines = [f' "{listing[len("/get-"):].replace("-", "_")}": ["{listing}", "{count}"]'
+             for listing, count in sorted(paths)]
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+READS = {kind: tuple(paths) for kind, paths in json.loads(READS_FILE.read_text()).items()}
 
 # result keys of the maintenance operations: camelCase, and "shutdownVms" on enter but "shutDownVms" on exit
 ENTER_RESULT_SHUTDOWN = "shutdownVms"

@@ -12,9 +12,11 @@ from requests.structures import CaseInsensitiveDict
 
 from cloudtower_sim.client import (BadRequest, CloudTowerClient, CloudTowerError, ConnectionFailed, NotFound,
                                    NotSimulated, ResourceLocked, ServerError, Unauthorized, WSGIAdapter, wsgi_session)
+from cloudtower_sim.client import wire
 from cloudtower_sim.client.types import EnterMaintenanceModeResult, ExitMaintenanceModeResult, MaintenanceModeVmInfo
 from cloudtower_sim.mock_server.api import create_app
 from cloudtower_sim.mock_server.domain.simulator import Settings
+from cloudtower_sim.mock_server.schema.spec import Spec
 
 from .conftest import TOKEN
 
@@ -755,3 +757,12 @@ def test_verify():
 def test_base_url_trailing_slash(c):
     other = CloudTowerClient(c.base_url + "/", token=TOKEN, session=c.session)
     assert other.base_url == c.base_url and other.count_hosts() == 4
+
+
+def test_the_clients_read_paths_are_the_extracts():
+    """client/reads.json (the client imports nothing of the simulator) is what `cloudtower-sim extract` makes of the
+    newest extract: every read the simulator serves, under upstream's paths."""
+    assert wire.READS_FILE.read_text() == wire.reads_text(Spec.load().reads.values()), (
+        "client/reads.json is stale: run cloudtower-sim extract")
+    assert wire.READS["vm_snapshots"] == ("/get-vm-snapshots", "/get-vm-snapshots-connection")
+    assert wire.READS["vdses"] == ("/get-vdses", "/get-vdses-connection")
