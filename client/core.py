@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 import requests
 
 from . import wire, workflow
-from .errors import ConnectionFailed, ServerError, TaskFailed, TaskStalled, TaskTimeout, from_response
+from .polling import Poll
+from .errors import ConnectionFailed, ServerError, TaskFailed, TaskTimeout, from_response
 from .types import (EnterMaintenanceModeResult, ExitMaintenanceModeResult, MaintenanceModeVmInfo, MaintenanceReport,
                     Task, WithTask)
 
@@ -218,23 +219,17 @@ class CloudTowerClient:
                    exit_on_error: bool = False) -> dict[str, Task]:
         """Wait for every task (the caller's list is left alone); answer {id: task}. When any failed, raise
         TaskFailed for the first, carrying the others in `failures` (at once with `exit_on_error`)."""
-        timeout = self._timeout(timeout, 300.0)
+        poll = Poll(self, self._timeout(timeout, 300.0), poll_interval)
         pending = list(dict.fromkeys(task_ids))
         done: dict[str, Task] = {}
         failed: list[Task] = []
         last: dict[str, Task] = {}
-        start = changed = self._monotonic()
-        intervals = iter(self.backoff.intervals()) if poll_interval is None else None
         while pending:
             for task in self.get_tasks({"id_in": pending}):
                 if task.get("status") not in wire.TASK_STATUSES:  # waiting on would never end
                     raise ServerError(f"task {task['id']} has status {task.get('status')!r}, which CloudTower does "
                                       f"not have ({', '.join(wire.TASK_STATUSES)})", path=wire.READS["tasks"][0],
                                       operation=wire.READS["tasks"][0], body=task)
-                before = last.get(task["id"])
-                if before is None or (before.get("status"), before.get("progress")) != (
-                        task["status"], task.get("progress")):
-                    changed = self._monotonic()
                 last[task["id"]] = task
                 if task["status"] in (wire.TASK_DONE, wire.TASK_FAILED):
                     done[task["id"]] = task
@@ -243,16 +238,10 @@ class CloudTowerClient:
                         failed.append(task)
                         if exit_on_error:
                             raise TaskFailed(task)
-            if not pending:
-                break
-            now = self._monotonic()
-            if self.task_stall is not None and now - changed >= self.task_stall:
-                raise self.timed_out(TaskStalled(pending[0], now - changed, last.get(pending[0])))
-            waited = now - start
-            if waited >= timeout:
-                raise self.timed_out(TaskTimeout(pending[0], waited, last.get(pending[0])))
-            interval = poll_interval if intervals is None else next(intervals)
-            self._sleep(max(0.0, min(interval, timeout - waited)))
+            # any task's status or progress moving restarts the stall bound
+            poll.saw({i: (t["status"], t.get("progress")) for i, t in last.items()})
+            if pending:
+                poll.wait(pending[0], lambda: last.get(pending[0]))
         if failed:
             raise TaskFailed(failed[0], failed[1:])
         return done

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from . import wire
 from .errors import NotFound, TaskStalled, TaskTimeout
+from .polling import Poll
 from .types import MaintenanceReport
 
 if TYPE_CHECKING:
@@ -21,25 +22,16 @@ def _host(client: "CloudTowerClient", host_id: str) -> dict:
 
 def wait_precheck(client, task_id: str, timeout: float, poll_interval=None):
     """Poll the precheck result until done, for at most `timeout` seconds, or until its task has not changed for the
-    client's `task_stall` seconds."""
-    start = checked = client._monotonic()
-    seen = None
-    intervals = client.backoff.intervals()
+    client's `task_stall` seconds (the task is read once a stall bound: the result says nothing of progress)."""
+    poll = Poll(client, timeout, poll_interval)
     while True:
         result = client.enter_maintenance_mode_precheck_result(task_id)
         if result.done:
             return result
-        now = client._monotonic()
-        if client.task_stall is not None and (seen is None or now - checked >= client.task_stall):
+        if poll.due():
             task = client.get_task(task_id)
-            state = (task or {}).get("status"), (task or {}).get("progress")
-            if seen == state:
-                raise client.timed_out(TaskStalled(task_id, now - checked, task))
-            seen, checked = state, now
-        if now - start >= timeout:
-            raise client.timed_out(TaskTimeout(task_id, now - start, client.get_task(task_id)))
-        interval = poll_interval if poll_interval is not None else next(intervals)
-        client._sleep(max(0.0, min(interval, timeout - (now - start))))
+            poll.saw(((task or {}).get("status"), (task or {}).get("progress")))
+        poll.wait(task_id, lambda: client.get_task(task_id))
 
 
 def _moved(client, host_id: str, report: MaintenanceReport) -> None:
@@ -52,7 +44,7 @@ def _moved(client, host_id: str, report: MaintenanceReport) -> None:
 
 def enter(client, host_id: str, shutdown_vms, timeout: float, poll_interval) -> MaintenanceReport:
     """`timeout` bounds the whole call: the precheck wait and the task wait share it."""
-    started = client._monotonic()
+    whole = Poll(client, timeout)
     host = _host(client, host_id)
     if shutdown_vms == "from-precheck":
         task_id = client.enter_maintenance_mode_precheck({"id": host_id})
@@ -60,13 +52,13 @@ def enter(client, host_id: str, shutdown_vms, timeout: float, poll_interval) -> 
     elif isinstance(shutdown_vms, str):
         raise ValueError('shutdown_vms is "from-precheck" or a list of vm_uuid strings')
     answer = client.start_enter_maintenance_mode(host_id, list(shutdown_vms))
-    left = max(0.0, timeout - (client._monotonic() - started))
+    left = max(0.0, timeout - whole.elapsed())
     try:
         task = client.wait_task(answer["task_id"], left, poll_interval)
     except TaskStalled:
         raise
     except TaskTimeout as e:
-        raise TaskTimeout(e.task_id, client._monotonic() - started, e.last) from None
+        raise TaskTimeout(e.task_id, whole.elapsed(), e.last) from None
     report = MaintenanceReport(host_id, host["name"], task)
     _moved(client, host_id, report)
     return report

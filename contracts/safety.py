@@ -4,6 +4,7 @@ maintenance host they were given; they refuse to start when that is not clear; a
 from __future__ import annotations
 
 from cloudtower_sim.client import ServerError
+from cloudtower_sim.client.polling import Poll
 from cloudtower_sim.contracts.target import Target
 
 
@@ -73,9 +74,9 @@ def _host_back(client, host_id: str) -> list[str]:
     if host is None:
         return [f"host {host_id} is gone"]
     if host_state(host) == "ENTERING_MAINTENANCE_MODE":  # let the running enter task end first
-        deadline = client._monotonic() + min(client.task_timeout, client.task_stall or client.task_timeout)
-        while host_state(host) == "ENTERING_MAINTENANCE_MODE" and client._monotonic() < deadline:
-            client._sleep(0.2)
+        poll = Poll(client, min(client.task_timeout, client.task_stall or client.task_timeout), 0.2)
+        while host_state(host) == "ENTERING_MAINTENANCE_MODE" and not poll.over():
+            poll.sleep()
             host = find_host(client, host_id)
     left = []
     if host_state(host) == "MAINTENANCE_MODE":

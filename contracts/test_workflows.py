@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from cloudtower_sim.client import TaskStalled, TaskTimeout, wire
+from cloudtower_sim.client import wire
+from cloudtower_sim.client.polling import Poll
 from cloudtower_sim.client.workflow import wait_precheck
 
 from cloudtower_sim.contracts.safety import find_host, host_state
@@ -26,9 +27,7 @@ def follow(client, task_id: str, host_id: str) -> tuple[dict, list[str], bool]:
     client's task timeout, and failing once neither the task nor the host has changed for its stall bound. Answer
     the last task, the host states seen (in order, without repeats), and whether a poll found the task unfinished."""
     states, last_rank, last_progress, unfinished = [], -1, -1.0, False
-    start = changed = client._monotonic()
-    seen = None
-    intervals = client.backoff.intervals()
+    poll = Poll(client, client.task_timeout)
     while True:
         host = find_host(client, host_id)
         if not states or states[-1] != host_state(host):
@@ -50,14 +49,8 @@ def follow(client, task_id: str, host_id: str) -> tuple[dict, list[str], bool]:
                 states.append(host_state(host))
             return task, states, unfinished
         unfinished = True
-        now = client._monotonic()
-        if (task["status"], progress, states[-1]) != seen:
-            seen, changed = (task["status"], progress, states[-1]), now
-        if client.task_stall is not None and now - changed >= client.task_stall:
-            raise client.timed_out(TaskStalled(task_id, now - changed, task))
-        if now - start >= client.task_timeout:
-            raise client.timed_out(TaskTimeout(task_id, now - start, task))
-        client._sleep(next(intervals))
+        poll.saw((task["status"], progress, states[-1]))
+        poll.wait(task_id, lambda: task)
 
 
 @pytest.mark.maintenance

@@ -116,3 +116,12 @@ def test_the_domain_knows_no_wire_and_the_schema_no_simulator():
 
 def test_the_client_imports_nothing_of_the_simulator():
     assert _reaching("cloudtower_sim.client", ("cloudtower_sim.mock_server", "cloudtower_sim.contracts")) == []
+
+
+def test_every_wait_polls_through_one_poller():
+    """client/polling.py's Poll is the one loop of a wait (its interval, stall bound and timeout): nothing else reads
+    a client's clock or sleeps on it."""
+    own = {MODULES["cloudtower_sim.client.core"], MODULES["cloudtower_sim.client.polling"]}
+    found = [f"{path.relative_to(ROOT)}:{n}" for path in MODULES.values() if path not in own
+             for n, line in enumerate(path.read_text().splitlines(), 1) if "._monotonic" in line or "._sleep" in line]
+    assert found == []
