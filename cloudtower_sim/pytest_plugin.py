@@ -30,11 +30,13 @@ class _Server:
 
     def __init__(self, api_version: str | None):
         from cloudtower_sim.mock_server.api import create_app
+        from cloudtower_sim.mock_server.api.app_state import state_of
         from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
         from cloudtower_sim.mock_server.server import Server
 
         self.sim = Simulator(Settings(api_version=api_version))
         self.app = create_app(simulator=self.sim)
+        self.state = state_of(self.app)
         self.server = Server(self.app, "127.0.0.1", 0, 8)
         self.root = f"http://127.0.0.1:{self.server.port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True, name="cloudtower-sim")
@@ -70,16 +72,16 @@ class CloudTowerSim:
         """Inject a fault (as POST /_sim/faults takes it): `fault("/get-vms", status=503)`, `fault("/start-vm",
         task={"error_code": "...", "error_message": "..."})`, `delay_ms=300`, `drop=True`; `times=` and `where=`
         too. Answers its id."""
-        return self._served.app.extensions["cloudtower_faults"].add({"path": path, **effect}).id
+        return self._served.state.faults.add({"path": path, **effect}).id
 
     def faults(self) -> list[dict]:
         """The faults set, with how many requests each has left."""
-        return self._served.app.extensions["cloudtower_faults"].listed()
+        return self._served.state.faults.listed()
 
     def requests(self, path: str | None = None, method: str | None = None, status: int | None = None) -> list[dict]:
         """The journal (as GET /_sim/requests answers it), oldest first: method, path, status, body (secrets
         masked), task_ids, time."""
-        return self._served.app.extensions["cloudtower_journal"].entries(path, method, status)
+        return self._served.state.journal.entries(path, method, status)
 
     def advance(self, seconds: float) -> None:
         """Move the simulated clock on (task_mode manual): tasks progress as far as that time takes them."""
@@ -117,8 +119,8 @@ def cloudtower_sim(request, _cloudtower_sim_servers) -> CloudTowerSim:
         raise pytest.UsageError(f"@pytest.mark.cloudtower_sim: unknown settings {unknown}; known: {list(SETTINGS)}")
     version = settings.pop("api_version", None) or scenario.data.get("api_version", DEFAULT_VERSION)
     served = _cloudtower_sim_servers.get(version) or _cloudtower_sim_servers.setdefault(version, _Server(version))
-    served.app.extensions["cloudtower_faults"].remove()  # nothing of the test before
-    served.app.extensions["cloudtower_journal"].clear()
+    served.state.faults.remove()  # nothing of the test before
+    served.state.journal.clear()
     served.sim.start_over(scenario, task_mode=settings.get("task_mode", "instant"), speed=settings.get("speed", 1.0),
                           seed=settings.get("seed"), start_time=settings.get("start_time"))
     users = scenario.data.get("users") or [{"username": "root", "password": "HC!r0cks"}]  # as scenario.build makes

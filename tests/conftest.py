@@ -6,6 +6,7 @@ import pytest
 from hypothesis import settings
 
 from cloudtower_sim.mock_server.api import create_app
+from cloudtower_sim.mock_server.api.app_state import state_of
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
 from cloudtower_sim.contracts import upstream as up
@@ -97,7 +98,7 @@ def held_to_upstream(app):
     """Validate every JSON answer `app` gives to an operation against the upstream spec of the version it serves (when
     that spec is at hand, else against the package's extract of it): whatever a test makes the simulator say, upstream
     must allow it. A breach fails the request with a 599 that names it, which no test expects."""
-    sim = app.extensions["cloudtower_sim"]
+    sim = state_of(app).sim
     upstream, _ = up.oracle(sim.spec.version)
 
     @app.after_request
@@ -129,7 +130,7 @@ def held_to_upstream(app):
 def make_client(settings: Settings | None = None):
     app = held_to_upstream(create_app(settings or Settings(start_time=PINNED_START)))
     client = app.test_client()
-    client.sim = app.extensions["cloudtower_sim"]
+    client.sim = state_of(app).sim
     return client
 
 

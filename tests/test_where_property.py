@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cloudtower_sim.mock_server.api import create_app
+from cloudtower_sim.mock_server.api.app_state import state_of
 from cloudtower_sim.mock_server.domain.scenario import Scenario, build
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
@@ -341,7 +342,7 @@ CLIENT = APP.test_client()
 
 def install(data: dict):
     world = build(Scenario(Path("<hypothesis>"), data), "instant")
-    APP.extensions["cloudtower_sim"].world = world
+    state_of(APP).sim.world = world
     return world
 
 

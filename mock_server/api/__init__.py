@@ -13,6 +13,7 @@ from . import control
 # the handler modules, one per upstream tag: importing them fills the registry
 from . import clusters, content_library, hosts, inventory, tasks, users, vms  # noqa: F401
 from .answers import Answers, KeptReads, Rendered
+from .app_state import KEY, AppState
 from .faults import Faults, Journal
 from .registry import bind
 from .wire import MAX_BODY_BYTES, install_error_handlers, install_routes
@@ -23,11 +24,7 @@ def create_app(settings: Settings | None = None, simulator: Simulator | None = N
     app = Flask("cloudtower_sim")
     app.url_map.merge_slashes = False  # `/v2/api//get-vms` is no operation: a 404 ErrorBody, not a 308 redirect
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.extensions["cloudtower_sim"] = sim
-    app.extensions["cloudtower_faults"] = Faults()
-    app.extensions["cloudtower_journal"] = Journal(sim.settings.journal_size)
-    app.extensions["cloudtower_answers"] = Answers()
-    app.extensions["cloudtower_rendered"] = Rendered()
+    app.extensions[KEY] = AppState(sim, Faults(), Journal(sim.settings.journal_size), Answers(), Rendered())
     install_routes(app, bind(sim.spec))
     if sim.settings.control:
         app.register_blueprint(control.bp)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from ..domain.errors import DomainError
 from ..domain.model import Entity
 from ..schema.types import ListOf
+from .app_state import state_of
 
 MAX_ANSWERS = 512  # kept answers; past it, the oldest half goes
 MAX_KEPT_BYTES = 16 * 1024 * 1024  # and at most this many bytes of them (the oldest half goes, then more if need be)
@@ -118,10 +119,9 @@ class KeptReads:
     def __init__(self, app):
         from .wire import BASE_PATH, declared_length, keeps, kept_key, record, request_id
 
-        self.next, ext = app.wsgi_app, app.extensions
-        self.sim, self.answers, self.faults, self.journal = (ext[k] for k in (
-            "cloudtower_sim", "cloudtower_answers", "cloudtower_faults", "cloudtower_journal"))
-        self.reads = {BASE_PATH + path: b.op.auth for path, b in ext["cloudtower_operations"].items() if keeps(b)}
+        self.next, state = app.wsgi_app, state_of(app)
+        self.sim, self.answers, self.faults, self.journal = state.sim, state.answers, state.faults, state.journal
+        self.reads = {BASE_PATH + path: b.op.auth for path, b in state.operations.items() if keeps(b)}
         self.base, self.key, self.record, self.request_id = len(BASE_PATH), kept_key, record, request_id
         self.length = declared_length
 

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, request
 
 from ..domain.clock import LATEST, MODES, check_speed, iso
 from ..schema.types import InvalidInput
+from .app_state import state_of
 from .wire import error_body, json_response, operations, simulator
 
 bp = Blueprint("control", __name__, url_prefix="/_sim")
@@ -65,7 +66,7 @@ def openapi():
 
 # faults and the request journal (api/faults.py) ---------------------------------------------------------------------
 def _faults():
-    return current_app.extensions["cloudtower_faults"]
+    return state_of(current_app).faults
 
 
 @bp.post("/faults")
@@ -98,11 +99,11 @@ def journal():
     status = request.args.get("status")
     if status is not None and not status.isdigit():
         raise InvalidInput("status", "expected an HTTP status such as 200", repr(status))
-    return json_response(current_app.extensions["cloudtower_journal"].entries(
+    return json_response(state_of(current_app).journal.entries(
         request.args.get("path"), request.args.get("method"), int(status) if status is not None else None))
 
 
 @bp.delete("/requests")
 def clear_journal():
-    current_app.extensions["cloudtower_journal"].clear()
+    state_of(current_app).journal.clear()
     return json_response({"cleared": True})

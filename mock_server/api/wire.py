@@ -15,6 +15,7 @@ from ..domain.errors import DomainError
 from ..domain.ids import uuid4_text
 from ..domain.uploads import CHUNK_SIZE
 from ..schema.types import InvalidInput
+from .app_state import AppState, state_of
 from .faults import DROP_HEADER, task_ids
 from .registry import Bound
 
@@ -33,7 +34,7 @@ MAX_WHERE_CLAUSES = 200  # keys of a `where`, counted through AND/OR/NOT and rel
 
 
 def simulator():
-    return current_app.extensions["cloudtower_sim"]
+    return state_of(current_app).sim
 
 
 def json_response(payload, status: int = 200) -> Response:
@@ -42,7 +43,7 @@ def json_response(payload, status: int = 200) -> Response:
 
 def operations() -> dict[str, Bound]:
     """The operations this app serves, path -> Bound."""
-    return current_app.extensions["cloudtower_operations"]
+    return state_of(current_app).operations
 
 
 def error_body(status: int, message: str, code: str | None = None) -> Response:
@@ -152,8 +153,8 @@ def install_routes(app: Flask, bound: dict[str, Bound]) -> None:
     """One route for every operation, which finds the operation by its path: some 150 rules of their own cost a
     tenth of a second to compile at start and a rule match on each request. An unknown path answers 404 (501 for an
     upstream operation not simulated), a known one sent with another method 405, as the error handlers say."""
-    app.extensions["cloudtower_operations"] = bound
-    views = {path: (b.op.method, _view(b, app.extensions)) for path, b in bound.items()}
+    state_of(app).operations = bound
+    views = {path: (b.op.method, _view(b, state_of(app))) for path, b in bound.items()}
 
     def operation(name: str):
         method, view = views.get("/" + name, (None, None))
@@ -168,11 +169,10 @@ def install_routes(app: Flask, bound: dict[str, Bound]) -> None:
                      provide_automatic_options=False)
 
 
-def _view(b: Bound, extensions: dict):
+def _view(b: Bound, app_state: AppState):
     op, handler = b.op, b.handler
     # what the view needs of its app, found once (each proxied lookup of a request costs a little)
-    sim, kept_answers, rendered, faults = (extensions[k] for k in (
-        "cloudtower_sim", "cloudtower_answers", "cloudtower_rendered", "cloudtower_faults"))
+    sim, kept_answers, rendered, faults = app_state.sim, app_state.answers, app_state.rendered, app_state.faults
 
     def view():
         req, state = request._get_current_object(), g._get_current_object()  # (each proxied lookup costs)
@@ -257,7 +257,7 @@ _RANDOM = random.Random()  # seeded from the system at start
 
 def install_error_handlers(app: Flask, upstream: dict[str, tuple[str, str]]) -> None:
     """`upstream`: every operation of the upstream API, path -> (method, operationId): those answer 501."""
-    sim, journal = app.extensions["cloudtower_sim"], app.extensions["cloudtower_journal"]
+    sim, journal = state_of(app).sim, state_of(app).journal
 
     @app.after_request
     def _stamp(response):
