@@ -4,8 +4,7 @@ them (tag Vm)."""
 from ..domain import content_library, vms
 from ..domain.states import TaskKey
 from ..domain.errors import BadRequest, NotFound
-from .registry import operation, reads
-from .vms import with_tasks
+from .registry import acting_on, nothing, operation, reads, with_task, with_tasks
 
 reads("ContentLibraryVmTemplate")
 
@@ -27,8 +26,7 @@ def _from_vms(converting: bool):
     def handler(world, body, user):
         batch = [{**p, "vm": _one_vm(world, p["vm"], f"[{i}].vm"), "clusters": _clusters(world, p["clusters"])}
                  for i, p in enumerate(body)]
-        return [{"task_id": task.id, "data": t} for task, t in content_library.from_vms(world, user, batch,
-                                                                                         converting)]
+        return with_tasks(content_library.from_vms(world, user, batch, converting))
     return handler
 
 
@@ -36,27 +34,22 @@ operation("/clone-content-library-vm-template-from-vm")(_from_vms(False))
 operation("/convert-content-library-vm-template-from-vm")(_from_vms(True))
 
 
-def _acting(edit, args=lambda world, data: (), deleting: bool = False):
-    """A handler that applies `edit` to the templates `where` chooses, with what `args` makes of `data`."""
-    def handler(world, body, user):
-        chosen = world.query("ContentLibraryVmTemplate", {"where": body["where"]})
-        started = edit(world, user, chosen, *args(world, body.get("data") or {}))
-        return [{"task_id": task.id, "data": {"id": t.id} if deleting else t} for task, t in started]
-    return handler
+def _the_clusters(world, body) -> tuple:
+    return (_clusters(world, body["data"]["clusters"]),)
 
 
-def _the_clusters(world, data) -> tuple:
-    return (_clusters(world, data["clusters"]),)
-
-
-def _update_args(world, data) -> tuple:
+def _update_args(world, body) -> tuple:
+    data = body.get("data") or {}
     return data, _clusters(world, data["clusters"]) if data.get("clusters") is not None else None
 
 
-operation("/update-content-library-vm-template")(_acting(content_library.update, _update_args))
-operation("/distribute-content-library-vm-template-clusters")(_acting(content_library.distribute, _the_clusters))
-operation("/remove-content-library-vm-template-clusters")(_acting(content_library.remove_clusters, _the_clusters))
-operation("/delete-content-library-vm-template")(_acting(content_library.delete, deleting=True))
+TEMPLATE = "ContentLibraryVmTemplate"
+operation("/update-content-library-vm-template")(acting_on(TEMPLATE, content_library.update, _update_args))
+operation("/distribute-content-library-vm-template-clusters")(acting_on(TEMPLATE, content_library.distribute,
+                                                                        _the_clusters))
+operation("/remove-content-library-vm-template-clusters")(acting_on(TEMPLATE, content_library.remove_clusters,
+                                                                    _the_clusters))
+operation("/delete-content-library-vm-template")(acting_on(TEMPLATE, content_library.delete, nothing, deleting=True))
 
 
 @operation("/create-vm-from-content-library-template")
@@ -73,4 +66,4 @@ def create_vms(world, body, user):
     batch = [content_library.vm_params(world, p, f"vms[{i}]", body["template_id"]) for i, p in enumerate(body["vms"])]
     started = vms.create(world, user, batch, TaskKey.CreateVmFromContentLibraryTemplateBatch,
                          one_task=f"Create {len(batch)} VMs from content library template", field="vms")
-    return {"task_id": started[0][0].id, "data": [vm for _, vm in started]}
+    return with_task(started[0][0], [vm for _, vm in started])

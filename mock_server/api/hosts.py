@@ -3,7 +3,7 @@ result keys too: `shutdownVms` on enter, `shutDownVms` on exit)."""
 
 from ..domain import maintenance
 from ..domain.maintenance import Move
-from .registry import operation, reads
+from .registry import operation, reads, with_task
 
 reads("Host")
 
@@ -25,7 +25,7 @@ def enter_precheck_result(world, body, user):
 @operation("/enter-maintance-mode")
 def enter(world, body, user):
     task, host = maintenance.enter(world, user, body["where"]["host_id"], body["data"].get("shutdown_vms") or [])
-    return {"task_id": task.id, "data": host}
+    return with_task(task, host)
 
 
 @operation("/exit-maintance-mode-precheck-result", mutation=False)
@@ -47,4 +47,4 @@ def exit_(world, body, user):
     data = body["data"]
     task, host = maintenance.exit(world, user, body["where"]["host_id"], data.get("poweron_vms") or [],
                                   data.get("live_migrate_back_vms") or [], data.get("offline_migrate_back_vms") or [])
-    return {"task_id": task.id, "data": host}
+    return with_task(task, host)

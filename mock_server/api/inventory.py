@@ -2,10 +2,9 @@
 operations that edit them (domain/vm_devices.py, domain/networks.py). Each edit chooses its objects by `where` and
 answers one WithTask per object."""
 
-from ..domain import folders, gpus, images, labels, networks, placement, placement_groups, uploads, vm_devices, vms
+from ..domain import folders, gpus, images, labels, networks, placement, placement_groups, uploads, vm_devices
 from ..domain.hardware import Seen
-from .registry import operation, reads
-from .vms import with_tasks
+from .registry import acting_on, body_data, nothing, operation, reads, with_tasks
 
 reads("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage", "VmVolume", "VmDisk", "VmNic",
       "Nic", "Disk", "UsbDevice", "GpuDevice",  # the hosts' hardware (domain/hardware.py)
@@ -16,49 +15,31 @@ reads("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage", "VmVolume", "Vm
       "VmFolder")  # domain/folders.py
 
 
-def _data(body):
-    return body["data"]
-
-
-def _acting_on(entity: str, edit, arg=_data, deleting: bool = False):
-    """A handler: the `entity` objects `where` chooses, given to `edit(world, user, objects[, arg(body)])`; a deletion
-    answers each object's id only."""
-    def handler(world, body, user):
-        chosen = world.query(entity, {"where": body["where"]})
-        if entity in ("Vm", "VmDisk", "VmNic"):  # a VM in the recycle bin is not edited
-            vms.not_recycled(chosen)
-        started = edit(world, user, chosen, *(() if arg is None else (arg(body),)))
-        if deleting:
-            return [{"task_id": task.id, "data": {"id": obj.id}} for task, obj in started]
-        return with_tasks(started)
-    return handler
-
-
-for _path, _entity, _edit, _arg in (
-        ("/add-vm-nic", "Vm", vm_devices.add_nics, _data),
-        ("/remove-vm-nic", "Vm", vm_devices.remove_nics, _data),
-        ("/update-vm-nic", "Vm", vm_devices.update_nics, _data),
-        ("/add-vm-disk", "Vm", vm_devices.add_disks, _data),
-        ("/remove-vm-disk", "Vm", vm_devices.remove_disks, _data),
-        ("/update-vm-disk", "Vm", vm_devices.update_disks, _data),
-        ("/add-vm-cd-rom", "Vm", vm_devices.add_cd_roms, _data),
-        ("/remove-vm-cd-rom", "Vm", vm_devices.remove_cd_roms, _data),
-        ("/update-vm-nic-basic-info", "VmNic", vm_devices.update_nic_addresses, _data),
-        ("/eject-iso-from-vm-cd-rom", "VmDisk", vm_devices.eject_isos, None),
-        ("/toggle-vm-cd-rom-disable", "VmDisk", vm_devices.toggle_cd_roms, lambda body: body["disabled"]),
-        ("/expand-vm-disk", "VmDisk", vm_devices.expand_disks, lambda body: body),
-        ("/update-vm-volume", "VmVolume", vm_devices.update_volumes, _data),
-        ("/update-vm-vlan", "Vlan", networks.update, _data),
-        ("/update-vds", "Vds", networks.update_vdses, _data),
-        ("/update-elf-image", "ElfImage", images.update, _data),
-        ("/update-vm-placement-group", "VmPlacementGroup", placement_groups.update, _data),
-        ("/update-label", "Label", labels.update, _data),
-        ("/update-organization", "Organization", placement.update_organizations, _data),
-        ("/update-datacenter", "Datacenter", placement.update_datacenters, _data),
-        ("/update-vm-folder", "VmFolder", folders.update, _data),
-        ("/add-vm-to-folder", "Vm", folders.file_vms, _data),
-        ("/remove-vm-from-folder", "Vm", folders.unfile_vms, None)):
-    operation(_path)(_acting_on(_entity, _edit, _arg))
+for _path, _entity, _edit, _args in (
+        ("/add-vm-nic", "Vm", vm_devices.add_nics, body_data),
+        ("/remove-vm-nic", "Vm", vm_devices.remove_nics, body_data),
+        ("/update-vm-nic", "Vm", vm_devices.update_nics, body_data),
+        ("/add-vm-disk", "Vm", vm_devices.add_disks, body_data),
+        ("/remove-vm-disk", "Vm", vm_devices.remove_disks, body_data),
+        ("/update-vm-disk", "Vm", vm_devices.update_disks, body_data),
+        ("/add-vm-cd-rom", "Vm", vm_devices.add_cd_roms, body_data),
+        ("/remove-vm-cd-rom", "Vm", vm_devices.remove_cd_roms, body_data),
+        ("/update-vm-nic-basic-info", "VmNic", vm_devices.update_nic_addresses, body_data),
+        ("/eject-iso-from-vm-cd-rom", "VmDisk", vm_devices.eject_isos, nothing),
+        ("/toggle-vm-cd-rom-disable", "VmDisk", vm_devices.toggle_cd_roms, lambda world, body: (body["disabled"],)),
+        ("/expand-vm-disk", "VmDisk", vm_devices.expand_disks, lambda world, body: (body,)),
+        ("/update-vm-volume", "VmVolume", vm_devices.update_volumes, body_data),
+        ("/update-vm-vlan", "Vlan", networks.update, body_data),
+        ("/update-vds", "Vds", networks.update_vdses, body_data),
+        ("/update-elf-image", "ElfImage", images.update, body_data),
+        ("/update-vm-placement-group", "VmPlacementGroup", placement_groups.update, body_data),
+        ("/update-label", "Label", labels.update, body_data),
+        ("/update-organization", "Organization", placement.update_organizations, body_data),
+        ("/update-datacenter", "Datacenter", placement.update_datacenters, body_data),
+        ("/update-vm-folder", "VmFolder", folders.update, body_data),
+        ("/add-vm-to-folder", "Vm", folders.file_vms, body_data),
+        ("/remove-vm-from-folder", "Vm", folders.unfile_vms, nothing)):
+    operation(_path)(acting_on(_entity, _edit, _args))
 for _path, _entity, _delete in (
         ("/delete-vm-volume", "VmVolume", vm_devices.delete_volumes), ("/delete-vm-vlan", "Vlan", networks.delete),
         ("/delete-vds", "Vds", networks.delete_vdses), ("/delete-elf-image", "ElfImage", images.delete),
@@ -66,10 +47,10 @@ for _path, _entity, _delete in (
         ("/delete-datacenter", "Datacenter", placement.delete_datacenters),
         ("/delete-vm-folder", "VmFolder", folders.delete), ("/delete-label", "Label", labels.delete),
         ("/delete-vm-placement-group", "VmPlacementGroup", placement_groups.delete)):
-    operation(_path)(_acting_on(_entity, _delete, None, deleting=True))
-operation("/add-labels-to-resources")(_acting_on("Label", lambda w, u, ls, data: labels.tag(w, u, ls, data, True)))
-operation("/remove-labels-from-resources")(_acting_on("Label", lambda w, u, ls, data: labels.tag(w, u, ls, data,
-                                                                                                 False)))
+    operation(_path)(acting_on(_entity, _delete, nothing, deleting=True))
+operation("/add-labels-to-resources")(acting_on("Label", lambda w, u, ls, data: labels.tag(w, u, ls, data, True)))
+operation("/remove-labels-from-resources")(acting_on("Label", lambda w, u, ls, data: labels.tag(w, u, ls, data,
+                                                                                                False)))
 
 
 @operation("/upload-elf-image")
@@ -108,8 +89,8 @@ operation("/remove-clusters-from-datacenter")(_regroup(False))
 
 
 # GPUs (domain/gpus.py): given to and taken from VMs, and read with what each VM holds of them
-operation("/add-vm-gpu-device")(_acting_on("Vm", gpus.add))
-operation("/remove-vm-gpu-device")(_acting_on("Vm", gpus.remove))
+operation("/add-vm-gpu-device")(acting_on("Vm", gpus.add))
+operation("/remove-vm-gpu-device")(acting_on("Vm", gpus.remove))
 
 
 @operation("/get-vm-gpu-device-info", mutation=False, read=True)

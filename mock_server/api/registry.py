@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+from ..domain import vms
+
 if TYPE_CHECKING:
     from ..schema.spec import Operation, Spec
 
@@ -42,6 +44,38 @@ def operation(path: str, mutation: bool = True, read: bool = False):
 
 def reads(*entities: str) -> None:
     READS.extend(e for e in entities if e not in READS)
+
+
+# what handlers answer ------------------------------------------------------------------------------------------------
+def with_task(task, data) -> dict:
+    """`WithTask_<X>_`: one object, or a list of them, and the task that lands it (None where none runs: /login)."""
+    return {"task_id": None if task is None else task.id, "data": data}
+
+
+def with_tasks(started, deleting: bool = False) -> list[dict]:
+    """`[WithTask_<X>_]` of (task, object) pairs: one task per object; a deletion answers each object's id only."""
+    return [with_task(task, {"id": obj.id} if deleting else obj) for task, obj in started]
+
+
+def body_data(world, body) -> tuple:
+    """`acting_on`'s args of an edit that takes the body's `data`."""
+    return (body["data"],)
+
+
+def acting_on(entity: str, edit, args=body_data, deleting: bool = False) -> Handler:
+    """A handler: the `entity` objects `where` chooses, given to `edit(world, user, objects, *args(world, body))`
+    (by default the body's `data`), answering one WithTask per object."""
+    def handler(world, body, user):
+        chosen = world.query(entity, {"where": body["where"]})
+        if entity in ("Vm", "VmDisk", "VmNic"):  # a VM in the recycle bin is not edited
+            vms.not_recycled(chosen)
+        return with_tasks(edit(world, user, chosen, *args(world, body)), deleting)
+    return handler
+
+
+def nothing(world, body) -> tuple:
+    """`acting_on`'s args of an edit that takes nothing but the objects."""
+    return ()
 
 
 def wanted() -> tuple[list[str], list[str]]:

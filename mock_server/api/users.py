@@ -1,11 +1,11 @@
 """Tags User and ApiInfo: log in, and the API version."""
 
-from .registry import operation
+from .registry import operation, with_task
 
 
 @operation("/login", mutation=False)
 def login(world, body, user):
-    return {"task_id": None, "data": {"token": world.login(body["username"], body["password"], body.get("source"))}}
+    return with_task(None, {"token": world.login(body["username"], body["password"], body.get("source"))})
 
 
 @operation("/get-version", mutation=False, read=True)

@@ -2,14 +2,9 @@
 
 from ..domain import snapshots, templates, vms
 from ..domain.states import TaskKey
-from .registry import operation, reads
+from .registry import operation, reads, with_tasks
 
 reads("Vm")
-
-
-def with_tasks(started):
-    """`[WithTask_Vm_]`: one task per VM."""
-    return [{"task_id": task.id, "data": vm} for task, vm in started]
 
 
 def _operate(op: TaskKey):
@@ -32,25 +27,22 @@ def create_vm(world, body, user):
     return with_tasks(vms.create(world, user, body))
 
 
-def _deleted(started):
-    """`[WithTask_DeleteVm_]`."""
-    return [{"task_id": task.id, "data": {"id": vm.id}} for task, vm in started]
-
-
 @operation("/delete-vm")
 def delete_vm(world, body, user):  # a VM in the recycle bin is deleted for good
-    return _deleted(vms.operate(world, user, TaskKey.DeleteVm, world.query("Vm", {"where": body["where"]}),
-                                include_snapshots=bool((body.get("effect") or {}).get("include_snapshots"))))
+    return with_tasks(vms.operate(world, user, TaskKey.DeleteVm, world.query("Vm", {"where": body["where"]}),
+                                  include_snapshots=bool((body.get("effect") or {}).get("include_snapshots"))),
+                      deleting=True)
 
 
 @operation("/move-vm-to-recycle")
 def move_to_recycle_bin(world, body, user):
-    return _deleted(vms.recycle(world, user, world.query("Vm", {"where": body["where"]}), into=True))
+    return with_tasks(vms.recycle(world, user, world.query("Vm", {"where": body["where"]}), into=True), deleting=True)
 
 
 @operation("/recover-vm-from-recycle")
 def recover_from_recycle_bin(world, body, user):
-    return _deleted(vms.recycle(world, user, world.query("Vm", {"where": body["where"]}), into=False))
+    return with_tasks(vms.recycle(world, user, world.query("Vm", {"where": body["where"]}), into=False),
+                      deleting=True)
 
 
 @operation("/update-vm-basic-info")
@@ -65,13 +57,13 @@ reads("VmSnapshot")
 
 @operation("/create-vm-snapshot")
 def create_snapshot(world, body, user):
-    return [{"task_id": task.id, "data": snap} for task, snap in snapshots.create(world, user, body["data"])]
+    return with_tasks(snapshots.create(world, user, body["data"]))
 
 
 @operation("/delete-vm-snapshot")
 def delete_snapshot(world, body, user):
     chosen = world.query("VmSnapshot", {"where": body["where"]})
-    return [{"task_id": task.id, "data": {"id": snap.id}} for task, snap in snapshots.delete(world, user, chosen)]
+    return with_tasks(snapshots.delete(world, user, chosen), deleting=True)
 
 
 @operation("/rollback-vm")
@@ -90,13 +82,9 @@ def rebuild_vm(world, body, user):
 reads("VmTemplate")
 
 
-def _templated(started):
-    return [{"task_id": task.id, "data": template} for task, template in started]
-
-
-operation("/clone-vm-template-from-vm")(lambda world, body, user: _templated(templates.from_vms(world, user, body,
+operation("/clone-vm-template-from-vm")(lambda world, body, user: with_tasks(templates.from_vms(world, user, body,
                                                                                               False)))
-operation("/convert-vm-template-from-vm")(lambda world, body, user: _templated(templates.from_vms(world, user, body,
+operation("/convert-vm-template-from-vm")(lambda world, body, user: with_tasks(templates.from_vms(world, user, body,
                                                                                                 True)))
 
 
@@ -120,10 +108,10 @@ def convert_template_to_vm(world, body, user):
 @operation("/update-vm-template")
 def update_template(world, body, user):
     chosen = world.query("VmTemplate", {"where": body["where"]})
-    return _templated(templates.update(world, user, chosen, body.get("data") or {}))
+    return with_tasks(templates.update(world, user, chosen, body.get("data") or {}))
 
 
 @operation("/delete-vm-template")
 def delete_template(world, body, user):
     chosen = world.query("VmTemplate", {"where": body["where"]})
-    return [{"task_id": task.id, "data": {"id": t.id}} for task, t in templates.delete(world, user, chosen)]
+    return with_tasks(templates.delete(world, user, chosen), deleting=True)
