@@ -15,6 +15,7 @@ import pytest
 from cloudtower_sim.contracts import junit
 from cloudtower_sim.contracts import upstream as up
 from cloudtower_sim.contracts.target import NOT_RUN
+from cloudtower_sim.mock_server.schema.spec import DEFAULT_VERSION
 
 TARGET = pytest.StashKey()  # the Target of this run, set by the `target` fixture
 LEFTOVERS = pytest.StashKey()  # what the final clean-up could not restore
@@ -56,7 +57,7 @@ def pytest_addoption(parser):
     g.addoption("--upstream-spec", default=None,
                 help=f"the upstream CloudTower OpenAPI file, or a folder of cloudtower-openapi-<version>.json "
                      f"(default: ${up.ENV}, else ../shared/upstream)")
-    g.addoption("--spec-version", default=os.environ.get("CLOUDTOWER_SPEC_VERSION", "4.6.0"),
+    g.addoption("--spec-version", default=os.environ.get("CLOUDTOWER_SPEC_VERSION", DEFAULT_VERSION),
                 help="which upstream version is the oracle when --upstream-spec is a folder (default 4.6.0)")
     g.addoption("--target-url", default=os.environ.get("CLOUDTOWER_URL"),
                 help="a CloudTower (or simulator) base URL, e.g. https://tower.example/v2/api ($CLOUDTOWER_URL); "

@@ -9,6 +9,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from cloudtower_sim.mock_server.schema.spec import DEFAULT_VERSION, Spec
+
 ROOT = Path(__file__).resolve().parent.parent
 ENV = "CLOUDTOWER_UPSTREAM_SPEC"
 # ../shared/upstream beside the checkout; from an installed copy, ../shared/upstream from the working directory
@@ -16,7 +18,7 @@ DEFAULT_DIR = next((d for d in (ROOT.parent / "shared" / "upstream", Path.cwd().
                     if d.is_dir()), ROOT.parent / "shared" / "upstream")
 
 
-def spec_path(version: str = "4.6.0", option: str | None = None) -> Path:
+def spec_path(version: str = DEFAULT_VERSION, option: str | None = None) -> Path:
     """`--upstream-spec` or $CLOUDTOWER_UPSTREAM_SPEC (a file, or a folder holding cloudtower-openapi-<v>.json),
     else ../shared/upstream beside the checkout."""
     given = option or os.environ.get(ENV)
@@ -127,8 +129,6 @@ def extract(version: str) -> Upstream:
     request and response declarations (descriptions stripped) and every schema they reach; every other upstream
     operation is there with no declared answer, so an error it answers is still held to `ErrorBody`. Where the spec
     is at hand, tests/test_upstream_fidelity.py holds the extract to it."""
-    from cloudtower_sim.mock_server.schema.spec import Spec
-
     data = Spec.load(version).data
     paths = {p: {m.lower(): {"operationId": op_id, "responses": {}}}
              for p, (m, op_id) in data["upstream_operations"].items()}

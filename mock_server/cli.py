@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 
 from . import state
-from .api.faults import JOURNAL_SIZE
 from .domain.clock import MODES, check_speed
 from .domain.scenario import ScenarioError
-from .domain.simulator import Settings, Simulator
+from .domain.simulator import JOURNAL_SIZE, Settings, Simulator
 from .domain.world import TASK_HISTORY, TASK_HISTORY_AGE
 from .server import SWITCH_INTERVAL, THREADS
 from .schema.spec import DEFAULT_VERSION, VERSIONS

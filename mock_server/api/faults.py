@@ -17,12 +17,12 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from ..domain.clock import iso
+from ..domain.simulator import JOURNAL_SIZE
 from ..schema.types import InvalidInput
 
 EFFECTS = ("status", "delay_ms", "drop", "task", "unmovable")
 MAX_FAULTS = 1000
 MAX_DELAY_MS = 600_000
-JOURNAL_SIZE = 10_000  # requests kept, oldest dropped first
 SECRETS = ("password", "token", "secret")  # body keys whose values the journal masks
 DROP_HEADER = "X-Cloudtower-Sim-Drop"  # the answer's marker: the server (server.py) or transport drops it
 

@@ -16,6 +16,9 @@ from .world import TASK_HISTORY, TASK_HISTORY_AGE, World
 FROZEN_FROM = 1_000  # VMs: a world this large is frozen out of the cycle collector's sight (Simulator._install)
 
 
+JOURNAL_SIZE = 10_000  # requests the journal (/_sim/requests) keeps, the oldest dropped first
+
+
 @dataclass
 class Settings:
     scenario: str | None = None  # a YAML file; None: the default scenario
@@ -28,7 +31,7 @@ class Settings:
     start_time: str | None = None  # ISO 8601 with timezone; None: the scenario's, else the wall clock at start
     task_history: int = TASK_HISTORY  # finished tasks kept
     task_history_age: float = TASK_HISTORY_AGE  # simulated seconds a finished task is kept
-    journal_size: int = 10_000  # (api/faults.py JOURNAL_SIZE) requests the journal (/_sim/requests) keeps, the oldest dropped first
+    journal_size: int = JOURNAL_SIZE
 
 
 class Simulator:

@@ -15,11 +15,9 @@ import json
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).parent
-EXTRACTS = HERE / "extracts"
-VERSIONS = ("4.0.0", "4.1.0", "4.3.0", "4.6.0")
+from .spec import EXTRACTS, REF, VERSIONS
+
 DROPPED = {"description", "example", "examples"}
-REF = "#/components/schemas/"
 
 
 def _strip(node, in_properties=False):
