@@ -4,7 +4,7 @@
 - `ci` (the default): what `scripts/test` runs, the whole depth.
 - `dev` (`scripts/test --fast`): a tenth of the examples, for a run while working.
 
-A property test asks for a share of the profile's examples (`tests/conftest.py` `examples`), never for a count."""
+A property test asks for a share of the profile's examples (`tests/support.py` `examples`), never for a count."""
 
 import os
 

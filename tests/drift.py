@@ -165,7 +165,7 @@ BREAKAGES = {b.name: b for b in [
 
 
 def middleware(breakage: Breakage):
-    """wrap(app, sim) for tests/conftest.py's Served: answers pass through `breakage` on their way out."""
+    """wrap(app, sim) for tests/support.py's Served: answers pass through `breakage` on their way out."""
     def wrap(app, sim):
         def drifted(environ, start_response):
             path = environ.get("PATH_INFO", "")

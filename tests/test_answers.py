@@ -9,7 +9,7 @@ import pytest
 
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .conftest import PINNED_START, TOKEN, Api, make_client
+from .support import PINNED_START, TOKEN, Api, make_client
 
 
 @pytest.fixture

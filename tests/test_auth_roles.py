@@ -8,7 +8,7 @@ import pytest
 from cloudtower_sim.mock_server.api.registry import simulated
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .conftest import TOKEN, Api, make_client, per_operation
+from .support import TOKEN, Api, make_client, per_operation
 
 MUTATIONS = sorted(p for p, b in simulated().items() if b.mutation)
 READS = sorted(p for p, b in simulated().items() if not b.mutation and b.op.auth)

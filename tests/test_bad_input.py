@@ -3,25 +3,19 @@ message names what is wrong), never a 500, and never changes the world."""
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import json
-import operator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cloudtower_sim.mock_server.api.registry import simulated
 from cloudtower_sim.mock_server.domain.states import VmStatus
-from cloudtower_sim.mock_server.domain.world import KINDS
 from cloudtower_sim.mock_server.schema.spec import Spec
 from cloudtower_sim.mock_server.schema.types import ListOf
 
-from .conftest import TOKEN, examples, make_client, per_operation
+from .support import (OPERATIONS, QUERY_OPS, TOKEN, assert_error, examples, make_client, per_operation, send,
+                      settled_state, snapshot, world_state)
 
-OPERATIONS = {p: b.op for p, b in simulated().items()}
-QUERY_OPS = sorted(p for p in OPERATIONS if p.startswith("/get-") and p != "/get-version")
 # JSON bodies; the multipart upload operations have their own refusals (tests/test_uploads.py)
 BODY_OPS = sorted(p for p, o in OPERATIONS.items() if o.request is not None and not o.form)
 ARRAY_BODY_OPS = sorted(p for p in BODY_OPS if isinstance(OPERATIONS[p].request, ListOf))  # /create-vm
@@ -30,7 +24,6 @@ AUTH_OPS = sorted(p for p, o in OPERATIONS.items() if o.auth)
 POST_OPS = sorted(p for p, o in OPERATIONS.items() if o.method == "POST")
 MUTATIONS = sorted(set(AUTH_OPS) - set(QUERY_OPS))
 NOT_SIMULATED = sorted(set(Spec.load().upstream_operations) - set(OPERATIONS))
-ERROR_KEYS = {"code", "props", "stack", "message", "status", "operationName", "path"}
 
 
 @pytest.fixture(scope="session")
@@ -38,38 +31,6 @@ def oracle(upstream_for):
     """The upstream 4.6.0 spec (or the package's extract of it), which every error body is held to beside the hand
     checks in `assert_error`."""
     return upstream_for("4.6.0")
-
-
-def send(client, path, body=None, *, raw=None, method="post", token=TOKEN, headers=None):
-    h = {"Authorization": token} if token is not None else {}
-    h.update(headers or {})
-    if raw is not None:
-        return getattr(client, method)(path, data=raw, content_type="application/json", headers=h)
-    return getattr(client, method)(path, json=body, headers=h)
-
-
-def assert_error(r, status, *named, oracle=None):
-    """`r` is an ErrorBody answer of `status` whose message mentions every string in `named`."""
-    text = r.get_data(as_text=True)
-    assert r.status_code == status, f"expected {status}, got {r.status_code}: {text[:300]}"
-    assert r.headers.get("x-tower-request-id"), "no x-tower-request-id header"
-    assert r.mimetype == "application/json", r.mimetype
-    body = json.loads(text)
-    assert isinstance(body, dict), body
-    assert {"message", "status", "path"} <= set(body) <= ERROR_KEYS, body
-    assert isinstance(body["message"], str) and body["message"].strip(), body
-    assert body["status"] == r.status_code, body
-    assert body["path"] == r.request.path, body
-    if "code" in body:
-        assert body["code"] == "ResourceLocked", body
-    for fragment in named:
-        assert fragment in body["message"], f"message does not name {fragment!r}: {body['message']!r}"
-    if oracle is not None:
-        oracle.validate_schema("ErrorBody", body)
-        op = r.request.path[len("/v2/api"):] if r.request.path.startswith("/v2/api/") else None
-        if status in (400, 404) and op in oracle.doc["paths"]:
-            oracle.validate(op, status, body)
-    return body
 
 
 # --- the body as a whole -----------------------------------------------------------------------------------------------
@@ -395,67 +356,6 @@ def test_the_declared_content_languages_are_accepted(client, language):
 
 
 # --- fuzzing -----------------------------------------------------------------------------------------------------------
-
-def world_state(client) -> tuple:
-    """Every field of every object of the world, as the domain holds it: what a refused request must leave alone.
-    Cheaper than `snapshot` by a factor of six, so the fuzzers check it after every refused mutation, and the API's
-    view (`snapshot`) once per test."""
-    world = client.sim.world
-    return tuple((kind, tuple((i, _fields(o)) for i, o in sorted(getattr(world, kind).items())))
-                 for kind in KINDS.values())
-
-
-def settled_state(client) -> tuple:
-    """The world's state once every effect due has landed, kept until a request is accepted: refused ones must not
-    change it."""
-    if getattr(client, "settled", None) is None:
-        client.sim.world.runner.run_due()
-        client.settled = world_state(client)
-    return client.settled
-
-
-_SAME: set = {str, int, float, bool, type(None)}  # types compared as they are (enums join on first sight)
-_GETTERS: dict = {}  # a class -> a getter of all its dataclass fields at once
-
-
-def _fields(obj) -> tuple:
-    getter = _GETTERS.get(type(obj))
-    if getter is None:
-        names = [f.name for f in dataclasses.fields(obj)]
-        one = operator.attrgetter(*names)
-        getter = _GETTERS[type(obj)] = one if len(names) > 1 else (lambda o: (one(o),))
-    # the fuzzers call this for every object after every refused mutation: plain values skip _flat
-    return tuple(v if type(v) in _SAME else _flat(v) for v in getter(obj))
-
-
-def _flat(value):
-    """A value with every domain object in it replaced by its kind and id: the object is compared on its own."""
-    if type(value) in _SAME:
-        return value
-    if isinstance(value, dict):
-        return tuple(sorted((str(k), _flat(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_flat(v) for v in value)
-    if isinstance(value, (set, frozenset)):
-        return tuple(sorted(repr(_flat(v)) for v in value))
-    if dataclasses.is_dataclass(value):
-        return type(value).__name__, getattr(value, "id", None) or id(value)
-    if isinstance(value, enum.Enum):
-        _SAME.add(type(value))
-    return value
-
-
-def snapshot(client) -> str:
-    """The whole world as the API shows it."""
-    out = {}
-    for op in QUERY_OPS:
-        if op.endswith("-connection"):
-            continue
-        r = send(client, "/v2/api" + op, {})
-        assert r.status_code == 200
-        out[op] = r.get_json()
-    return json.dumps(out, sort_keys=True)
-
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),

@@ -13,7 +13,7 @@ import yaml
 from cloudtower_sim.client import CloudTowerClient
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
-from .conftest import PINNED_START, TOKEN
+from .support import PINNED_START, TOKEN
 
 pytestmark = pytest.mark.slow  # each test runs `cloudtower-sim capture` in a process of its own
 

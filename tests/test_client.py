@@ -18,7 +18,7 @@ from cloudtower_sim.mock_server.api import create_app
 from cloudtower_sim.mock_server.domain.simulator import Settings
 from cloudtower_sim.mock_server.schema.spec import Spec
 
-from .conftest import TOKEN
+from .support import TOKEN
 
 GIB = 1024**3
 HOSTS = ["node-1", "node-2", "node-3", "node-4"]

@@ -13,7 +13,7 @@ from cloudtower_sim.client import (Backoff, CloudTowerClient, CloudTowerError, T
 from cloudtower_sim.mock_server.api import create_app
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .conftest import PINNED_START, TOKEN
+from .support import PINNED_START, TOKEN
 
 GIB = 1024**3
 QUEUE = 0.5  # a new task waits PENDING this long

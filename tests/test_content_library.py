@@ -9,8 +9,8 @@ from cloudtower_sim.mock_server.api import create_app
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 from cloudtower_sim.mock_server.domain.scenario import Scenario
 
-from .conftest import PINNED_START, SDK_POLL, TOKEN, Api, held_to_upstream, make_client
-from .test_bad_input import snapshot
+from .support import PINNED_START, SDK_POLL, TOKEN, Api, held_to_upstream, make_client
+from .support import snapshot
 from .test_determinism import pinned
 
 GIB = 1024**3

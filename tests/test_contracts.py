@@ -20,7 +20,7 @@ import pytest
 from cloudtower_sim.client import CloudTowerClient
 
 from . import drift
-from .conftest import TOKEN
+from .support import TOKEN
 
 pytestmark = pytest.mark.slow  # each test runs `cloudtower-sim contract` in a process of its own
 

@@ -3,7 +3,7 @@ not match the `where`; a cursor that names no object is refused, saying why."""
 
 import pytest
 
-from .conftest import Api, make_client
+from .support import Api, make_client
 
 
 def test_paging_through_running_vms_while_stopping_them_visits_each_once():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .conftest import PINNED_START, Api, make_client
-from .test_bad_input import snapshot
+from .support import PINNED_START, Api, make_client
+from .support import snapshot
 
 
 def one(api, kind, name):

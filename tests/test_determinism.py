@@ -13,7 +13,7 @@ from cloudtower_sim.mock_server.api import create_app
 from cloudtower_sim.mock_server.domain.scenario import Scenario
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
-from .conftest import PINNED_START
+from .support import PINNED_START
 
 TOKEN = "cloudtower-sim-root-token"
 READS = ("get-clusters", "get-hosts", "get-vms")

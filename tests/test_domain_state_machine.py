@@ -12,7 +12,7 @@ from cloudtower_sim.mock_server.domain.errors import DomainError, TaskError
 from cloudtower_sim.mock_server.domain.maintenance import Move
 from cloudtower_sim.mock_server.domain.states import TaskKey
 
-from .conftest import examples
+from .support import examples
 
 ORDER = ["PENDING", "EXECUTING", "SUCCESSED", "FAILED"]
 OPS = sorted(vms.ALLOWED)

@@ -11,7 +11,7 @@ import requests
 from cloudtower_sim.client import CloudTowerClient, ConnectionFailed, TaskFailed, wsgi_session
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .conftest import PINNED_START, TOKEN, Api, make_client
+from .support import PINNED_START, TOKEN, Api, make_client
 
 
 def fault(client, **spec):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .test_bad_input import snapshot
+from .support import snapshot
 
 GIB = 1024**3
 

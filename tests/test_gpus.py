@@ -1,7 +1,7 @@
 """GPUs as SmartX's Cluster API provider uses them (domain/gpus.py): given to stopped VMs of their host, held by
 running ones (a pass-through GPU by one VM at a time, a vGPU GPU up to its instances), starts that cannot have their
 GPUs fail their task with the codes CAPE reads, and the two GPU reads say who has what. Every answer here is also
-validated against upstream by the test client (conftest.py)."""
+validated against upstream by the test client (support.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,8 @@ import pytest
 
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .conftest import PINNED_START, Api, make_client
-from .test_bad_input import snapshot
-
-
-@pytest.fixture
-def api():
-    return Api(make_client())
+from .support import PINNED_START, Api, make_client
+from .support import snapshot
 
 
 def gpu(api, host, name):

@@ -10,17 +10,12 @@ import yaml
 from cloudtower_sim.mock_server.domain.scenario import DEFAULT
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .conftest import PINNED_START, Api, make_client
-from .test_bad_input import snapshot
+from .support import PINNED_START, Api, make_client
+from .support import snapshot
 
 READS = ["get-vdses", "get-vlans", "get-elf-storage-policies", "get-elf-images", "get-svt-images", "get-vm-volumes",
          "get-vm-disks", "get-vm-nics", "get-nics", "get-disks", "get-usb-devices", "get-gpu-devices"]
 GIB = 1024**3
-
-
-@pytest.fixture
-def api():
-    return Api(make_client())
 
 
 def everything(api) -> dict[str, list]:

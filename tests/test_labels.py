@@ -3,8 +3,8 @@ delete only when unused (total_num: 0), clean by age (createdAt_lte)."""
 
 from __future__ import annotations
 
-from .conftest import PINNED_START
-from .test_bad_input import snapshot
+from .support import PINNED_START
+from .support import snapshot
 
 
 def names(items, key="name"):

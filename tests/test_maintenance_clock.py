@@ -22,7 +22,7 @@ import pytest
 
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .conftest import PINNED_START, Api, make_client
+from .support import PINNED_START, Api, make_client
 
 PRECHECK = "enter-maintenance-mode-precheck"
 PRECHECK_RESULT = "enter-maintance-mode-precheck-result"

@@ -21,7 +21,7 @@ import yaml
 
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .conftest import TOKEN, Api, make_client
+from .support import TOKEN, Api, make_client
 
 GIB = 2**30
 PRECHECK = "enter-maintenance-mode-precheck"

@@ -5,7 +5,7 @@ import pytest
 
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .conftest import Api, make_client
+from .support import Api, make_client
 
 SCENARIO = """users: [{username: root, password: r, tokens: [cloudtower-sim-root-token]}]
 clusters:

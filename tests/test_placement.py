@@ -11,7 +11,7 @@ import pytest
 from cloudtower_sim.mock_server.domain.scenario import ScenarioError
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
-from .conftest import PINNED_START, Api, make_client
+from .support import PINNED_START, Api, make_client
 
 STRETCHED = Path(__file__).resolve().parent.parent / "mock_server" / "scenarios" / "stretched.yaml"
 

@@ -7,15 +7,10 @@ import pytest
 
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .conftest import PINNED_START, Api, make_client
-from .test_bad_input import snapshot
+from .support import PINNED_START, Api, make_client
+from .support import snapshot
 
 GIB = 1024**3
-
-
-@pytest.fixture
-def api():
-    return Api(make_client(Settings(start_time=PINNED_START)))
 
 
 def ids(api, kind, *names):

@@ -5,7 +5,7 @@ import pytest
 
 from cloudtower_sim.mock_server.schema.spec import Spec
 
-from .conftest import Api
+from .support import Api
 
 SPEC = Spec.load()
 

@@ -25,7 +25,7 @@ from cloudtower_sim.mock_server.api.registry import READS as REGISTERED_READS, s
 from cloudtower_sim.mock_server.schema import overlay
 from cloudtower_sim.mock_server.schema.spec import DATETIME_OPS, VERSIONS, Spec
 
-from .conftest import PINNED_START, TOKEN, Api, examples, make_client, per_operation, per_version
+from .support import PINNED_START, TOKEN, Api, examples, make_client, per_operation, per_version
 
 GiB = 2**30
 OPERATIONS = {p: b.op for p, b in simulated().items()}
@@ -535,7 +535,7 @@ def _walk_steps(ids):
 
 
 def test_every_answer_in_every_test_is_held_to_upstream(upstream, monkeypatch):
-    """tests/conftest.py validates every answer of every test client and served simulator (so a new operation's
+    """tests/support.py validates every answer of every test client and served simulator (so a new operation's
     answers are checked wherever its tests call it); a breach turns the answer into a 599 naming it."""
     monkeypatch.setattr(model.Vm, "vm_tools_status", property(lambda vm: "BROKEN"))
     status, data, r = Api(make_client())("get-vms", {"first": 1})

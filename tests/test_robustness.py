@@ -11,7 +11,7 @@ from cloudtower_sim.mock_server.api import create_app
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 from cloudtower_sim.mock_server.domain.tasks import Step
 
-from .conftest import TOKEN
+from .support import TOKEN
 
 
 def boom():

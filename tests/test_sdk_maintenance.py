@@ -15,7 +15,7 @@ from cloudtower.utils import login, wait_task
 
 from cloudtower_sim.mock_server.schema.spec import VERSIONS
 
-from .conftest import per_version
+from .support import per_version
 
 SPEED = 50  # simulated seconds per wall second: the whole workflow takes a few seconds of wall time
 REQUEST_TIMEOUT = 10  # seconds, for each HTTP request the test makes itself

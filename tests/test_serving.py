@@ -21,7 +21,7 @@ from cloudtower_sim.mock_server import cli
 from cloudtower_sim.mock_server.api.wire import MAX_BODY_BYTES
 from cloudtower_sim.mock_server.server import CLEANUP_INTERVAL, CONNECTION_LIMIT, IDLE_TIMEOUT
 
-from .conftest import TOKEN
+from .support import TOKEN
 
 pytestmark = pytest.mark.slow  # each test serves the simulator in a process of its own
 

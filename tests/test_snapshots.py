@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .conftest import PINNED_START, SDK_POLL
-from .test_bad_input import snapshot as world_of
+from .support import PINNED_START, SDK_POLL
+from .support import snapshot as world_of
 
 GIB = 1024**3
 

@@ -13,7 +13,7 @@ import pytest
 from cloudtower_sim.client import CloudTowerClient
 from cloudtower_sim.mock_server.state import HEADER
 
-from .conftest import TOKEN
+from .support import TOKEN
 from .test_serving import ROOT, start, stop
 
 

@@ -8,7 +8,7 @@ from cloudtower_sim.mock_server.domain.model import Task
 from cloudtower_sim.mock_server.domain.simulator import Settings
 from cloudtower_sim.mock_server.domain.tasks import QUEUE_DELAY, Step, TaskRunner
 
-from .conftest import PINNED_START, Api, make_client
+from .support import PINNED_START, Api, make_client
 
 T0 = parse_time("2026-01-01T00:00:00Z")
 

@@ -3,8 +3,8 @@ clone-vm, a VM made of a VM."""
 
 from __future__ import annotations
 
-from .conftest import PINNED_START, SDK_POLL
-from .test_bad_input import snapshot
+from .support import PINNED_START, SDK_POLL
+from .support import snapshot
 
 GIB = 1024**3
 

@@ -10,7 +10,7 @@ from cloudtower_sim.contracts.conftest import example_count
 from cloudtower_sim.mock_server.cli import contract as contract_command, parser
 from cloudtower_sim.mock_server.schema.spec import VERSIONS, Spec
 
-from .conftest import examples, per_operation, per_version
+from .support import examples, per_operation, per_version
 
 
 def _kept(params) -> list:

@@ -11,7 +11,7 @@ from cloudtower_sim.mock_server.domain.clock import parse_time
 from cloudtower_sim.mock_server.domain.scenario import ScenarioError
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
-from .conftest import PINNED_START, Api, make_client
+from .support import PINNED_START, Api, make_client
 
 CUID = re.compile(r"^c[0-9a-z]{24}$")
 

@@ -7,7 +7,7 @@ from cloudtower.api import VmApi
 
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .conftest import TOKEN, Api, make_client
+from .support import TOKEN, Api, make_client
 
 GIB = 1024**3
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import io
 
-import pytest
-
 from cloudtower_sim.mock_server.api.wire import MAX_JSON_BYTES
 from cloudtower_sim.mock_server.domain.uploads import CHUNK_SIZE
-from tests.conftest import TOKEN, Api, make_client
-from tests.test_bad_input import snapshot
+from .support import TOKEN
+from .support import snapshot
 
 SIZE = 2 * CHUNK_SIZE + 5  # three chunks, the last of 5 bytes
 
@@ -22,11 +20,6 @@ def upload(client, part: bytes, **fields):
     r = client.post("/v2/api/upload-elf-image", data=data, content_type="multipart/form-data",
                     headers={"Authorization": TOKEN})
     return r.status_code, r.get_json()
-
-
-@pytest.fixture
-def api():
-    return Api(make_client())
 
 
 def opening(api, **changed):

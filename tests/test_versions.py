@@ -11,7 +11,7 @@ from cloudtower_sim.mock_server.domain.scenario import ScenarioError
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 from cloudtower_sim.mock_server.schema.spec import EXTRACTS, Spec
 
-from .conftest import TOKEN
+from .support import TOKEN
 
 
 def _post(client, path, body):

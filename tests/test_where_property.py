@@ -31,7 +31,7 @@ from cloudtower_sim.mock_server.api.app_state import state_of
 from cloudtower_sim.mock_server.domain.scenario import Scenario, build
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .conftest import examples
+from .support import examples
 
 TOKEN = "cloudtower-sim-root-token"
 HEADERS = {"Authorization": TOKEN}

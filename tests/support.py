@@ -1,0 +1,253 @@
+"""What the tests share: the simulator in-process (`make_client`, `Api`) and served on a port (`Served`), every answer
+held to upstream (`held_to_upstream`), requests and their refusals (`send`, `assert_error`), the world as the domain
+and the API show it (`world_state`, `snapshot`), and what the fast tier keeps (`per_operation`, `per_version`,
+`examples`). Fixtures live in conftest.py, which builds them from these."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import operator
+import threading
+
+import pytest
+from hypothesis import settings
+
+from cloudtower_sim.contracts import upstream as up
+from cloudtower_sim.mock_server.api import create_app
+from cloudtower_sim.mock_server.api.app_state import state_of
+from cloudtower_sim.mock_server.api.registry import simulated
+from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
+from cloudtower_sim.mock_server.domain.world import KINDS
+
+TOKEN = "cloudtower-sim-root-token"  # declared in the default scenario
+# simulated time starts at the wall clock unless pinned; tests that compare worlds or times pin it
+PINNED_START = "2026-01-01T08:00:00Z"
+# the official SDK's wait_tasks sleeps its `interval` (default 5 s) after every poll, the last one too: tests pass
+# this, as a user of the SDK may
+SDK_POLL = 0.05
+
+
+OPERATIONS = {p: b.op for p, b in simulated().items()}
+QUERY_OPS = sorted(p for p in OPERATIONS if p.startswith("/get-") and p != "/get-version")
+ERROR_KEYS = {"code", "props", "stack", "message", "status", "operationName", "path"}
+
+
+def first_of_each_tag(paths) -> set:
+    from cloudtower_sim.mock_server.schema.spec import Spec
+
+    operations, seen, kept = Spec.load().operations, set(), set()
+    for path in paths:
+        tag = operations[path].tag if path in operations else path
+        if tag not in seen:
+            seen.add(tag)
+            kept.add(path)
+    return kept
+
+
+def per_operation(paths) -> list:
+    """`paths` as test parameters, every one in the whole suite; in the fast tier (`-m "not slow"`), the first of each
+    upstream tag (Vm, Host, Label, ...) among them, so that a check made of every operation still meets every area of
+    the API, for a fifth of the cost."""
+    kept = first_of_each_tag(paths)
+    return [path if path in kept else pytest.param(path, marks=pytest.mark.slow) for path in paths]
+
+
+def per_version(versions) -> list:
+    """API versions as test parameters: the latest in the fast tier, every one in the whole suite."""
+    latest = max(versions, key=lambda v: tuple(map(int, v.split("."))))
+    return [v if v == latest else pytest.param(v, marks=pytest.mark.slow) for v in versions]
+
+
+def examples(share: float) -> int:
+    """`share` of the Hypothesis profile's examples (the root conftest.py's `ci` gives 100, `dev` 10): a property test
+    whose examples are cheap asks for more than one share, a costly one for less."""
+    return max(1, round(settings().max_examples * share))
+
+
+_HELD: set = set()
+
+
+def held_to_upstream(app):
+    """Validate every JSON answer `app` gives to an operation against the upstream spec of the version it serves (when
+    that spec is at hand, else against the package's extract of it): whatever a test makes the simulator say, upstream
+    must allow it. A breach fails the request with a 599 that names it, which no test expects."""
+    sim = state_of(app).sim
+    upstream, _ = up.oracle(sim.spec.version)
+
+    @app.after_request
+    def _check(response):
+        from flask import request
+
+        op = request.path[len("/v2/api"):]
+        if not request.path.startswith("/v2/api/") or op not in upstream.doc["paths"] or not response.is_json:
+            return response
+        status = response.status_code
+        seen = (sim.spec.version, op, status, hash(response.get_data()))
+        if seen in _HELD:  # the same answer again (fuzz tests re-read an unchanged world): already validated
+            return response
+        try:
+            if str(status) in upstream.operation(op)[1]["responses"]:
+                upstream.validate(op, status, response.get_json())
+            else:  # 401, 405, 501: upstream declares none, but an error is an ErrorBody
+                upstream.validate_schema("ErrorBody", response.get_json())
+        except Exception as e:  # noqa: BLE001 - any breach
+            response.status_code = 599
+            response.set_data(f"answer of {request.path} ({status}) breaks upstream {sim.spec.version}: {e}"[:2000])
+            return response
+        _HELD.add(seen)
+        return response
+
+    return app
+
+
+def make_client(settings: Settings | None = None):
+    app = held_to_upstream(create_app(settings or Settings(start_time=PINNED_START)))
+    client = app.test_client()
+    client.sim = state_of(app).sim
+    return client
+
+
+class Api:
+    """A thin test helper: POST an operation with the root token and return (status, json, response)."""
+
+    def __init__(self, client, token=TOKEN):
+        self.client, self.token = client, token
+
+    def __call__(self, op, body=None, **kw):
+        headers = {"Authorization": self.token} if self.token else {}
+        r = self.client.post(f"/v2/api/{op}", json=body if body is not None else {}, headers=headers, **kw)
+        return r.status_code, r.get_json(silent=True), r
+
+    def ok(self, op, body=None):
+        status, data, r = self(op, body)
+        assert status == 200, (op, body, data)
+        return data
+
+    def done(self, answers):
+        """`answers` (WithTask), once each task has SUCCEEDED (as it has at once in instant task mode)."""
+        for a in answers:
+            [task] = self.ok("get-tasks", {"where": {"id": a["task_id"]}})
+            assert task["status"] == "SUCCESSED", task
+        return answers
+
+
+class Served:
+    """The simulator served by waitress on a free loopback port, in a thread."""
+
+    def __init__(self, settings: Settings, wrap=None):
+        from cloudtower_sim.mock_server.server import Server
+
+        self.sim = Simulator(settings)
+        app = held_to_upstream(create_app(simulator=self.sim))
+        if wrap is not None:  # a WSGI middleware around the simulator, e.g. one that breaks its answers
+            app = wrap(app, self.sim)
+        self.server = Server(app, "127.0.0.1", 0, 4)
+        self.base_url = f"http://127.0.0.1:{self.server.port}/v2/api"
+        self.root = self.base_url[: -len("/v2/api")]
+        # the loop and its shutdown stay in one thread, so no socket is closed under a running select()
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.stop()
+        self.thread.join(timeout=15)
+        assert not self.thread.is_alive(), "the served simulator did not stop"
+
+
+# --- requests and refusals -------------------------------------------------------------------------------------------
+
+def send(client, path, body=None, *, raw=None, method="post", token=TOKEN, headers=None):
+    h = {"Authorization": token} if token is not None else {}
+    h.update(headers or {})
+    if raw is not None:
+        return getattr(client, method)(path, data=raw, content_type="application/json", headers=h)
+    return getattr(client, method)(path, json=body, headers=h)
+
+
+def assert_error(r, status, *named, oracle=None):
+    """`r` is an ErrorBody answer of `status` whose message mentions every string in `named`."""
+    text = r.get_data(as_text=True)
+    assert r.status_code == status, f"expected {status}, got {r.status_code}: {text[:300]}"
+    assert r.headers.get("x-tower-request-id"), "no x-tower-request-id header"
+    assert r.mimetype == "application/json", r.mimetype
+    body = json.loads(text)
+    assert isinstance(body, dict), body
+    assert {"message", "status", "path"} <= set(body) <= ERROR_KEYS, body
+    assert isinstance(body["message"], str) and body["message"].strip(), body
+    assert body["status"] == r.status_code, body
+    assert body["path"] == r.request.path, body
+    if "code" in body:
+        assert body["code"] == "ResourceLocked", body
+    for fragment in named:
+        assert fragment in body["message"], f"message does not name {fragment!r}: {body['message']!r}"
+    if oracle is not None:
+        oracle.validate_schema("ErrorBody", body)
+        op = r.request.path[len("/v2/api"):] if r.request.path.startswith("/v2/api/") else None
+        if status in (400, 404) and op in oracle.doc["paths"]:
+            oracle.validate(op, status, body)
+    return body
+
+
+# --- the world -------------------------------------------------------------------------------------------------------
+
+def world_state(client) -> tuple:
+    """Every field of every object of the world, as the domain holds it: what a refused request must leave alone.
+    Cheaper than `snapshot` by a factor of six, so the fuzzers check it after every refused mutation, and the API's
+    view (`snapshot`) once per test."""
+    world = client.sim.world
+    return tuple((kind, tuple((i, _fields(o)) for i, o in sorted(getattr(world, kind).items())))
+                 for kind in KINDS.values())
+
+
+def settled_state(client) -> tuple:
+    """The world's state once every effect due has landed, kept until a request is accepted: refused ones must not
+    change it."""
+    if getattr(client, "settled", None) is None:
+        client.sim.world.runner.run_due()
+        client.settled = world_state(client)
+    return client.settled
+
+
+_SAME: set = {str, int, float, bool, type(None)}  # types compared as they are (enums join on first sight)
+_GETTERS: dict = {}  # a class -> a getter of all its dataclass fields at once
+
+
+def _fields(obj) -> tuple:
+    getter = _GETTERS.get(type(obj))
+    if getter is None:
+        names = [f.name for f in dataclasses.fields(obj)]
+        one = operator.attrgetter(*names)
+        getter = _GETTERS[type(obj)] = one if len(names) > 1 else (lambda o: (one(o),))
+    # the fuzzers call this for every object after every refused mutation: plain values skip _flat
+    return tuple(v if type(v) in _SAME else _flat(v) for v in getter(obj))
+
+
+def _flat(value):
+    """A value with every domain object in it replaced by its kind and id: the object is compared on its own."""
+    if type(value) in _SAME:
+        return value
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _flat(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_flat(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(repr(_flat(v)) for v in value))
+    if dataclasses.is_dataclass(value):
+        return type(value).__name__, getattr(value, "id", None) or id(value)
+    if isinstance(value, enum.Enum):
+        _SAME.add(type(value))
+    return value
+
+
+def snapshot(client) -> str:
+    """The whole world as the API shows it."""
+    out = {}
+    for op in QUERY_OPS:
+        if op.endswith("-connection"):
+            continue
+        r = send(client, "/v2/api" + op, {})
+        assert r.status_code == 200
+        out[op] = r.get_json()
+    return json.dumps(out, sort_keys=True)
