@@ -60,7 +60,7 @@ def test_a_json_value_where_an_object_is_expected_is_400(client, oracle, op, raw
     assert_error(send(client, "/v2/api" + op, raw=raw), 400, "object", oracle=oracle)
 
 
-@pytest.mark.parametrize("op", ARRAY_BODY_OPS)
+@pytest.mark.parametrize("op", per_operation(ARRAY_BODY_OPS))
 @pytest.mark.parametrize("raw", list(NOT_ARRAYS.values()), ids=list(NOT_ARRAYS))
 def test_a_json_value_where_an_array_is_expected_is_400(client, oracle, op, raw):
     assert_error(send(client, "/v2/api" + op, raw=raw), 400, "array", oracle=oracle)
