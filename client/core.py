@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import requests
 
 from . import wire, workflow
-from .polling import Poll
 from .errors import ConnectionFailed, ServerError, TaskFailed, TaskTimeout, from_response
+from .polling import Poll
 from .types import (EnterMaintenanceModeResult, ExitMaintenanceModeResult, MaintenanceModeVmInfo, MaintenanceReport,
                     Task, WithTask)
 

@@ -296,7 +296,14 @@ def extract(args) -> int:
     from .schema import extract as extracts
 
     folder = Path(args.upstream) if args.upstream else upstream.spec_path().parent
-    code = extracts.write(folder, *wanted(), versions=args.version or VERSIONS, check=args.check)
+    versions = args.version or VERSIONS
+    missing = [str(folder / f"cloudtower-openapi-{v}.json") for v in versions
+               if not (folder / f"cloudtower-openapi-{v}.json").is_file()]
+    if missing:
+        print(f"cloudtower-sim: no upstream spec at {', '.join(missing)}: give --upstream DIR, a folder of "
+              f"cloudtower-openapi-<version>.json, or {upstream.ENV}", file=sys.stderr)
+        return 2
+    code = extracts.write(folder, *wanted(), versions=versions, check=args.check)
     reads = json.loads((extracts.EXTRACTS / f"{DEFAULT_VERSION}.json").read_text())["reads"].values()
     if wire.READS_FILE.read_text() != wire.reads_text(reads):
         if args.check:

@@ -187,3 +187,16 @@ def test_api_version(serve):
 def test_an_unserved_api_version_is_refused():
     r = subprocess.run(SERVE + ["--api-version", "3.4.4"], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
     assert r.returncode == 2 and "4.0.0" in r.stderr and "4.6.0" in r.stderr, r.stderr
+
+
+def test_extract_without_the_upstream_specs_says_where_it_looked(tmp_path, capsys):
+    """`cloudtower-sim extract` with no spec in the folder: exit 2 and a message naming the file, not a traceback;
+    nothing is written."""
+    from cloudtower_sim.mock_server import cli
+    from cloudtower_sim.mock_server.schema.spec import EXTRACTS
+
+    before = {p.name: p.read_bytes() for p in EXTRACTS.iterdir()}
+    assert cli.main(["extract", "--upstream", str(tmp_path), "--version", "4.6.0"]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / "cloudtower-openapi-4.6.0.json") in err and "--upstream DIR" in err
+    assert {p.name: p.read_bytes() for p in EXTRACTS.iterdir()} == before

@@ -27,10 +27,9 @@ from cloudtower_sim.mock_server.api.registry import READS as REGISTERED_READS, s
 from cloudtower_sim.mock_server.schema import overlay
 from cloudtower_sim.mock_server.schema.spec import DATETIME_OPS, VERSIONS, Spec
 
-from .support import PINNED_START, TOKEN, Api, examples, make_client, per_operation, per_version
+from .support import OPERATIONS, PINNED_START, TOKEN, Api, examples, make_client, per_operation, per_version
 
 GiB = 2**30
-OPERATIONS = {p: b.op for p, b in simulated().items()}
 SPEC = Spec.load()
 ENTITIES = tuple(e for e in REGISTERED_READS if e in SPEC.reads)
 READS = [p for e in ENTITIES for p in SPEC.reads[e]]

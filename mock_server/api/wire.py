@@ -153,8 +153,9 @@ def install_routes(app: Flask, bound: dict[str, Bound]) -> None:
     """One route for every operation, which finds the operation by its path: some 150 rules of their own cost a
     tenth of a second to compile at start and a rule match on each request. An unknown path answers 404 (501 for an
     upstream operation not simulated), a known one sent with another method 405, as the error handlers say."""
-    state_of(app).operations = bound
-    views = {path: (b.op.method, _view(b, state_of(app))) for path, b in bound.items()}
+    app_state = state_of(app)
+    app_state.operations = bound
+    views = {path: (b.op.method, _view(b, app_state)) for path, b in bound.items()}
 
     def operation(name: str):
         method, view = views.get("/" + name, (None, None))
