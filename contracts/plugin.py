@@ -1,7 +1,7 @@
 """The pytest plugin of the contract suite, loaded by its runs only (`cloudtower-sim contract` and the repository's
 own pytest addopts pass `-p cloudtower_sim.contracts.plugin`), so its unprefixed options never reach a dependent
-project's pytest: its options, its marks, and the JSON report. The fixtures live in contracts/conftest.py, so they
-reach only the contract tests."""
+project's pytest: its options, its marks, and the JSON report; the fixtures (contracts/fixtures.py); and how the contracts load: each file of
+this folder as one module, named under `cloudtower_sim.contracts` in a checkout as from the wheel."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ RESULTS = pytest.StashKey()
 ORACLE = pytest.StashKey()  # what answers were held to: the upstream spec's path and version, or why not
 STARTED = pytest.StashKey()  # time.monotonic() when the run began, which --deadline counts from
 COULD_NOT_RUN = pytest.StashKey()  # why no contract could run: unreachable, credentials refused, a safety gate
+
+pytest_plugins = ["cloudtower_sim.contracts.fixtures"]
 
 # what the exit status says, beyond pytest's own 0 (every contract held) and 4 (a bad command line)
 BROKEN, COULD_NOT_RUN_STATUS, DEADLINE_HIT = 1, 2, 3
@@ -123,9 +125,44 @@ HERE = Path(__file__).resolve().parent
 ORDER = ("test_workflows.py", "test_tower_rules.py", "test_client_reads.py", "test_stateful.py", "test_wire.py")
 
 
+def is_contract(node) -> bool:
+    return Path(node.path).resolve().parent == HERE
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collect_directory(path, parent):
+    """This folder as a plain directory: as a package, pytest would import its __init__.py as `contracts` in a
+    checkout (where the folder sits beside cloudtower_sim/, not in it), a second module beside
+    `cloudtower_sim.contracts`."""
+    if Path(path).resolve() == HERE:
+        return pytest.Dir.from_parent(parent, path=path)
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path, parent):
+    if Path(module_path).resolve().parent == HERE:
+        return _Contracts.from_parent(parent, path=module_path)
+    return None
+
+
+class _Contracts(pytest.Module):
+    """A contract file, imported by its name in the package (asserts are still rewritten: pytest's import hook
+    matches the file's name, not the module's)."""
+
+    def _getobj(self):
+        import importlib
+
+        name = f"{__package__}.{Path(self.path).stem}"
+        try:
+            return importlib.import_module(name)
+        except Exception as e:
+            raise self.CollectError(pytest.ExceptionInfo.from_current().getrepr(style="short")) from e
+
+
 def pytest_collection_modifyitems(items):
     """Contracts in ORDER, each file's own order kept; other tests (the repository's own) keep their places."""
-    places = [i for i, item in enumerate(items) if Path(item.path).resolve().parent == HERE]
+    places = [i for i, item in enumerate(items) if is_contract(item)]
     rank = {name: n for n, name in enumerate(ORDER)}
     ordered = sorted((items[i] for i in places), key=lambda item: rank.get(Path(item.path).name, len(ORDER)))
     for i, item in zip(places, ordered):
@@ -141,7 +178,7 @@ class Results:
         self.first_failure: str | None = None  # the node id of the first contract that failed
 
     def pytest_itemcollected(self, item):
-        if Path(item.path).resolve().parent == HERE:
+        if is_contract(item):
             self.contracts.add(item.nodeid)
 
     def pytest_runtest_logreport(self, report):

@@ -1,11 +1,20 @@
 """Imports flow one way (issue 29): cli -> api -> domain -> schema, with the client apart. Read from the source, so
 that an import inside a function counts as much as one at the top; one under `if TYPE_CHECKING:` (annotations only)
-does not."""
+does not. And each file loads as one module (tests/loaded.py; the root conftest.py fails a run that loads one
+twice)."""
 
 from __future__ import annotations
 
 import ast
+import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
+
+from .loaded import describe, loaded_twice
 
 ROOT = Path(__file__).resolve().parent.parent
 # the repository's folders, as the package names them (cloudtower_sim/__init__.py)
@@ -125,3 +134,41 @@ def test_every_wait_polls_through_one_poller():
     found = [f"{path.relative_to(ROOT)}:{n}" for path in MODULES.values() if path not in own
              for n, line in enumerate(path.read_text().splitlines(), 1) if "._monotonic" in line or "._sleep" in line]
     assert found == []
+
+
+def test_a_file_loaded_under_a_second_name_is_found():
+    path = MODULES["cloudtower_sim.mock_server.domain.states"]
+    modules = dict(sys.modules)
+    assert loaded_twice(modules) == {}
+    import cloudtower_sim.mock_server.domain.states  # noqa: F401
+    modules = dict(sys.modules)
+    modules["mock_server.domain.states"] = importlib.util.module_from_spec(
+        importlib.util.spec_from_file_location("mock_server.domain.states", path))
+    twice = loaded_twice(modules)
+    assert twice == {"mock_server/domain/states.py": ["cloudtower_sim.mock_server.domain.states",
+                                                      "mock_server.domain.states"]}
+    assert "mock_server/domain/states.py as cloudtower_sim.mock_server.domain.states and " in describe(twice)
+
+
+def test_this_process_has_loaded_each_file_once():
+    assert loaded_twice() == {}, describe(loaded_twice())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [[], ["-n", "1"]], ids=["one-process", "xdist-worker"])
+def test_a_run_that_loads_a_file_twice_fails(tmp_path, workers):
+    """The root conftest.py's guard, in a process of its own: a plugin imports a module by a checkout's second name
+    once collection is done (in an xdist worker, which reports it to the controller); a plain run passes."""
+    (tmp_path / "second_name.py").write_text(
+        "def pytest_collection_finish(session):\n    import mock_server.domain.states  # noqa: F401\n")
+    base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *workers,
+            "tests/test_imports.py::test_no_import_cycle"]
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    plain = subprocess.run(base, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert plain.returncode == 0, plain.stdout[-2000:] + plain.stderr[-2000:]
+    doubled = subprocess.run(base + ["-p", "second_name"], cwd=ROOT, env=env, capture_output=True, text=True,
+                             timeout=120)
+    assert doubled.returncode == 1, doubled.stdout[-2000:] + doubled.stderr[-2000:]
+    assert "files loaded under two module names: " in doubled.stdout
+    assert ("mock_server/domain/states.py as cloudtower_sim.mock_server.domain.states and "
+            "mock_server.domain.states") in doubled.stdout

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import settings
 
-from cloudtower_sim.contracts.conftest import example_count
+from cloudtower_sim.contracts.fixtures import example_count
 from cloudtower_sim.mock_server.cli import contract as contract_command, parser
 from cloudtower_sim.mock_server.schema.spec import VERSIONS, Spec
 

@@ -1,5 +1,6 @@
 """Fixtures of the contract suite: the target, the oracle, the safety gates, and the check that every answer a
-contract caused conforms to the oracle."""
+contract caused conforms to the oracle. The plugin loads them (a conftest.py here would load as a second module,
+`contracts.conftest`, in a checkout); the autouse `contract` acts on the contracts of this folder only."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, Phase, settings
 from cloudtower_sim.client import CloudTowerError
 from cloudtower_sim.contracts import conformance, safety, target as targets
 from cloudtower_sim.contracts import upstream as up
-from cloudtower_sim.contracts.plugin import COULD_NOT_RUN, LEFTOVERS, ORACLE, RESULTS, STARTED, TARGET
+from cloudtower_sim.contracts.plugin import COULD_NOT_RUN, LEFTOVERS, ORACLE, RESULTS, STARTED, TARGET, is_contract
 from cloudtower_sim.contracts.target import NOT_RUN
 
 # Hypothesis examples per generated contract, unless --contract-max-examples says. In-process, a run's fixed cost is
@@ -87,9 +88,13 @@ def examples(request, target) -> settings:
 
 
 @pytest.fixture(autouse=True)
-def contract(request, target, oracle):
+def contract(request):
     """Gate each contract by its marks; afterwards, hold every exchange it caused to the oracle, and leave the
-    failing exchanges (or the last few) in the report."""
+    failing exchanges (or the last few) in the report. Other tests of the same run (the repository's) pass through."""
+    if not is_contract(request.node):
+        yield
+        return
+    target, oracle = request.getfixturevalue("target"), request.getfixturevalue("oracle")
     marks = {m.name for m in request.node.iter_markers()}
     target.cut_short = None
     target.check_deadline()
