@@ -13,7 +13,7 @@ from .capture import capture, dump
 from .domain import scenario as scenarios
 
 HEADER = "# cloudtower-sim state: written by `cloudtower-sim serve --state`; loaded by it on the next start"
-INTERNAL = "X-Cloudtower-Sim-Internal"  # requests the journal leaves out (api/wire.py)
+INTERNAL = "X-Cloudtower-Sim-Internal"  # requests the journal leaves out (api/front.py)
 
 
 class StateError(Exception):

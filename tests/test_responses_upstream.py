@@ -6,6 +6,7 @@ carries an `x-tower-request-id` header."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 from collections import defaultdict
@@ -18,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cloudtower_sim.contracts import upstream as up
+from cloudtower_sim.mock_server.api.app_state import state_of
 from cloudtower_sim.mock_server.domain import model
 from cloudtower_sim.mock_server.domain.errors import TaskError
 from cloudtower_sim.mock_server.domain.simulator import Settings
@@ -541,6 +543,17 @@ def test_every_answer_in_every_test_is_held_to_upstream(upstream, monkeypatch):
     monkeypatch.setattr(model.Vm, "vm_tools_status", property(lambda vm: "BROKEN"))
     status, data, r = Api(make_client())("get-vms", {"first": 1})
     assert status == 599 and "breaks upstream 4.6.0" in r.get_data(as_text=True), r.get_data(as_text=True)[:300]
+
+
+def test_an_answer_kept_before_flask_is_held_to_upstream_too():
+    """The check wraps the whole app: a kept answer (api/front.py) passes it as Flask's do."""
+    api = Api(make_client())
+    assert api("get-hosts", {"first": 1})[0] == 200
+    answers = state_of(api.client.application).answers
+    [(key, kept)] = [(k, a) for k, a in answers._kept.items() if k[0] == "/v2/api/get-hosts"]
+    answers._kept[key] = dataclasses.replace(kept, data=b'[{"id": 7}]')
+    status, data, r = api("get-hosts", {"first": 1})
+    assert status == 599 and "breaks upstream" in r.get_data(as_text=True), r.get_data(as_text=True)[:300]
 
 
 def test_without_the_upstream_spec_answers_are_held_to_the_extract(monkeypatch):

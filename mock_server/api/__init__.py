@@ -12,9 +12,10 @@ from ..domain.simulator import Settings, Simulator
 from . import control
 # the handler modules, one per upstream tag: importing them fills the registry
 from . import clusters, content_library, hosts, inventory, tasks, users, vms  # noqa: F401
-from .answers import Answers, KeptReads, Rendered
+from .answers import Answers, Rendered
 from .app_state import KEY, AppState
 from .faults import Faults, Journal
+from .front import Front
 from .registry import bind
 from .wire import MAX_BODY_BYTES, install_error_handlers, install_routes
 
@@ -29,7 +30,7 @@ def create_app(settings: Settings | None = None, simulator: Simulator | None = N
     if sim.settings.control:
         app.register_blueprint(control.bp)
     install_error_handlers(app, upstream_operations(sim))
-    app.wsgi_app = KeptReads(app)  # kept answers of reads, before Flask
+    app.wsgi_app = Front(app)  # every request's id and journal entry, and kept answers of reads, before Flask
     return app
 
 

@@ -13,21 +13,16 @@ Reads of one generation also share what they made on the way: a read's objects r
 and the whole table in the order of an `orderBy` (domain/query.py Orderings), so that a read of the same objects by
 another body (another filter or page, a new cursor) costs its filter and the join of texts already made.
 
-A kept answer is given before Flask (KeptReads): a polled read then costs a dictionary lookup, the token check, the
-read hold and the journal, not a framework's request. Anything else (a fault set, a token refused, an answer not
-kept or made for an older world) goes on to Flask as before."""
+A kept answer is given before Flask, by the entrance every request passes (front.py)."""
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 from dataclasses import dataclass
 
-from ..domain.errors import DomainError
 from ..domain.model import Entity
 from ..schema.types import ListOf
-from .app_state import state_of
 
 MAX_ANSWERS = 512  # kept answers; past it, the oldest half goes
 MAX_KEPT_BYTES = 16 * 1024 * 1024  # and at most this many bytes of them (the oldest half goes, then more if need be)
@@ -109,43 +104,3 @@ class Rendered:
 
 def _dumps(value) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
-
-
-class KeptReads:
-    """WSGI middleware in front of the Flask app: a POST of a read whose answer is kept for this very request (path,
-    body, Content-Type, Content-Language) and for the world as it stands, answered as the view would answer it (the
-    same bytes and headers, a request id, the token checked under the read hold, the journal entry)."""
-
-    def __init__(self, app):
-        from .wire import BASE_PATH, declared_length, keeps, kept_key, record, request_id
-
-        self.next, state = app.wsgi_app, state_of(app)
-        self.sim, self.answers, self.faults, self.journal = state.sim, state.answers, state.faults, state.journal
-        self.reads = {BASE_PATH + path: b.op.auth for path, b in state.operations.items() if keeps(b)}
-        self.base, self.key, self.record, self.request_id = len(BASE_PATH), kept_key, record, request_id
-        self.length = declared_length
-
-    def __call__(self, environ, start_response):
-        auth = self.reads.get(environ.get("PATH_INFO"))
-        length = self.length(environ, MAX_BODY_BYTES)  # a larger body's answer is not kept
-        if auth is None or length is None or environ.get("REQUEST_METHOD") != "POST" or self.faults.any():
-            return self.next(environ, start_response)
-        raw = environ["wsgi.input"].read(length)
-        environ["wsgi.input"] = io.BytesIO(raw)  # for Flask, should the answer not be kept
-        key = self.key(raw, environ)
-        if self.answers.get(key, self.sim.world.generation) is None:  # (the usual miss, known without the hold)
-            return self.next(environ, start_response)
-        with self.sim.session(read=True) as world:  # in realtime mode, the world catches up first
-            kept = self.answers.get(key, world.generation)
-            if kept is not None and auth:
-                try:
-                    world.user_for(environ.get("HTTP_AUTHORIZATION"))
-                except DomainError:  # refused: Flask words the 401
-                    kept = None
-        if kept is None:
-            return self.next(environ, start_response)
-        rid = self.request_id()
-        self.record(self.journal, self.sim, environ, environ["PATH_INFO"][self.base:], 200, kept.sent, [], rid)
-        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(kept.data))),
-                                  ("x-tower-request-id", rid)])
-        return [kept.data]

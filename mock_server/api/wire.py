@@ -5,21 +5,18 @@ every refusal into an `ErrorBody`."""
 from __future__ import annotations
 
 import json
-import random
 import time
 
-from flask import Flask, Response, abort, current_app, g, request
+from flask import Flask, Response, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import DomainError
-from ..domain.ids import uuid4_text
 from ..domain.uploads import CHUNK_SIZE
 from ..schema.types import InvalidInput
 from .app_state import AppState, state_of
 from .faults import DROP_HEADER, task_ids
+from .front import BASE_PATH, FAULT, SENT, TASK_IDS, declared_length, keeps, kept_key
 from .registry import Bound
-
-BASE_PATH = "/v2/api"
 
 CONTENT_LANGUAGES = ("zh-CN", "en-US", "*")
 MAX_DEPTH = 32  # deeper bodies are refused before they reach the (recursive) validator and filters
@@ -78,7 +75,7 @@ def read_body(op, raw: bytes):
     depth, values = _measure(body)
     if depth > MAX_DEPTH:
         raise InvalidInput("body", f"nested more than {MAX_DEPTH} levels deep")
-    g.sent = body  # as sent, for faults' `where` and the journal (api/faults.py); not deeper than MAX_DEPTH
+    request.environ[SENT] = body  # as sent, for faults' `where` and the journal (front.py); not deeper than MAX_DEPTH
     if isinstance(body, dict) and isinstance(body.get("where"), (dict, list)):
         clauses = _measure(body["where"], keys_only=True)[1]
         if clauses > MAX_WHERE_CLAUSES:
@@ -103,19 +100,13 @@ def read_form(op):
     if request.mimetype != "multipart/form-data":
         raise InvalidInput("Content-Type", "expected multipart/form-data", repr(request.content_type or "none")[:80])
     body = request.form.to_dict()
-    g.sent = dict(body)  # its text fields, for the journal (api/faults.py)
+    request.environ[SENT] = dict(body)  # its text fields, for the journal (front.py)
     part = request.files.get("file")
     if part is not None:
         body["file"] = part.read()
     elif "file" in body:  # a part sent without a file name arrives as a field: its bytes all the same
         body["file"] = body["file"].encode()
     return op.request.validate(body, "")
-
-
-def declared_length(environ: dict, bound: int) -> int | None:
-    """The request's Content-Length when it declares one of at most `bound` bytes."""
-    length = environ.get("CONTENT_LENGTH")
-    return int(length) if length and length.isdigit() and int(length) <= bound else None
 
 
 def _raw_body(req) -> bytes:
@@ -176,20 +167,19 @@ def _view(b: Bound, app_state: AppState):
     sim, kept_answers, rendered, faults = app_state.sim, app_state.answers, app_state.rendered, app_state.faults
 
     def view():
-        req, state = request._get_current_object(), g._get_current_object()  # (each proxied lookup costs)
+        req = request._get_current_object()  # (each proxied lookup costs)
         environ = req.environ  # headers read from it: werkzeug's Headers look each up case-insensitively
         language = environ.get("HTTP_CONTENT_LANGUAGE")
         if language is not None and language not in CONTENT_LANGUAGES:
             raise InvalidInput("content-language", f"expected one of {', '.join(CONTENT_LANGUAGES)}",
                                repr(language)[:80])
         raw = b"" if op.form else _raw_body(req)
-        # a read's answer is kept for the same body sent again to an unchanged world (api/answers.py answers it)
+        # a read's answer is kept for the same body sent again to an unchanged world (front.py answers it)
         key = kept_key(raw, environ) if keeps(b) else None
         # the body is read and checked before the world is held: a large one keeps no other request waiting. Its
         # refusal still comes after the token's and the role's
         body, refusal = _parsed(op, raw)
-        fault = faults.take(req.path[len(BASE_PATH):], state.get("sent"))
-        state.fault = fault
+        fault = environ[FAULT] = faults.take(req.path[len(BASE_PATH):], environ.get(SENT))
         effect = fault.effect if fault is not None else {}
         if "delay_ms" in effect:
             time.sleep(effect["delay_ms"] / 1000)
@@ -218,59 +208,17 @@ def _view(b: Bound, app_state: AppState):
             else:
                 answer = op.response.render(result)
                 if b.mutation:
-                    state.task_ids = task_ids(answer)  # for the journal
+                    environ[TASK_IDS] = task_ids(answer)  # for the journal
                 data = json.dumps(answer, separators=(",", ":")).encode()
             if key is not None and fault is None:
-                kept_answers.keep(key, world.generation, state.get("sent"), data)
+                kept_answers.keep(key, world.generation, environ.get(SENT), data)
             return Response(data, 200, mimetype="application/json")
 
     return view
 
 
-def keeps(b: Bound) -> bool:
-    """Whether the answers of an operation are kept (api/answers.py): reads sent as a JSON POST body."""
-    return b.read and b.op.method == "POST" and not b.op.form
-
-
-def kept_key(raw: bytes, environ: dict) -> tuple:
-    """What a read's kept answer is found by: its path, body, Content-Type (a body not sent as JSON is refused) and
-    Content-Language."""
-    return environ["PATH_INFO"], raw, environ.get("CONTENT_TYPE"), environ.get("HTTP_CONTENT_LANGUAGE")
-
-
-def record(journal, sim, environ: dict, path: str, status: int, sent, task_ids: list, rid: str, fault=None) -> None:
-    """A request of the API (`path` below /v2/api) in the journal (api/faults.py): what was sent, how it was answered,
-    the tasks it started (not serve --state's own reads, state.py)."""
-    if "HTTP_X_CLOUDTOWER_SIM_INTERNAL" not in environ:
-        journal.record({
-            "method": environ["REQUEST_METHOD"], "path": path, "status": status,
-            "body": sent, "task_ids": task_ids, "time": sim.world.runner.now(), "request_id": rid,
-            **({"fault": fault.id} if fault else {})})
-
-
-def request_id() -> str:
-    """A new x-tower-request-id: a random UUID 4 (uuid.uuid4's form, from a generator that needs no system call)."""
-    return uuid4_text(_RANDOM)
-
-
-_RANDOM = random.Random()  # seeded from the system at start
-
-
 def install_error_handlers(app: Flask, upstream: dict[str, tuple[str, str]]) -> None:
     """`upstream`: every operation of the upstream API, path -> (method, operationId): those answer 501."""
-    sim, journal = state_of(app).sim, state_of(app).journal
-
-    @app.after_request
-    def _stamp(response):
-        """Each answer's x-tower-request-id; each request of the API in the journal."""
-        req, state = request._get_current_object(), g._get_current_object()  # (each proxied lookup costs)
-        rid = request_id()
-        response.headers["x-tower-request-id"] = rid
-        if req.path.startswith(BASE_PATH + "/"):
-            status = response.status_code
-            record(journal, sim, req.environ, req.path[len(BASE_PATH):], status, state.get("sent"),
-                   state.get("task_ids", []) if status == 200 else [], rid, state.get("fault"))
-        return response
 
     @app.errorhandler(InvalidInput)
     def _invalid(e: InvalidInput):
