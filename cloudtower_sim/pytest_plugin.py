@@ -11,8 +11,6 @@ start_time=...)` sets the rest."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 SETTINGS = ("task_mode", "api_version", "seed", "speed", "start_time")
@@ -26,25 +24,22 @@ def pytest_configure(config):
 
 
 class _Server:
-    """A simulator served by waitress on a free loopback port, in a thread."""
+    """A simulator of one API version, served in a thread (mock_server/server.py)."""
 
     def __init__(self, api_version: str | None):
         from cloudtower_sim.mock_server.api import create_app
         from cloudtower_sim.mock_server.api.app_state import state_of
         from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
-        from cloudtower_sim.mock_server.server import Server
+        from cloudtower_sim.mock_server.server import InThread
 
         self.sim = Simulator(Settings(api_version=api_version))
         self.app = create_app(simulator=self.sim)
         self.state = state_of(self.app)
-        self.server = Server(self.app, "127.0.0.1", 0, 8)
-        self.root = f"http://127.0.0.1:{self.server.port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True, name="cloudtower-sim")
-        self.thread.start()
+        self.served = InThread(self.app, threads=8)
+        self.root = self.served.root
 
     def close(self):
-        self.server.stop()
-        self.thread.join(timeout=15)
+        self.served.close()
 
 
 class CloudTowerSim:

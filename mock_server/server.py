@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
 
@@ -111,3 +112,21 @@ class Server:
         channels = [c for c in self.waitress._map.values() if isinstance(c, HTTPChannel)]
         writing = sum(1 for c in channels if c.requests or c.total_outbufs_len)
         return max(dispatcher.active_count + len(dispatcher.queue), writing)
+
+
+class InThread:
+    """An app served on a free loopback port, in a thread of this process: the pytest plugin's fixture and the
+    tests' servers. The loop and its stop stay in that one thread, so no socket is closed under a running select()."""
+
+    def __init__(self, app, threads: int = 4, name: str = "cloudtower-sim"):
+        self.server = Server(app, "127.0.0.1", 0, threads)
+        self.root = f"http://127.0.0.1:{self.server.port}"
+        self.base_url = self.root + "/v2/api"
+        self.thread = threading.Thread(target=self.server.run, daemon=True, name=name)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.stop()
+        self.thread.join(timeout=15)
+        if self.thread.is_alive():
+            raise RuntimeError(f"the simulator served at {self.root} did not stop within 15 s")

@@ -13,8 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def loaded_twice(modules=None) -> dict[str, list[str]]:
     """{file relative to the repository: its module names} for each file of the repository (not its .venv) that
-    `modules` (sys.modules by default) holds under more than one name."""
+    `modules` (sys.modules by default) holds as more than one module. One module under two names is one load
+    (multiprocessing names `__main__` `__mp_main__` too)."""
     names: dict[Path, list[str]] = {}
+    objects: dict[Path, set[int]] = {}
     for name, module in list((sys.modules if modules is None else modules).items()):
         file = getattr(module, "__file__", None)
         if not file:
@@ -22,7 +24,8 @@ def loaded_twice(modules=None) -> dict[str, list[str]]:
         path = Path(file).resolve()
         if ROOT in path.parents and ".venv" not in path.relative_to(ROOT).parts:
             names.setdefault(path, []).append(name)
-    return {str(p.relative_to(ROOT)): sorted(n) for p, n in names.items() if len(n) > 1}
+            objects.setdefault(path, set()).add(id(module))
+    return {str(p.relative_to(ROOT)): sorted(n) for p, n in names.items() if len(objects[p]) > 1}
 
 
 def describe(twice: dict[str, list[str]]) -> str:

@@ -1,4 +1,5 @@
-"""What the tests share: the simulator in-process (`make_client`, `Api`) and served on a port (`Served`), every answer
+"""What the tests share: the simulator in-process (`make_client`, `Api`), served in a thread (`Served`) and as
+a process of its own (`Process`), every answer
 held to upstream (`held_to_upstream`), requests and their refusals (`send`, `assert_error`), the world as the domain
 and the API show it (`world_state`, `snapshot`), and what the fast tier keeps (`per_operation`, `per_version`,
 `examples`). Fixtures live in conftest.py, which builds them from these."""
@@ -9,6 +10,10 @@ import dataclasses
 import enum
 import json
 import operator
+import queue
+import signal
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -20,6 +25,9 @@ from cloudtower_sim.mock_server.api.app_state import state_of
 from cloudtower_sim.mock_server.api.registry import simulated
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 from cloudtower_sim.mock_server.domain.world import KINDS
+from cloudtower_sim.mock_server.server import InThread
+
+from .loaded import ROOT  # the repository
 
 TOKEN = "cloudtower-sim-root-token"  # declared in the default scenario
 # simulated time starts at the wall clock unless pinned; tests that compare worlds or times pin it
@@ -146,26 +154,78 @@ class Api:
 
 
 class Served:
-    """The simulator served by waitress on a free loopback port, in a thread."""
+    """The simulator served by waitress on a free loopback port, in a thread (mock_server/server.py InThread), every
+    answer held to upstream."""
 
     def __init__(self, settings: Settings, wrap=None):
-        from cloudtower_sim.mock_server.server import Server
-
         self.sim = Simulator(settings)
         app = held_to_upstream(create_app(simulator=self.sim))
         if wrap is not None:  # a WSGI middleware around the simulator, e.g. one that breaks its answers
             app = wrap(app, self.sim)
-        self.server = Server(app, "127.0.0.1", 0, 4)
-        self.base_url = f"http://127.0.0.1:{self.server.port}/v2/api"
-        self.root = self.base_url[: -len("/v2/api")]
-        # the loop and its shutdown stay in one thread, so no socket is closed under a running select()
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
+        self.served = InThread(app, threads=4)
+        self.base_url, self.root = self.served.base_url, self.served.root
 
     def close(self):
-        self.server.stop()
-        self.thread.join(timeout=15)
-        assert not self.thread.is_alive(), "the served simulator did not stop"
+        self.served.close()
+
+
+class Process:
+    """`cloudtower-sim serve ARGS` as a user starts it: a process of its own on a free port (loopback, the default),
+    its output read by threads so that a wait can time out, its banner, and a stop by signal."""
+
+    def __init__(self, *args: str, timeout: float = 20):
+        self.proc = subprocess.Popen([sys.executable, "-m", "cloudtower_sim", "serve", "--port", "0", *args],
+                                     cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: queue.Queue = queue.Queue()
+        self.out, self.err = [], []
+        self._readers = [threading.Thread(target=self._read, args=(self.proc.stdout, self.out, self.lines),
+                                          daemon=True),
+                         threading.Thread(target=self._read, args=(self.proc.stderr, self.err, None), daemon=True)]
+        for reader in self._readers:
+            reader.start()
+        self.banner: list[str] = []
+        try:
+            while not any(line.startswith("credentials:") for line in self.banner):
+                try:
+                    line = self.lines.get(timeout=timeout)
+                except queue.Empty:
+                    raise AssertionError(f"no banner within {timeout}s; got {self.banner}") from None
+                if line is None:
+                    code = self.proc.wait(timeout=10)
+                    self._join()
+                    raise AssertionError(f"exited early ({code}): {''.join(self.err)}")
+                self.banner.append(line.rstrip("\n"))
+        except BaseException:
+            self.kill()
+            raise
+        [self.base_url] = [line.split(": ", 1)[1] for line in self.banner if line.startswith("base URL:")]
+        self.root = self.base_url[: -len("/v2/api")]
+
+    @staticmethod
+    def _read(stream, kept: list, lines):
+        for line in stream:
+            kept.append(line)
+            if lines is not None:
+                lines.put(line)
+        if lines is not None:
+            lines.put(None)
+
+    def _join(self):
+        for reader in self._readers:
+            reader.join(timeout=10)
+
+    def stop(self, sig=signal.SIGTERM) -> tuple[int, str, str]:
+        """Signal it and wait for its exit: (exit status, all it wrote to stdout, to stderr)."""
+        self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=30)
+        self._join()
+        return code, "".join(self.out), "".join(self.err)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+        self._join()
 
 
 # --- requests and refusals -------------------------------------------------------------------------------------------

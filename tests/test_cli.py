@@ -1,47 +1,21 @@
 """`python -m cloudtower_sim serve` as a real process: banner, login, SIGTERM, scenario errors, seeds, options."""
 
-import queue
 import re
 import signal
 import subprocess
 import sys
-import threading
-from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from .support import ROOT, Process
+
 SERVE = [sys.executable, "-m", "cloudtower_sim", "serve", "--host", "127.0.0.1", "--port", "0"]
 TIMEOUT = 20  # seconds for a process to start or to fail
 
 
-class Server:
-    """A `serve` subprocess whose stdout lines are read by a thread, so reads can time out."""
-
-    def __init__(self, *args):
-        self.proc = subprocess.Popen(SERVE + list(args), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
-        self.lines = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        self.banner = []
-
-    def read_banner(self):
-        while not any(line.startswith("credentials:") for line in self.banner):
-            try:
-                line = self.lines.get(timeout=TIMEOUT)
-            except queue.Empty:
-                raise AssertionError(f"no banner within {TIMEOUT}s; got {self.banner}") from None
-            assert line is not None, f"exited early ({self.proc.wait(timeout=10)}): {self.proc.stderr.read()}"
-            self.banner.append(line.rstrip("\n"))
-        [url] = [line.split(": ", 1)[1] for line in self.banner if line.startswith("base URL:")]
-        self.base_url = url
-        self.root = url[: -len("/v2/api")]
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.put(line)
-        self.lines.put(None)
+class Server(Process):
+    """A `serve` process (support.Process), with a user's first calls."""
 
     def post(self, op, body=None, token=None):
         headers = {"Authorization": token} if token else {}
@@ -57,13 +31,6 @@ class Server:
         assert r.status_code == 200, r.text
         return {vm["name"]: vm["id"] for vm in r.json()}
 
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=10)
-        self.proc.stdout.close()
-        self.proc.stderr.close()
-
 
 @pytest.fixture
 def serve():
@@ -71,8 +38,7 @@ def serve():
     started = []
 
     def start(*args):
-        started.append(Server(*args))
-        started[-1].read_banner()
+        started.append(Server("--host", "127.0.0.1", *args, timeout=TIMEOUT))
         return started[-1]
 
     yield start

@@ -6,25 +6,22 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
 from cloudtower_sim.client import CloudTowerClient
 
 from . import drift
-from .support import TOKEN
+from .support import ROOT, TOKEN, Process
 
 pytestmark = pytest.mark.slow  # each test runs `cloudtower-sim contract` in a process of its own
 
-ROOT = Path(__file__).resolve().parent.parent
 # examples per generated contract: these tests are about what the suite concludes, and every breakage below is caught
 # by its first example; the in-process run (contracts/ in the README command) goes wider
 MAX_EXAMPLES = "1"
@@ -62,21 +59,11 @@ def outcomes(report) -> dict[str, str]:
 @pytest.fixture
 def separate_server():
     """`cloudtower-sim serve --no-control` as its own process on a free port, as a user would start it."""
-    proc = subprocess.Popen([sys.executable, "-m", "cloudtower_sim", "serve", "--no-control", "--port", "0",
-                             "--task-mode", "realtime", "--speed", "200"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    server = Process("--no-control", "--task-mode", "realtime", "--speed", "200")
     try:
-        base_url = None
-        for line in proc.stdout:
-            match = re.match(r"base URL: (\S+)", line)
-            if match:
-                base_url = match.group(1)
-                break
-        assert base_url, proc.stderr.read()
-        yield base_url
+        yield server.base_url
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
+        server.stop()
 
 
 def test_the_suite_passes_against_a_separate_simulator_without_control(tmp_path, separate_server):

@@ -4,7 +4,7 @@ world's invariants checked after every step."""
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from cloudtower_sim.mock_server.domain import (content_library, gpus, maintenance, placement_groups, scenario,
                                                snapshots, templates, vm_devices, vms)

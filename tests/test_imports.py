@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from .loaded import describe, loaded_twice
+from .loaded import ROOT, describe, loaded_twice
 
-ROOT = Path(__file__).resolve().parent.parent
 # the repository's folders, as the package names them (cloudtower_sim/__init__.py)
 PARTS = {"cloudtower_sim": "cloudtower_sim", "mock_server": "cloudtower_sim.mock_server",
          "client": "cloudtower_sim.client", "contracts": "cloudtower_sim.contracts"}
@@ -138,16 +137,17 @@ def test_every_wait_polls_through_one_poller():
 
 def test_a_file_loaded_under_a_second_name_is_found():
     path = MODULES["cloudtower_sim.mock_server.domain.states"]
-    modules = dict(sys.modules)
-    assert loaded_twice(modules) == {}
     import cloudtower_sim.mock_server.domain.states  # noqa: F401
     modules = dict(sys.modules)
+    assert loaded_twice(modules) == {}
+    modules["an_alias_of_states"] = modules["cloudtower_sim.mock_server.domain.states"]  # one module, two names
+    assert loaded_twice(modules) == {}
     modules["mock_server.domain.states"] = importlib.util.module_from_spec(
         importlib.util.spec_from_file_location("mock_server.domain.states", path))
     twice = loaded_twice(modules)
-    assert twice == {"mock_server/domain/states.py": ["cloudtower_sim.mock_server.domain.states",
+    assert twice == {"mock_server/domain/states.py": ["an_alias_of_states", "cloudtower_sim.mock_server.domain.states",
                                                       "mock_server.domain.states"]}
-    assert "mock_server/domain/states.py as cloudtower_sim.mock_server.domain.states and " in describe(twice)
+    assert "mock_server/domain/states.py as an_alias_of_states and cloudtower_sim." in describe(twice)
 
 
 def test_this_process_has_loaded_each_file_once():

@@ -4,16 +4,15 @@ get-zones is what SmartX's Cluster API provider calls on a stretched cluster."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from cloudtower_sim.mock_server.domain.scenario import ScenarioError
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
-from .support import PINNED_START, Api, make_client
+from .support import PINNED_START, ROOT, Api, make_client
 
-STRETCHED = Path(__file__).resolve().parent.parent / "mock_server" / "scenarios" / "stretched.yaml"
+STRETCHED = ROOT / "mock_server" / "scenarios" / "stretched.yaml"
 
 
 def ids(objs):

@@ -1,12 +1,12 @@
 """The README says what the registry says."""
 
-from pathlib import Path
-
 import pytest
 
 from cloudtower_sim.mock_server.api.registry import markdown_table
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+from .support import ROOT
+
+README = ROOT / "README.md"
 
 
 def test_the_table_of_simulated_operations_is_the_registrys():

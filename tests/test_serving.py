@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -21,30 +20,20 @@ from cloudtower_sim.mock_server import cli
 from cloudtower_sim.mock_server.api.wire import MAX_BODY_BYTES
 from cloudtower_sim.mock_server.server import CLEANUP_INTERVAL, CONNECTION_LIMIT, IDLE_TIMEOUT
 
-from .support import TOKEN
+from .support import ROOT, TOKEN, Process
 
 pytestmark = pytest.mark.slow  # each test serves the simulator in a process of its own
 
-ROOT = Path(__file__).resolve().parent.parent
 AUTH = {"Authorization": TOKEN}
 
 
 def start(*options, scenario=None):
-    command = [sys.executable, "-m", "cloudtower_sim", "serve", "--port", "0", *options]
-    if scenario:
-        command += ["--scenario", str(scenario)]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for line in proc.stdout:
-        match = re.match(r"base URL: (\S+)", line)
-        if match:
-            return proc, match.group(1)
-    raise AssertionError(proc.stderr.read())
+    server = Process(*options, *(["--scenario", str(scenario)] if scenario else []))
+    return server, server.base_url
 
 
-def stop(proc, sig=signal.SIGTERM) -> tuple[int, str, str]:
-    proc.send_signal(sig)
-    out, err = proc.communicate(timeout=30)
-    return proc.returncode, out, err
+def stop(server, sig=signal.SIGTERM) -> tuple[int, str, str]:
+    return server.stop(sig)
 
 
 # --- item 6: options --------------------------------------------------------------------------------------------------

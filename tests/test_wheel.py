@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from .support import ROOT
+
 pytestmark = pytest.mark.slow  # builds the wheel and installs it into a new environment
 
 SCRIPT = r'''
