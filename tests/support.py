@@ -22,9 +22,12 @@ from hypothesis import settings
 from cloudtower_sim.contracts import upstream as up
 from cloudtower_sim.mock_server.api import create_app
 from cloudtower_sim.mock_server.api.app_state import state_of
-from cloudtower_sim.mock_server.api.registry import simulated
+from cloudtower_sim.mock_server.api.registry import READS as REGISTERED_READS, simulated
+from cloudtower_sim.mock_server.domain.errors import TaskError
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
+from cloudtower_sim.mock_server.domain.tasks import Step
 from cloudtower_sim.mock_server.domain.world import KINDS
+from cloudtower_sim.mock_server.schema.spec import Spec
 from cloudtower_sim.mock_server.server import InThread
 
 from .loaded import ROOT  # the repository
@@ -39,6 +42,9 @@ SDK_POLL = 0.05
 
 OPERATIONS = {p: b.op for p, b in simulated().items()}
 QUERY_OPS = sorted(p for p in OPERATIONS if p.startswith("/get-") and p != "/get-version")
+GiB = 2**30
+# the reads of the registered entities that upstream has, by entity (each entity's list, then its connection)
+READS = [p for e in REGISTERED_READS if e in Spec.load().reads for p in Spec.load().reads[e]]
 ERROR_KEYS = {"code", "props", "stack", "message", "status", "operationName", "path"}
 
 
@@ -226,6 +232,63 @@ class Process:
             self.proc.kill()
         self.proc.wait(timeout=10)
         self._join()
+
+
+# --- a world with tasks in every state, and host node-3 in maintenance ----------------------------------------------
+
+def seed_tasks(client) -> None:
+    """Four tasks on a manual clock: SUCCESSED (on VM db-01), FAILED (on host node-1), EXECUTING (on VM web-01) and
+    PENDING (on nothing, by no user)."""
+    world = client.sim.world
+
+    def fail():
+        raise TaskError("simulated failure for the schema tests", "TEST_FAILURE")
+
+    with world.session():
+        vm = next(v for v in world.vms.values() if v.name == "db-01")
+        vm2 = next(v for v in world.vms.values() if v.name == "web-01")
+        host = next(h for h in world.hosts.values() if h.name == "node-1")
+        root = next(u for u in world.users.values() if u.username == "root")
+        world.start_task("a-done", vm, "test_done", [Step("one", 1.0), Step("two", 2.0)], user=root,
+                         args={"vm_id": vm.id, "nested": {"list": [1, 2]}})
+        world.start_task("b-failed", host, "test_failed", [Step("boom", 1.0, fail)], user=root)
+    assert client.post("/_sim/clock", json={"advance": 10}).status_code == 200
+    with world.session():
+        world.start_task("d-running", vm2, "test_running", [Step("long", 1000.0)], user=root)
+    assert client.post("/_sim/clock", json={"advance": 1}).status_code == 200
+    with world.session():
+        world.start_task("c-queued", None, "test_queued", [Step("later", 1.0)])
+
+
+def tasks_client():
+    client = make_client(Settings(task_mode="manual", start_time=PINNED_START))
+    seed_tasks(client)
+    return client
+
+
+def varied_client(api_version=None):
+    """Host node-3 in maintenance mode (its VMs moved away, `host_state` set), then the four seeded tasks."""
+    client = make_client(Settings(task_mode="manual", api_version=api_version, start_time=PINNED_START))
+    api = Api(client)
+    node3 = api.ok("get-hosts", {"where": {"name": "node-3"}})[0]["id"]
+    task = api.ok("enter-maintenance-mode-precheck", {"where": {"id": node3}})["task_id"]
+    assert client.post("/_sim/clock", json={"advance": 3600}).status_code == 200
+    assert api.ok("enter-maintance-mode-precheck-result", {"where": {"task_id": task}})["done"] is True
+    api.ok("enter-maintance-mode", {"where": {"host_id": node3}, "data": {"shutdown_vms": []}})
+    assert client.post("/_sim/clock", json={"advance": 3600}).status_code == 200
+    host = api.ok("get-hosts", {"where": {"id": node3}})[0]
+    assert host["host_state"] and host["host_state"]["state"] == "MAINTENANCE_MODE", host["host_state"]
+    seed_tasks(client)
+    return client
+
+
+
+def check_request_id(r, seen=None):
+    rid = r.headers.get("x-tower-request-id")
+    assert rid, f"{r.request.path}: no x-tower-request-id header ({r.status_code})"
+    if seen is not None:
+        assert rid not in seen, f"request id {rid} used twice"
+        seen.add(rid)
 
 
 # --- requests and refusals -------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from cloudtower_sim.mock_server.domain.scenario import ScenarioError
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 from cloudtower_sim.mock_server.schema.spec import EXTRACTS, Spec
 
-from .support import TOKEN
+from .support import READS, TOKEN, Api, per_operation, per_version, varied_client
 
 
 def _post(client, path, body):
@@ -49,3 +49,49 @@ def test_a_scenario_with_an_unserved_version_is_refused_naming_the_served_ones(t
     scenario.write_text("api_version: '3.4'\n")
     with pytest.raises(ScenarioError, match=r"api_version: expected one of 4\.0\.0, 4\.1\.0, 4\.3\.0, 4\.6\.0"):
         Simulator(Settings(scenario=str(scenario)))
+
+
+# --- every served version ---------------------------------------------------------------------------------------------
+
+# Vm fields that 4.6.0 has and older versions do not (Vm is additionalProperties: false in every version)
+NEWER_VM_FIELDS = {
+    "4.0.0": {"backup_plans", "bios_uuid", "unique_logical_size", "used_size", "used_size_usage"},
+    "4.1.0": {"backup_plans", "bios_uuid", "used_size", "used_size_usage"},
+    "4.3.0": {"backup_plans", "used_size", "used_size_usage"},
+    "4.6.0": set(),
+}
+_VERSIONED = {}
+
+
+def versioned_client(version):
+    if version not in _VERSIONED:
+        _VERSIONED[version] = varied_client(version)
+    return _VERSIONED[version]
+
+
+@pytest.mark.parametrize("version", per_version(list(NEWER_VM_FIELDS)))
+@pytest.mark.parametrize("op", per_operation(READS))
+def test_reads_validate_against_the_served_versions_spec(upstream_for, version, op):
+    upstream = upstream_for(version)
+    status, data, _ = Api(versioned_client(version))(op[1:], {})
+    assert status == 200
+    upstream.validate(op, 200, data)
+
+
+@pytest.mark.parametrize("version", NEWER_VM_FIELDS)
+def test_a_served_version_answers_exactly_its_own_fields(upstream_for, version):
+    client = versioned_client(version)
+    assert client.get("/v2/api/get-version").get_json() == version
+    [vm] = Api(client).ok("get-vms", {"first": 1})
+    assert set(vm) == set(upstream_for(version).schemas["Vm"]["properties"])
+    assert not NEWER_VM_FIELDS[version] & set(vm)
+
+
+@pytest.mark.parametrize("version", NEWER_VM_FIELDS)
+def test_requests_are_validated_by_the_served_versions_schema(version):
+    """`bios_uuid` is a Vm filter from 4.1.0 on: 4.0.0 refuses it as upstream 4.0.0 would, naming it."""
+    status, data, _ = Api(versioned_client(version))("get-vms", {"where": {"bios_uuid": "x"}})
+    if "bios_uuid" in NEWER_VM_FIELDS[version]:
+        assert status == 400 and "where.bios_uuid" in data["message"], data
+    else:
+        assert status == 200 and data == [], data
