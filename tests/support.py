@@ -154,9 +154,37 @@ class Api:
     def done(self, answers):
         """`answers` (WithTask), once each task has SUCCEEDED (as it has at once in instant task mode)."""
         for a in answers:
-            [task] = self.ok("get-tasks", {"where": {"id": a["task_id"]}})
+            task = self.task(a["task_id"])
             assert task["status"] == "SUCCESSED", task
         return answers
+
+    # lookups: the one object a read finds, or the test fails naming what it looked for
+    def one(self, kind: str, where):
+        """The one object of `get-<kind>` that `where` (a filter, or a name) finds."""
+        where = where if isinstance(where, dict) else {"name": where}
+        found = self.ok(f"get-{kind}", {"where": where})
+        assert len(found) == 1, f"get-{kind} {where}: {len(found)} objects, not one"
+        return found[0]
+
+    def vm(self, name: str) -> dict:
+        return self.one("vms", name)
+
+    def host(self, name: str) -> dict:
+        return self.one("hosts", name)
+
+    def task(self, task_id: str) -> dict:
+        return self.one("tasks", {"id": task_id})
+
+    def clock(self, **body) -> dict:
+        """POST /_sim/clock (mode, advance, speed), which must succeed: the clock as it then stands."""
+        r = self.client.post("/_sim/clock", json=body)
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()
+
+
+def ids(objs) -> list:
+    """The ids of `objs`, sorted: what a read found, whatever its order."""
+    return sorted(o["id"] for o in objs or ())
 
 
 class Served:

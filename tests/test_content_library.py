@@ -35,11 +35,6 @@ def clusters_api() -> Api:
     return Api(client)
 
 
-def one(api, kind, where):
-    [found] = api.ok(f"get-{kind}", {"where": where})
-    return found
-
-
 def capes_params(api, template, cluster, name, vlan, **more):
     """The body CAPE's createVMFromTemplateParams builds (pkg/service/vm.go), for a machine of 2x2 vCPU, 8 GiB."""
     return {"cluster_id": cluster["id"], "host_id": "AUTO_SCHEDULE", "name": name,
@@ -62,10 +57,10 @@ def test_capes_machine_creation_from_the_default_worlds_template(api, client):
         {"id": "k8s-1.29-ubuntu"}, {"name": "k8s-1.29-ubuntu"},
         {"labels_some": {"AND": [{"key": SKS_LABEL, "value": "k8s-1.29-ubuntu"}]}}]}})
     assert template["name"] == "k8s-node-template" and template["cloud_init_supported"]
-    cluster, vlan = one(api, "clusters", {"name": "smtx-prod"}), one(api, "vlans", {"name": "vlan-100"})
+    cluster, vlan = api.one("clusters", {"name": "smtx-prod"}), api.one("vlans", {"name": "vlan-100"})
     [made] = api.done(api.ok("create-vm-from-content-library-template", [capes_params(api, template, cluster,
                                                                                       "sks-cp-1", vlan)]))
-    vm = one(api, "vms", {"id": made["data"]["id"]})
+    vm = api.one("vms", {"id": made["data"]["id"]})
     assert (vm["vcpu"], vm["cpu"], vm["memory"], vm["status"], vm["host"]) == (
         4, {"cores": 2, "sockets": 2}, 8 * GIB, "STOPPED", None)  # AUTO_SCHEDULE: stopped, on no host yet
     [nic] = api.ok("get-vm-nics", {"where": {"vm": {"id": vm["id"]}}})
@@ -75,13 +70,13 @@ def test_capes_machine_creation_from_the_default_worlds_template(api, client):
     assert kept["hostname"] == "sks-cp-1" and kept["networks"][0]["ip_address"] == "10.0.0.5"
     # then CAPE starts it, on the host the scheduler picks
     api.done(api.ok("start-vm", {"where": {"id": vm["id"]}}))
-    assert one(api, "vms", {"id": vm["id"]})["host"] is not None
+    assert api.one("vms", {"id": vm["id"]})["host"] is not None
 
 
 def test_capes_stretched_cluster_disks_replace_the_templates(api):
     """For a stretched cluster CAPE removes the template's disks and adds them back as REPLICA_3 volumes."""
-    template = one(api, "content-library-vm-templates", {"name": "k8s-node-template"})
-    cluster, vlan = one(api, "clusters", {"name": "smtx-prod"}), one(api, "vlans", {"name": "vlan-100"})
+    template = api.one("content-library-vm-templates", {"name": "k8s-node-template"})
+    cluster, vlan = api.one("clusters", {"name": "smtx-prod"}), api.one("vlans", {"name": "vlan-100"})
     disks = [d for d in template["vm_disks"] if d["type"] == "DISK"]
     operate = {"remove_disks": {"disk_index": [d["index"] for d in disks]},
                "new_disks": {"mount_new_create_disks": [
@@ -97,7 +92,7 @@ def test_capes_stretched_cluster_disks_replace_the_templates(api):
 
 def test_terraforms_disks_by_path_copy_the_templates_disks(api):
     """SmartX's Terraform provider removes every template disk and adds them back by path (resource_vm.go)."""
-    template = one(api, "vm-templates", {"name": "centos-7-template"})
+    template = api.one("vm-templates", {"name": "centos-7-template"})
     [disk] = [d for d in template["vm_disks"] if d["type"] == "DISK"]
     body = [{"template_id": template["id"], "name": "tf-vm", "is_full_copy": True, "disk_operate": {
         "remove_disks": {"disk_index": [d["index"] for d in template["vm_disks"]]},
@@ -117,13 +112,13 @@ def test_terraforms_disks_by_path_copy_the_templates_disks(api):
 
 def test_a_template_is_usable_only_on_the_clusters_it_is_distributed_to():
     api = clusters_api()
-    east, west, arm = (one(api, "clusters", {"name": n}) for n in ("east", "west", "arm"))
-    golden, busy = one(api, "vms", {"name": "golden"}), one(api, "vms", {"name": "busy"})
+    east, west, arm = (api.one("clusters", {"name": n}) for n in ("east", "west", "arm"))
+    golden, busy = api.one("vms", {"name": "golden"}), api.one("vms", {"name": "busy"})
     [made] = api.done(api.ok("clone-content-library-vm-template-from-vm", [{
         "vm": {"id": golden["id"]}, "name": "golden-tpl", "cloud_init_supported": True,
         "clusters": {"id_in": [east["id"]]}}]))
     library = made["data"]
-    assert [c["name"] for c in one(api, "content-library-vm-templates", {"id": library["id"]})["clusters"]] == ["east"]
+    assert [c["name"] for c in api.one("content-library-vm-templates", {"id": library["id"]})["clusters"]] == ["east"]
     west_vlan = api.ok("get-vlans", {"where": {"vds": {"cluster": {"id": west["id"]}}}})[0]
     on_west = {"template_id": library["id"], "cluster_id": west["id"], "name": "w-vm", "is_full_copy": False,
                "vm_nics": [{"connect_vlan_id": west_vlan["id"]}]}
@@ -132,7 +127,7 @@ def test_a_template_is_usable_only_on_the_clusters_it_is_distributed_to():
 
     api.done(api.ok("distribute-content-library-vm-template-clusters", {
         "where": {"id": library["id"]}, "data": {"clusters": {"name": "west"}}}))
-    got = one(api, "content-library-vm-templates", {"id": library["id"]})
+    got = api.one("content-library-vm-templates", {"id": library["id"]})
     assert sorted(c["name"] for c in got["clusters"]) == ["east", "west"] and len(got["vm_template_uuids"]) == 2
     copies = api.ok("get-vm-templates", {"where": {"content_library_vm_template": {"id": library["id"]}}})
     assert sorted(t["cluster"]["name"] for t in copies) == ["east", "west"]
@@ -140,7 +135,7 @@ def test_a_template_is_usable_only_on_the_clusters_it_is_distributed_to():
     code, answer, _ = api("create-vm-from-content-library-template", [{k: v for k, v in on_west.items() if k != "vm_nics"}])
     assert code == 400 and "is not in cluster west" in answer["message"]
     [vm] = api.done(api.ok("create-vm-from-content-library-template", [on_west]))
-    assert one(api, "vms", {"id": vm["data"]["id"]})["cluster"]["name"] == "west"
+    assert api.one("vms", {"id": vm["data"]["id"]})["cluster"]["name"] == "west"
     # the -batch form: one task for all its VMs
     batch = api.ok("create-vm-from-content-library-template-batch", {"template_id": library["id"], "vms": [
         {"cluster_id": east["id"], "name": f"e-{i}", "is_full_copy": True, "status": "RUNNING"} for i in range(2)]})
@@ -184,11 +179,11 @@ def test_a_template_is_usable_only_on_the_clusters_it_is_distributed_to():
 
 
 def test_converting_a_vm_removes_it_and_the_template_keeps_what_it_was(api):
-    test = one(api, "vms", {"name": "test-01"})
+    test = api.one("vms", {"name": "test-01"})
     [made] = api.done(api.ok("convert-content-library-vm-template-from-vm", [{
         "vm": {"local_id": test["local_id"]}, "name": "test-golden", "clusters": {"name": "smtx-prod"}}]))
     assert api.ok("get-vms", {"where": {"name": "test-01"}}) == []
-    got = one(api, "content-library-vm-templates", {"id": made["data"]["id"]})
+    got = api.one("content-library-vm-templates", {"id": made["data"]["id"]})
     assert (got["memory"], got["vcpu"], got["cloud_init_supported"], got["entityAsyncStatus"]) == (
         test["memory"], test["vcpu"], False, None)
     # a template without cloud-init support refuses cloud_init
@@ -200,17 +195,17 @@ def test_converting_a_vm_removes_it_and_the_template_keeps_what_it_was(api):
 
 def test_a_template_at_work_is_locked_and_shows_it():
     api = Api(make_client(Settings(start_time=PINNED_START, task_mode="manual")))
-    vm = one(api, "vms", {"name": "test-01"})
+    vm = api.one("vms", {"name": "test-01"})
     assert vm["status"] == "STOPPED"
     [made] = api.ok("convert-content-library-vm-template-from-vm", [{
         "vm": {"id": vm["id"]}, "name": "locked", "clusters": {"name": "smtx-prod"}}])
-    assert one(api, "content-library-vm-templates", {"id": made["data"]["id"]})["entityAsyncStatus"] == "CREATING"
+    assert api.one("content-library-vm-templates", {"id": made["data"]["id"]})["entityAsyncStatus"] == "CREATING"
     for op, body in (("delete-content-library-vm-template", {"where": {"id": made["data"]["id"]}}),
                      ("start-vm", {"where": {"id": vm["id"]}})):
         code, answer, _ = api(op, body)
         assert (code, answer["code"]) == (400, "ResourceLocked"), (op, answer)
     api.client.post("/_sim/clock", json={"advance": 60})
-    assert one(api, "content-library-vm-templates", {"id": made["data"]["id"]})["entityAsyncStatus"] is None
+    assert api.one("content-library-vm-templates", {"id": made["data"]["id"]})["entityAsyncStatus"] is None
     assert api.ok("get-vms", {"where": {"id": vm["id"]}}) == []  # converted: the VM is gone
 
 

@@ -8,35 +8,30 @@ from .support import PINNED_START, Api, make_client
 from .support import snapshot
 
 
-def one(api, kind, name):
-    [obj] = api.ok(f"get-{kind}", {"where": {"name": name}})
-    return obj
-
-
 def test_a_cluster_moves_to_a_new_datacenter_of_a_new_organization_and_back(api):
     [org] = api.done(api.ok("create-organization", [{"name": "ACME"}]))
     [dc] = api.done(api.ok("create-datacenter", [{"organization_id": org["data"]["id"], "name": "dc-acme"}]))
-    dc1 = one(api, "datacenters", "dc-1")
+    dc1 = api.one("datacenters", "dc-1")
     api.done(api.ok("remove-clusters-from-datacenter", [{"where": {"id": dc1["id"]}, "data": {"clusters": {}}}]))
     api.done(api.ok("add-clusters-to-datacenter", [{"where": {"id": dc["data"]["id"]},
                                                       "data": {"clusters": {"name": "smtx-prod"}}}]))
-    moved = one(api, "datacenters", "dc-acme")
+    moved = api.one("datacenters", "dc-acme")
     assert ([c["name"] for c in moved["clusters"]], moved["vm_num"], moved["organization"]["name"]) == (
         ["smtx-prod"], 18, "ACME")
-    assert [d["name"] for d in one(api, "clusters", "smtx-prod")["datacenters"]] == ["dc-acme"]
-    assert one(api, "datacenters", "dc-1")["cluster_num"] == 0
+    assert [d["name"] for d in api.one("clusters", "smtx-prod")["datacenters"]] == ["dc-acme"]
+    assert api.one("datacenters", "dc-1")["cluster_num"] == 0
     api.done(api.ok("delete-datacenter", {"where": {"id": dc1["id"]}}))
     api.done(api.ok("update-organization", {"where": {"name": "ACME"}, "data": {"name": "ACME Corp"}}))
     api.done(api.ok("update-datacenter", {"where": {"name": "dc-acme"}, "data": {"name": "dc-main",
                                                                                  "clusters": {}}}))
-    assert one(api, "organizations", "ACME Corp")["datacenters"][0]["name"] == "dc-main"
+    assert api.one("organizations", "ACME Corp")["datacenters"][0]["name"] == "dc-main"
     assert api.ok("get-datacenters", {"where": {"clusters_some": {"name": "smtx-prod"}}})[0]["name"] == "dc-main"
     [gone] = api.done(api.ok("delete-organization", {"where": {"name": "SmartX"}}))
     assert [o["name"] for o in api.ok("get-organizations")] == ["ACME Corp"] and gone["data"]["id"]
 
 
 def test_what_the_inventory_cannot_become_is_refused_and_changes_nothing(api):
-    org, dc1 = api.ok("get-organizations")[0]["id"], one(api, "datacenters", "dc-1")["id"]
+    org, dc1 = api.ok("get-organizations")[0]["id"], api.one("datacenters", "dc-1")["id"]
     before = snapshot(api.client)
     for op, body, status, words in (
             ("create-organization", [{"name": "SmartX"}], 400, "[0].name: there is already an organization"),

@@ -10,7 +10,7 @@ import yaml
 from cloudtower_sim.mock_server.domain.scenario import DEFAULT
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .support import PINNED_START, Api, make_client
+from .support import PINNED_START, Api, ids, make_client
 from .support import snapshot
 
 READS = ["get-vdses", "get-vlans", "get-elf-storage-policies", "get-elf-images", "get-svt-images", "get-vm-volumes",
@@ -20,10 +20,6 @@ GIB = 1024**3
 
 def everything(api) -> dict[str, list]:
     return {op: api.ok(op, {}) for op in READS + ["get-vms", "get-clusters", "get-hosts"]}
-
-
-def ids(objs) -> list:
-    return sorted(o["id"] for o in objs or ())
 
 
 def check_consistent(world: dict) -> None:

@@ -54,12 +54,6 @@ EXIT_DONE = 139.5
 
 # --- helpers ----------------------------------------------------------------------------------------------------------
 
-def clock(api, **body):
-    r = api.client.post("/_sim/clock", json=body)
-    assert r.status_code == 200, r.get_json()
-    return r.get_json()
-
-
 def iso(seconds):
     t = START + timedelta(seconds=seconds)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
@@ -69,24 +63,6 @@ def now(api):
     r = api.client.get("/_sim/clock")
     assert r.status_code == 200
     return r.get_json()["now"]
-
-
-def host(api, name):
-    return api.ok("get-hosts", {"where": {"name": name}})[0]
-
-
-def host_id(api, name):
-    return host(api, name)["id"]
-
-
-def uuid(api, name):
-    return api.ok("get-vms", {"where": {"name": name}})[0]["local_id"]
-
-
-def task(api, task_id):
-    found = api.ok("get-tasks", {"where": {"id": task_id}})
-    assert len(found) == 1
-    return found[0]
 
 
 def placement(api):
@@ -126,12 +102,12 @@ def walk(api, task_id, t0, events, done, host_check):
     elapsed, progress, at_step = 0.0, 0.0, []
     for t in sample_times(events, done):
         if t > elapsed:
-            clock(api, advance=t - elapsed)
+            api.clock(advance=t - elapsed)
             elapsed = t
         assert now(api) == iso(t0 + t)
         assert placement(api) == expected_placement(initial, events, t), f"at {t} s"
         check_hosts_agree(api)
-        tk = task(api, task_id)
+        tk = api.task(task_id)
         if t < QUEUE:
             assert tk["status"] == "PENDING", (t, tk)
             assert tk["progress"] == 0 and not tk["started_at"] and not tk["finished_at"]
@@ -147,7 +123,7 @@ def walk(api, task_id, t0, events, done, host_check):
         progress = tk["progress"]
         if any(at == t for at, *_ in events):
             at_step.append(progress)
-        host_check(t, host(api, "node-1"))
+        host_check(t, api.host("node-1"))
     # rising: every VM step that completes while the task executes moves the progress on
     assert all(b > a for a, b in zip([0.0] + at_step, at_step)), at_step
     return elapsed
@@ -155,13 +131,13 @@ def walk(api, task_id, t0, events, done, host_check):
 
 def manual_api():
     api = Api(make_client())
-    clock(api, mode="manual")
+    api.clock(mode="manual")
     return api
 
 
 def precheck_in_manual(api, host_name="node-1"):
     task_id = api.ok(PRECHECK, {"where": {"name": host_name}})["task_id"]
-    clock(api, advance=2.5)
+    api.clock(advance=2.5)
     result = api.ok(PRECHECK_RESULT, {"where": {"task_id": task_id}})
     assert result["done"] is True
     return [x["vm_uuid"] for x in result["shutdownVms"]]
@@ -174,17 +150,17 @@ def test_precheck_result_is_not_done_until_the_precheck_has_run():
     task_id = api.ok(PRECHECK, {"where": {"name": "node-1"}})["task_id"]
     elapsed = 0.0
     for t in (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 2.25, 2.4, 2.5, 3.0, 60.0):
-        clock(api, advance=t - elapsed)
+        api.clock(advance=t - elapsed)
         elapsed = t
         result = api.ok(PRECHECK_RESULT, {"where": {"task_id": task_id}})
-        status = task(api, task_id)["status"]
+        status = api.task(task_id)["status"]
         if t < 2.5:
             assert result == {"done": False, "shutdownVms": []}, t
             assert status == ("PENDING" if t < 0.5 else "EXECUTING"), t
         else:
-            assert result == {"done": True, "shutdownVms": [{"vm_uuid": uuid(api, "license-server")}]}, t
+            assert result == {"done": True, "shutdownVms": [{"vm_uuid": api.vm("license-server")["local_id"]}]}, t
             assert status == "SUCCESSED"
-            assert task(api, task_id)["finished_at"] == iso(2.5)
+            assert api.task(task_id)["finished_at"] == iso(2.5)
 
 
 def test_a_precheck_changes_nothing_while_it_runs():
@@ -192,7 +168,7 @@ def test_a_precheck_changes_nothing_while_it_runs():
     before = (api.ok("get-vms", {}), api.ok("get-hosts", {}))
     api.ok(PRECHECK, {"where": {"name": "node-1"}})
     for _ in range(6):
-        clock(api, advance=0.5)
+        api.clock(advance=0.5)
         assert (api.ok("get-vms", {}), api.ok("get-hosts", {})) == before
 
 
@@ -200,9 +176,9 @@ def test_a_precheck_changes_nothing_while_it_runs():
 
 def enter_node_1(api):
     shutdown = precheck_in_manual(api)
-    assert shutdown == [uuid(api, "license-server")]
+    assert shutdown == [api.vm("license-server")["local_id"]]
     t0 = 2.5
-    out = api.ok(ENTER, {"where": {"host_id": host_id(api, "node-1")}, "data": {"shutdown_vms": shutdown}})
+    out = api.ok(ENTER, {"where": {"host_id": api.host("node-1")["id"]}, "data": {"shutdown_vms": shutdown}})
     assert out["data"]["host_state"]["state"] == "ENTERING_MAINTENANCE_MODE"
     assert out["data"]["name"] == "node-1"
     return out["task_id"], t0
@@ -235,11 +211,11 @@ def test_enter_task_step_by_step():
 def test_enter_task_steps_are_recorded():
     api = manual_api()
     task_id, _ = enter_node_1(api)
-    steps = task(api, task_id)["steps"]
+    steps = api.task(task_id)["steps"]
     assert len(steps) == 6  # 1 shutdown, 3 live migrations, 1 offline migration, the maintenance step
     assert not any(s["finished"] for s in steps)
-    clock(api, advance=ENTER_DONE)
-    tk = task(api, task_id)
+    api.clock(advance=ENTER_DONE)
+    tk = api.task(task_id)
     assert tk["status"] == "SUCCESSED" and all(s["finished"] for s in tk["steps"])
 
 
@@ -249,17 +225,17 @@ def test_progress_moves_within_a_step_as_time_passes():
     0.5 and the task at (1 + 0.5) / 6."""
     api = manual_api()
     task_id, _ = enter_node_1(api)
-    clock(api, advance=52.5)
-    tk = task(api, task_id)
+    api.clock(advance=52.5)
+    tk = api.task(task_id)
     assert [s["current"] for s in tk["steps"]] == [1.0, 0.5, 0, 0, 0, 0]
     assert [s["finished"] for s in tk["steps"]] == [True] + [False] * 5
     assert tk["progress"] == 0.25
-    clock(api, advance=49.0 - 0.001)  # a moment before the step ends it is not yet at 1: its effect has not landed
-    tk = task(api, task_id)
+    api.clock(advance=49.0 - 0.001)  # a moment before the step ends it is not yet at 1: its effect has not landed
+    tk = api.task(task_id)
     assert 0.9998 <= tk["steps"][1]["current"] < 1 and not tk["steps"][1]["finished"]
     assert placement(api)["db-01"] == ("node-1", "RUNNING")
-    clock(api, advance=0.001)
-    tk = task(api, task_id)
+    api.clock(advance=0.001)
+    tk = api.task(task_id)
     assert tk["steps"][1] | {"per_second": None} == {"key": "live_migrate:db-01", "current": 1.0, "total": 1.0,
                                                      "finished": True, "unit": "PERCENT", "per_second": None}
     assert tk["progress"] == round(2 / 6, 4)
@@ -268,10 +244,10 @@ def test_progress_moves_within_a_step_as_time_passes():
 def test_a_second_look_at_the_same_instant_changes_nothing():
     api = manual_api()
     task_id, _ = enter_node_1(api)
-    clock(api, advance=101.5)
-    first = (api.ok("get-vms", {}), api.ok("get-hosts", {}), task(api, task_id))
-    clock(api, advance=0)
-    assert (api.ok("get-vms", {}), api.ok("get-hosts", {}), task(api, task_id)) == first
+    api.clock(advance=101.5)
+    first = (api.ok("get-vms", {}), api.ok("get-hosts", {}), api.task(task_id))
+    api.clock(advance=0)
+    assert (api.ok("get-vms", {}), api.ok("get-hosts", {}), api.task(task_id)) == first
 
 
 # --- the exit task, step by step -------------------------------------------------------------------------------------
@@ -279,15 +255,15 @@ def test_a_second_look_at_the_same_instant_changes_nothing():
 def test_exit_task_step_by_step():
     api = manual_api()
     enter_id, t0 = enter_node_1(api)
-    clock(api, advance=ENTER_DONE)
-    assert host(api, "node-1")["host_state"]["state"] == "MAINTENANCE_MODE"
+    api.clock(advance=ENTER_DONE)
+    assert api.host("node-1")["host_state"]["state"] == "MAINTENANCE_MODE"
     t1 = t0 + ENTER_DONE
     r = api.ok(EXIT_PRECHECK, {"where": {"name": "node-1"}})
     by_name = {x["vm_name"]: x["vm_uuid"] for items in r.values() for x in items}
     data = {"poweron_vms": [by_name["license-server"]],
             "live_migrate_back_vms": [by_name["db-01"], by_name["web-01"], by_name["web-02"]],
             "offline_migrate_back_vms": [by_name["test-01"]]}
-    out = api.ok(EXIT, {"where": {"host_id": host_id(api, "node-1")}, "data": data})
+    out = api.ok(EXIT, {"where": {"host_id": api.host("node-1")["id"]}, "data": data})
     task_id = out["task_id"]
     assert out["data"]["host_state"]["state"] == "MAINTENANCE_MODE"  # still, until the first step is done
 
@@ -296,9 +272,9 @@ def test_exit_task_step_by_step():
         assert h["host_state"]["state"] == state, t
 
     walk(api, task_id, t1, EXIT_EVENTS, EXIT_DONE, host_check)
-    h = host(api, "node-1")
+    h = api.host("node-1")
     assert sorted(v["name"] for v in h["vms"]) == ["db-01", "license-server", "test-01", "web-01", "web-02"]
-    assert task(api, task_id)["error_message"] in (None, "")
+    assert api.task(task_id)["error_message"] in (None, "")
     # back where the scenario started
     assert placement(api) == placement(Api(make_client()))
 
@@ -306,12 +282,12 @@ def test_exit_task_step_by_step():
 def test_exit_host_is_back_in_service_after_its_first_second():
     api = manual_api()
     _, t0 = enter_node_1(api)
-    clock(api, advance=ENTER_DONE)
-    api.ok(EXIT, {"where": {"host_id": host_id(api, "node-1")}, "data": {}})
-    clock(api, advance=1.25)
-    assert host(api, "node-1")["host_state"]["state"] == "MAINTENANCE_MODE"
-    clock(api, advance=0.25)
-    assert host(api, "node-1")["host_state"]["state"] == "IN_USE"
+    api.clock(advance=ENTER_DONE)
+    api.ok(EXIT, {"where": {"host_id": api.host("node-1")["id"]}, "data": {}})
+    api.clock(advance=1.25)
+    assert api.host("node-1")["host_state"]["state"] == "MAINTENANCE_MODE"
+    api.clock(advance=0.25)
+    assert api.host("node-1")["host_state"]["state"] == "IN_USE"
 
 
 # --- instant and manual give the same world --------------------------------------------------------------------------
@@ -322,13 +298,13 @@ def run_sequence(api, wait):
     wait(2.5)
     result = api.ok(PRECHECK_RESULT, {"where": {"task_id": task_id}})
     shutdown = [x["vm_uuid"] for x in result["shutdownVms"]]
-    enter = api.ok(ENTER, {"where": {"host_id": host_id(api, "node-1")}, "data": {"shutdown_vms": shutdown}})
+    enter = api.ok(ENTER, {"where": {"host_id": api.host("node-1")["id"]}, "data": {"shutdown_vms": shutdown}})
     wait(ENTER_DONE)
     r = api.ok(EXIT_PRECHECK, {"where": {"name": "node-1"}})
     data = {"poweron_vms": [x["vm_uuid"] for x in r["shutDownVms"]],
             "live_migrate_back_vms": [x["vm_uuid"] for x in r["liveMigrateVms"]],
             "offline_migrate_back_vms": [x["vm_uuid"] for x in r["offlineMigrateVms"]]}
-    exit_ = api.ok(EXIT, {"where": {"host_id": host_id(api, "node-1")}, "data": data})
+    exit_ = api.ok(EXIT, {"where": {"host_id": api.host("node-1")["id"]}, "data": data})
     wait(EXIT_DONE)
     return {"answers": [task_id, result, enter, r, exit_], "vms": api.ok("get-vms", {}),
             "hosts": api.ok("get-hosts", {}), "tasks": api.ok("get-tasks", {}), "clusters": api.ok("get-clusters", {})}
@@ -342,7 +318,7 @@ def instant_run():
 def test_instant_and_manual_modes_give_the_same_world():
     instant = instant_run()
     api = manual_api()
-    manual = run_sequence(api, lambda s: clock(api, advance=s))
+    manual = run_sequence(api, lambda s: api.clock(advance=s))
     assert manual == instant
     assert [t["status"] for t in instant["tasks"]] == ["SUCCESSED"] * 3
 
@@ -374,7 +350,7 @@ def test_manual_mode_advanced_far_enough_gives_the_instant_world(extra):
     """Waiting longer than needed changes only timestamps."""
     instant = instant_run()
     api = manual_api()
-    manual = run_sequence(api, lambda s: clock(api, advance=s + extra))
+    manual = run_sequence(api, lambda s: api.clock(advance=s + extra))
     assert manual != instant  # the timestamps differ...
     assert timeless(manual) == timeless(instant)  # ... and nothing else
 

@@ -46,40 +46,8 @@ def tasks(api):
     return api.ok("get-tasks", {})
 
 
-def vm(api, name):
-    found = api.ok("get-vms", {"where": {"name": name}})
-    assert len(found) == 1, name
-    return found[0]
-
-
-def host(api, name):
-    found = api.ok("get-hosts", {"where": {"name": name}})
-    assert len(found) == 1, name
-    return found[0]
-
-
-def host_id(api, name):
-    return host(api, name)["id"]
-
-
-def uuid(api, name):
-    return vm(api, name)["local_id"]
-
-
-def task(api, task_id):
-    found = api.ok("get-tasks", {"where": {"id": task_id}})
-    assert len(found) == 1, task_id
-    return found[0]
-
-
-def clock(api, **body):
-    r = api.client.post("/_sim/clock", json=body)
-    assert r.status_code == 200, r.get_json()
-    return r.get_json()
-
-
 def manual(api):
-    clock(api, mode="manual")
+    api.clock(mode="manual")
 
 
 def placement(vms):
@@ -113,7 +81,7 @@ def refused(api, op, body, status, *mentions, code=None):
 
 
 def enter_body(api, host_name, *vm_names):
-    return {"where": {"host_id": host_id(api, host_name)}, "data": {"shutdown_vms": [uuid(api, n) for n in vm_names]}}
+    return {"where": {"host_id": api.host(host_name)["id"]}, "data": {"shutdown_vms": [api.vm(n)["local_id"] for n in vm_names]}}
 
 
 def precheck(api, host_name):
@@ -125,9 +93,9 @@ def enter_maintenance(api, host_name="node-1"):
     result = api.ok(PRECHECK_RESULT, {"where": {"task_id": precheck(api, host_name)}})
     assert result["done"] is True
     shutdown = [x["vm_uuid"] for x in result["shutdownVms"]]
-    out = api.ok(ENTER, {"where": {"host_id": host_id(api, host_name)}, "data": {"shutdown_vms": shutdown}})
-    assert task(api, out["task_id"])["status"] == "SUCCESSED"
-    assert host(api, host_name)["host_state"]["state"] == "MAINTENANCE_MODE"
+    out = api.ok(ENTER, {"where": {"host_id": api.host(host_name)["id"]}, "data": {"shutdown_vms": shutdown}})
+    assert api.task(out["task_id"])["status"] == "SUCCESSED"
+    assert api.host(host_name)["host_state"]["state"] == "MAINTENANCE_MODE"
     return out["task_id"]
 
 
@@ -155,7 +123,7 @@ def assert_precheck_fails(api, host_name, *mentions):
     world is as it was."""
     before = world(api)
     task_id = precheck(api, host_name)
-    t = task(api, task_id)
+    t = api.task(task_id)
     assert t["status"] == "FAILED", t
     assert t["error_message"] and t["error_code"]
     for m in mentions:
@@ -224,11 +192,11 @@ def test_precheck_fails_when_the_host_is_already_in_maintenance(api):
 def test_precheck_fails_when_the_host_is_entering_maintenance(api):
     manual(api)
     api.ok(ENTER, enter_body(api, "node-1", "license-server"))
-    assert host(api, "node-1")["host_state"]["state"] == "ENTERING_MAINTENANCE_MODE"
+    assert api.host("node-1")["host_state"]["state"] == "ENTERING_MAINTENANCE_MODE"
     task_id = precheck(api, "node-1")
     before = world(api)
-    clock(api, advance=2.5)  # the precheck is done; the enter task has not finished its first step (3.5 s)
-    t = task(api, task_id)
+    api.clock(advance=2.5)  # the precheck is done; the enter task has not finished its first step (3.5 s)
+    t = api.task(task_id)
     assert t["status"] == "FAILED" and "node-1" in t["error_message"]
     status_code, body, r = api(PRECHECK_RESULT, {"where": {"task_id": task_id}})
     assert_error(status_code, body, r, PRECHECK_RESULT, 400, "node-1")
@@ -245,8 +213,8 @@ def test_precheck_fails_when_another_host_is_entering_maintenance(api):
     api.ok(ENTER, enter_body(api, "node-1", "license-server"))
     task_id = precheck(api, "node-3")
     before = world(api)
-    clock(api, advance=2.5)
-    t = task(api, task_id)
+    api.clock(advance=2.5)
+    t = api.task(task_id)
     assert t["status"] == "FAILED" and "node-1" in t["error_message"], t
     status_code, body, r = api(PRECHECK_RESULT, {"where": {"task_id": task_id}})
     assert_error(status_code, body, r, PRECHECK_RESULT, 400, "node-1")
@@ -268,7 +236,7 @@ def test_precheck_passes_with_exactly_two_other_hosts(tmp_path):
     """The boundary of the rule above: two other healthy hosts are enough."""
     api = scenario_api(tmp_path, nodes(3), SMALL_VMS)
     task_id = precheck(api, "node-1")
-    assert task(api, task_id)["status"] == "SUCCESSED"
+    assert api.task(task_id)["status"] == "SUCCESSED"
     assert api.ok(PRECHECK_RESULT, {"where": {"task_id": task_id}}) == {"done": True, "shutdownVms": []}
 
 
@@ -307,12 +275,12 @@ def test_precheck_result_with_where_id_names_where_task_id(api):
 
 @pytest.mark.parametrize("op", [ENTER, EXIT])
 def test_enter_and_exit_with_where_id_name_where_host_id(api, op):
-    refused(api, op, {"where": {"id": host_id(api, "node-1")}, "data": {}}, 400, "where.host_id")
+    refused(api, op, {"where": {"id": api.host("node-1")["id"]}, "data": {}}, 400, "where.host_id")
 
 
 def test_enter_with_shutdown_vms_as_objects_names_the_field(api):
-    body = {"where": {"host_id": host_id(api, "node-1")},
-            "data": {"shutdown_vms": [{"vm_uuid": uuid(api, "license-server")}]}}
+    body = {"where": {"host_id": api.host("node-1")["id"]},
+            "data": {"shutdown_vms": [{"vm_uuid": api.vm("license-server")["local_id"]}]}}
     refused(api, ENTER, body, 400, "shutdown_vms", "vm_uuid")
 
 
@@ -324,7 +292,7 @@ def test_enter_an_unknown_host_is_404(api):
 
 def test_enter_a_host_already_in_maintenance_is_400(api):
     enter_maintenance(api, "node-1")
-    refused(api, ENTER, {"where": {"host_id": host_id(api, "node-1")}, "data": {}}, 400, "node-1")
+    refused(api, ENTER, {"where": {"host_id": api.host("node-1")["id"]}, "data": {}}, 400, "node-1")
 
 
 def test_enter_while_another_host_is_in_maintenance_is_400(api):
@@ -341,81 +309,81 @@ def test_enter_while_another_host_is_entering_is_400(api):
 
 def test_enter_with_too_few_hosts_left_is_400(tmp_path):
     api = scenario_api(tmp_path, nodes(2), SMALL_VMS)
-    refused(api, ENTER, {"where": {"host_id": host_id(api, "node-1")}, "data": {}}, 400)
+    refused(api, ENTER, {"where": {"host_id": api.host("node-1")["id"]}, "data": {}}, 400)
 
 
 def test_enter_an_unhealthy_host_is_400(tmp_path):
     api = scenario_api(tmp_path, nodes(4, {"node-1": "CONNECTED_ERROR"}), SMALL_VMS)
-    refused(api, ENTER, {"where": {"host_id": host_id(api, "node-1")}, "data": {}}, 400, "CONNECTED_ERROR")
+    refused(api, ENTER, {"where": {"host_id": api.host("node-1")["id"]}, "data": {}}, 400, "CONNECTED_ERROR")
 
 
 @pytest.mark.parametrize("other", ["app-01", "template-builder", "random"])
 def test_enter_listing_a_vm_not_on_the_host_is_400(api, other):
-    stranger = str(uuidlib.UUID(int=12345)) if other == "random" else uuid(api, other)
-    body = {"where": {"host_id": host_id(api, "node-1")},
-            "data": {"shutdown_vms": [uuid(api, "license-server"), stranger]}}
+    stranger = str(uuidlib.UUID(int=12345)) if other == "random" else api.vm(other)["local_id"]
+    body = {"where": {"host_id": api.host("node-1")["id"]},
+            "data": {"shutdown_vms": [api.vm("license-server")["local_id"], stranger]}}
     refused(api, ENTER, body, 400, stranger)
 
 
 def test_enter_listing_a_vm_id_instead_of_its_uuid_is_400(api):
-    lic = vm(api, "license-server")
-    refused(api, ENTER, {"where": {"host_id": host_id(api, "node-1")}, "data": {"shutdown_vms": [lic["id"]]}}, 400)
+    lic = api.vm("license-server")
+    refused(api, ENTER, {"where": {"host_id": api.host("node-1")["id"]}, "data": {"shutdown_vms": [lic["id"]]}}, 400)
 
 
 def test_enter_while_a_vm_on_the_host_is_locked_is_resource_locked(api):
     manual(api)
     api.ok("shutdown-vm", {"where": {"name": "web-01"}})
     refused(api, ENTER, enter_body(api, "node-1", "license-server"), 400, code="ResourceLocked")
-    clock(api, advance=3.5)  # the shutdown is over: the lock is gone
-    assert vm(api, "web-01")["status"] == "STOPPED"
+    api.clock(advance=3.5)  # the shutdown is over: the lock is gone
+    assert api.vm("web-01")["status"] == "STOPPED"
     api.ok(ENTER, enter_body(api, "node-1", "license-server"))
 
 
 def test_enter_while_a_migration_onto_the_host_runs_is_resource_locked(api):
     manual(api)
-    api.ok("migrate-vm", {"where": {"name": "web-03"}, "data": {"host_id": host_id(api, "node-2")}})
-    refused(api, ENTER, {"where": {"host_id": host_id(api, "node-2")}, "data": {}}, 400, code="ResourceLocked")
+    api.ok("migrate-vm", {"where": {"name": "web-03"}, "data": {"host_id": api.host("node-2")["id"]}})
+    refused(api, ENTER, {"where": {"host_id": api.host("node-2")["id"]}, "data": {}}, 400, code="ResourceLocked")
 
 
 # --- enter: the task fails part way ----------------------------------------------------------------------------------
 
 def test_enter_without_the_host_bound_vm_fails_naming_it(api):
-    node1 = host_id(api, "node-1")
+    node1 = api.host("node-1")["id"]
     before = world(api)
     out = api.ok(ENTER, {"where": {"host_id": node1}, "data": {"shutdown_vms": []}})
     assert out["data"]["host_state"]["state"] == "ENTERING_MAINTENANCE_MODE"
-    t = task(api, out["task_id"])
+    t = api.task(out["task_id"])
     assert t["status"] == "FAILED", t
     assert "license-server" in t["error_message"] and t["error_code"]
     assert t["finished_at"]
-    assert host(api, "node-1")["host_state"]["state"] == "IN_USE"
+    assert api.host("node-1")["host_state"]["state"] == "IN_USE"
     # largest first: db-01, web-01 and web-02 went before license-server's turn; test-01's offline turn never came
     check_world(api, before, {"db-01": ("node-2", "RUNNING"), "web-01": ("node-3", "RUNNING"),
                               "web-02": ("node-3", "RUNNING")})
     # the locks are gone and the host can try again, this time listing the licence server
     after = api.ok(PRECHECK_RESULT, {"where": {"task_id": precheck(api, "node-1")}})
-    assert after == {"done": True, "shutdownVms": [{"vm_uuid": uuid(api, "license-server")}]}
+    assert after == {"done": True, "shutdownVms": [{"vm_uuid": api.vm("license-server")["local_id"]}]}
     again = api.ok(ENTER, enter_body(api, "node-1", "license-server"))
-    assert task(api, again["task_id"])["status"] == "SUCCESSED"
-    assert host(api, "node-1")["host_state"]["state"] == "MAINTENANCE_MODE"
-    assert {v["name"] for v in host(api, "node-1")["vms"]} == {"license-server"}
+    assert api.task(again["task_id"])["status"] == "SUCCESSED"
+    assert api.host("node-1")["host_state"]["state"] == "MAINTENANCE_MODE"
+    assert {v["name"] for v in api.host("node-1")["vms"]} == {"license-server"}
 
 
 def test_enter_without_the_host_bound_vm_in_manual_mode(api):
     manual(api)
     before = world(api)
-    out = api.ok(ENTER, {"where": {"host_id": host_id(api, "node-1")}, "data": {}})
+    out = api.ok(ENTER, {"where": {"host_id": api.host("node-1")["id"]}, "data": {}})
     # no shutdown step: db-01 (98 s), web-01 (18 s), web-02 (18 s) end at 0.5 + 134; license-server's turn comes
     # then, and its step (2 + 4 s) cannot succeed: the task has failed by 140.5 s at the latest
-    clock(api, advance=134.5 - 0.25)
-    assert task(api, out["task_id"])["status"] == "EXECUTING"
-    assert host(api, "node-1")["host_state"]["state"] == "ENTERING_MAINTENANCE_MODE"
-    clock(api, advance=0.25)
+    api.clock(advance=134.5 - 0.25)
+    assert api.task(out["task_id"])["status"] == "EXECUTING"
+    assert api.host("node-1")["host_state"]["state"] == "ENTERING_MAINTENANCE_MODE"
+    api.clock(advance=0.25)
     assert placement(world(api)["vms"])["web-02"] == ("node-3", "RUNNING")
-    clock(api, advance=6)
-    t = task(api, out["task_id"])
+    api.clock(advance=6)
+    t = api.task(out["task_id"])
     assert t["status"] == "FAILED" and "license-server" in t["error_message"]
-    assert host(api, "node-1")["host_state"]["state"] == "IN_USE"
+    assert api.host("node-1")["host_state"]["state"] == "IN_USE"
     check_world(api, before, {"db-01": ("node-2", "RUNNING"), "web-01": ("node-3", "RUNNING"),
                               "web-02": ("node-3", "RUNNING")})
 
@@ -431,13 +399,13 @@ def test_enter_fails_naming_a_vm_that_fits_nowhere(tmp_path):
            {"name": "small-01", "host": "node-1", "status": "RUNNING", "memory_gib": 4, "vcpu": 1}]
     api = scenario_api(tmp_path, hosts, vms)
     plan = api.ok(PRECHECK_RESULT, {"where": {"task_id": precheck(api, "node-1")}})
-    assert plan == {"done": True, "shutdownVms": [{"vm_uuid": uuid(api, "vm-c")}]}
+    assert plan == {"done": True, "shutdownVms": [{"vm_uuid": api.vm("vm-c")["local_id"]}]}
     before = world(api)
     out = api.ok(ENTER, enter_body(api, "node-1", "small-01"))  # vm-c is not listed
-    t = task(api, out["task_id"])
+    t = api.task(out["task_id"])
     assert t["status"] == "FAILED", t
     assert "vm-c" in t["error_message"]
-    assert host(api, "node-1")["host_state"]["state"] == "IN_USE"
+    assert api.host("node-1")["host_state"]["state"] == "IN_USE"
     check_world(api, before, {"small-01": ("node-1", "STOPPED"), "vm-a": ("node-2", "RUNNING"),
                               "vm-b": ("node-3", "RUNNING")})
 
@@ -452,22 +420,22 @@ def exit_lists(api, host_name="node-1"):
 
 
 def test_exit_a_host_never_in_maintenance_is_400(api):
-    refused(api, EXIT, {"where": {"host_id": host_id(api, "node-1")}, "data": {}}, 400, "node-1")
+    refused(api, EXIT, {"where": {"host_id": api.host("node-1")["id"]}, "data": {}}, 400, "node-1")
     refused(api, EXIT_PRECHECK, {"where": {"name": "node-1"}}, 400, "node-1")
 
 
 def test_exit_a_host_still_entering_is_400(api):
     manual(api)
     api.ok(ENTER, enter_body(api, "node-1", "license-server"))
-    refused(api, EXIT, {"where": {"host_id": host_id(api, "node-1")}, "data": {}}, 400, code="any")
+    refused(api, EXIT, {"where": {"host_id": api.host("node-1")["id"]}, "data": {}}, 400, code="any")
     refused(api, EXIT_PRECHECK, {"where": {"name": "node-1"}}, 400, "node-1")
 
 
 def test_exit_a_host_back_in_service_is_400(api):
     enter_maintenance(api, "node-1")
-    api.ok(EXIT, {"where": {"host_id": host_id(api, "node-1")}, "data": {}})
-    assert host(api, "node-1")["host_state"]["state"] == "IN_USE"
-    refused(api, EXIT, {"where": {"host_id": host_id(api, "node-1")}, "data": {}}, 400, "node-1")
+    api.ok(EXIT, {"where": {"host_id": api.host("node-1")["id"]}, "data": {}})
+    assert api.host("node-1")["host_state"]["state"] == "IN_USE"
+    refused(api, EXIT, {"where": {"host_id": api.host("node-1")["id"]}, "data": {}}, 400, "node-1")
 
 
 def test_exit_an_unknown_host_is_404(api):
@@ -481,25 +449,25 @@ def test_exit_an_unknown_host_is_404(api):
                                       ("offline_migrate_back_vms", None)])
 def test_exit_with_a_uuid_not_in_the_matching_list_is_400(api, key, name):
     enter_maintenance(api, "node-1")
-    stranger = uuid(api, name) if name else str(uuidlib.UUID(int=99))
+    stranger = api.vm(name)["local_id"] if name else str(uuidlib.UUID(int=99))
     data = exit_lists(api)
     data[key] = data[key] + [stranger]
-    refused(api, EXIT, {"where": {"host_id": host_id(api, "node-1")}, "data": data}, 400, key)
-    assert host(api, "node-1")["host_state"]["state"] == "MAINTENANCE_MODE"
+    refused(api, EXIT, {"where": {"host_id": api.host("node-1")["id"]}, "data": data}, 400, key)
+    assert api.host("node-1")["host_state"]["state"] == "MAINTENANCE_MODE"
 
 
 def test_exit_with_a_deleted_vm_is_400(api):
     enter_maintenance(api, "node-1")
     data = exit_lists(api)
-    test01 = uuid(api, "test-01")
+    test01 = api.vm("test-01")["local_id"]
     assert data["offline_migrate_back_vms"] == [test01]
     api.ok("delete-vm", {"where": {"name": "test-01"}})
     assert api.ok("get-vms", {"where": {"name": "test-01"}}) == []
-    refused(api, EXIT, {"where": {"host_id": host_id(api, "node-1")}, "data": data}, 400, "test-01")
+    refused(api, EXIT, {"where": {"host_id": api.host("node-1")["id"]}, "data": data}, 400, "test-01")
     # without the deleted VM the same exit goes through
     data["offline_migrate_back_vms"] = []
-    out = api.ok(EXIT, {"where": {"host_id": host_id(api, "node-1")}, "data": data})
-    assert task(api, out["task_id"])["status"] == "SUCCESSED"
+    out = api.ok(EXIT, {"where": {"host_id": api.host("node-1")["id"]}, "data": data})
+    assert api.task(out["task_id"])["status"] == "SUCCESSED"
 
 
 # --- exit precheck: verify -------------------------------------------------------------------------------------------
@@ -518,7 +486,7 @@ def test_exit_precheck_reports_the_enter_task_unchanged(api):
     for name, (kind, x) in got.items():
         assert x["verify"]["changed"] is False and not x["verify"]["reason"], x
         assert x["state"] == "done"
-        assert x["vm_uuid"] == uuid(api, name)
+        assert x["vm_uuid"] == api.vm(name)["local_id"]
         assert x["target_host_name"] == EVACUATION.get(name)
     assert got["license-server"][1]["vm_state"] == "stopped"
     assert got["db-01"][1]["vm_state"] == "running"
@@ -538,8 +506,8 @@ def test_verify_changed_when_a_migrated_vm_was_deleted(api):
 
 def test_verify_changed_when_a_migrated_vm_moved_again(api):
     enter_maintenance(api, "node-1")
-    api.ok("migrate-vm", {"where": {"name": "web-01"}, "data": {"host_id": host_id(api, "node-4")}})
-    assert vm(api, "web-01")["host"]["name"] == "node-4"
+    api.ok("migrate-vm", {"where": {"name": "web-01"}, "data": {"host_id": api.host("node-4")["id"]}})
+    assert api.vm("web-01")["host"]["name"] == "node-4"
     kind, x = infos(api)["web-01"]
     assert kind == "liveMigrateVms"
     assert x["target_host_name"] == "node-3"  # where the enter task took it
@@ -551,7 +519,7 @@ def test_verify_changed_when_a_migrated_vm_moved_again(api):
 def test_verify_changed_when_a_migrated_vm_changed_power_state(api):
     enter_maintenance(api, "node-1")
     api.ok("shutdown-vm", {"where": {"name": "web-02"}})
-    api.ok("start-vm", {"where": {"name": "test-01"}, "data": {"host_id": host_id(api, "node-4")}})
+    api.ok("start-vm", {"where": {"name": "test-01"}, "data": {"host_id": api.host("node-4")["id"]}})
     got = infos(api)
     assert got["web-02"][1]["vm_state"] == "stopped"
     assert got["web-02"][1]["verify"]["changed"] is True and got["web-02"][1]["verify"]["reason"]
@@ -571,17 +539,17 @@ def test_exit_leaves_a_vm_that_no_longer_fits_and_names_it(tmp_path):
     api = scenario_api(tmp_path, hosts, vms)
     enter_maintenance(api, "node-1")
     assert placement(world(api)["vms"]) == {"big-01": ("node-2", "RUNNING"), "cold-01": ("node-3", "STOPPED")}
-    api.ok("start-vm", {"where": {"name": "cold-01"}, "data": {"host_id": host_id(api, "node-3")}})
+    api.ok("start-vm", {"where": {"name": "cold-01"}, "data": {"host_id": api.host("node-3")["id"]}})
     got = infos(api)
     assert got["big-01"][0] == "liveMigrateVms" and got["big-01"][1]["verify"]["changed"] is False
     assert got["cold-01"][0] == "offlineMigrateVms" and got["cold-01"][1]["verify"]["changed"] is True
     data = exit_lists(api)
-    assert data == {"poweron_vms": [], "live_migrate_back_vms": [uuid(api, "big-01")],
-                    "offline_migrate_back_vms": [uuid(api, "cold-01")]}
-    out = api.ok(EXIT, {"where": {"host_id": host_id(api, "node-1")}, "data": data})
-    t = task(api, out["task_id"])
+    assert data == {"poweron_vms": [], "live_migrate_back_vms": [api.vm("big-01")["local_id"]],
+                    "offline_migrate_back_vms": [api.vm("cold-01")["local_id"]]}
+    out = api.ok(EXIT, {"where": {"host_id": api.host("node-1")["id"]}, "data": data})
+    t = api.task(out["task_id"])
     assert t["status"] == "SUCCESSED", t
-    assert host(api, "node-1")["host_state"]["state"] == "IN_USE"
+    assert api.host("node-1")["host_state"]["state"] == "IN_USE"
     where = placement(world(api)["vms"])
     # one of the two came back; the other could not and stays where it was, named in the task's error_message
     back = [n for n in ("big-01", "cold-01") if where[n][0] == "node-1"]
@@ -605,11 +573,11 @@ def test_exit_leaves_a_shut_down_vm_off_when_it_no_longer_fits(tmp_path):
     enter_maintenance(api, "node-1")
     assert placement(world(api)["vms"]) == {"keep-01": ("node-1", "STOPPED"), "run-01": ("node-2", "RUNNING"),
                                             "cold-01": ("node-3", "STOPPED")}
-    api.ok("start-vm", {"where": {"name": "cold-01"}, "data": {"host_id": host_id(api, "node-3")}})
+    api.ok("start-vm", {"where": {"name": "cold-01"}, "data": {"host_id": api.host("node-3")["id"]}})
     data = exit_lists(api)
-    assert data["poweron_vms"] == [uuid(api, "keep-01")]
-    out = api.ok(EXIT, {"where": {"host_id": host_id(api, "node-1")}, "data": data})
-    t = task(api, out["task_id"])
+    assert data["poweron_vms"] == [api.vm("keep-01")["local_id"]]
+    out = api.ok(EXIT, {"where": {"host_id": api.host("node-1")["id"]}, "data": data})
+    t = api.task(out["task_id"])
     assert t["status"] == "SUCCESSED", t
     where = placement(world(api)["vms"])
     # 100 + 64 come back (164 of 224); keep-01 (120) no longer fits and stays off on node-1
@@ -645,7 +613,7 @@ def test_vm_operation_in_the_wrong_state_changes_nothing(api, op, names, bad):
     assert {v["name"] for v in api.ok("get-vms", {"where": {"name_in": names}})} == set(names)
     before, n_tasks = world(api), len(tasks(api))
     refused(api, op, {"where": {"name_in": names}}, 400, bad)
-    clock(api, advance=600)  # nothing was queued either
+    api.clock(advance=600)  # nothing was queued either
     assert world(api) == before
     assert len(tasks(api)) == n_tasks
 
@@ -654,7 +622,7 @@ def test_vm_operation_in_the_wrong_state_changes_nothing(api, op, names, bad):
 
 def test_nothing_starts_on_or_migrates_to_a_host_in_maintenance(api):
     enter_maintenance(api, "node-1")
-    node1 = host_id(api, "node-1")
+    node1 = api.host("node-1")["id"]
     refused(api, "start-vm", {"where": {"name": "template-builder"}, "data": {"host_id": node1}}, 400, "node-1")
     refused(api, "start-vm", {"where": {"name": "test-01"}, "data": {"host_id": node1}}, 400, "node-1")
     refused(api, "migrate-vm", {"where": {"name": "web-03"}, "data": {"host_id": node1}}, 400, "node-1")
@@ -669,14 +637,14 @@ def test_nothing_is_created_on_a_host_in_maintenance(api):
     cluster = api.ok("get-clusters", {})[0]["id"]
     params = {"cluster_id": cluster, "name": "new-01", "memory": 4, "memory_unit": "GB", "cpu_cores": 2,
               "cpu_sockets": 1, "vcpu": 2, "status": "RUNNING", "firmware": "BIOS", "ha": True, "vm_nics": [],
-              "vm_disks": {}, "host_id": host_id(api, "node-1")}
+              "vm_disks": {}, "host_id": api.host("node-1")["id"]}
     refused(api, "create-vm", [params], 400, "node-1")
 
 
 def test_nothing_starts_on_or_migrates_to_a_host_entering_maintenance(api):
     manual(api)
     api.ok(ENTER, enter_body(api, "node-1", "license-server"))
-    node1 = host_id(api, "node-1")
+    node1 = api.host("node-1")["id"]
     refused(api, "start-vm", {"where": {"name": "template-builder"}, "data": {"host_id": node1}}, 400, code="any")
     refused(api, "migrate-vm", {"where": {"name": "web-03"}, "data": {"host_id": node1}}, 400, code="any")
 
@@ -685,38 +653,38 @@ def test_automatic_placement_avoids_a_host_in_maintenance(api):
     enter_maintenance(api, "node-1")
     # node-1 is empty (224 GiB free) but in maintenance; the others: node-2 0 GiB, node-3 64, node-4 72 free
     out = api.ok("start-vm", {"where": {"name": "template-builder"}})
-    assert vm(api, "template-builder")["host"]["name"] == "node-4"
-    assert task(api, out[0]["task_id"])["status"] == "SUCCESSED"
+    assert api.vm("template-builder")["host"]["name"] == "node-4"
+    assert api.task(out[0]["task_id"])["status"] == "SUCCESSED"
 
 
 @pytest.mark.parametrize("name", ["gpu-render-01", "license-server"])
 def test_a_host_bound_vm_cannot_live_migrate(api, name):
-    refused(api, "migrate-vm", {"where": {"name": name}, "data": {"host_id": host_id(api, "node-3")}}, 400, name)
+    refused(api, "migrate-vm", {"where": {"name": name}, "data": {"host_id": api.host("node-3")["id"]}}, 400, name)
     refused(api, "migrate-vm", {"where": {"name": name}}, 400, name)
 
 
 def test_a_host_bound_vm_among_others_refuses_the_whole_migration(api):
     refused(api, "migrate-vm", {"where": {"name_in": ["web-01", "license-server"]},
-                                "data": {"host_id": host_id(api, "node-3")}}, 400, "license-server")
+                                "data": {"host_id": api.host("node-3")["id"]}}, 400, "license-server")
 
 
 def test_migrate_to_a_host_without_memory_is_400(api):
     # db-01 needs 96 GiB; node-4 has 224 - 152 = 72 GiB free
-    refused(api, "migrate-vm", {"where": {"name": "db-01"}, "data": {"host_id": host_id(api, "node-4")}}, 400)
+    refused(api, "migrate-vm", {"where": {"name": "db-01"}, "data": {"host_id": api.host("node-4")["id"]}}, 400)
     # app-01 needs 64 GiB; node-1 has 92 free: fits (the boundary of the refusal above; node-3 runs app-03, which
     # app-01's anti-affinity group keeps it from)
-    out = api.ok("migrate-vm", {"where": {"name": "app-01"}, "data": {"host_id": host_id(api, "node-1")}})
-    assert task(api, out[0]["task_id"])["status"] == "SUCCESSED"
-    assert vm(api, "app-01")["host"]["name"] == "node-1"
+    out = api.ok("migrate-vm", {"where": {"name": "app-01"}, "data": {"host_id": api.host("node-1")["id"]}})
+    assert api.task(out[0]["task_id"])["status"] == "SUCCESSED"
+    assert api.vm("app-01")["host"]["name"] == "node-1"
     # now node-1 has 28 GiB free, and app-02 needs 32
-    refused(api, "migrate-vm", {"where": {"name": "app-02"}, "data": {"host_id": host_id(api, "node-1")}}, 400)
+    refused(api, "migrate-vm", {"where": {"name": "app-02"}, "data": {"host_id": api.host("node-1")["id"]}}, 400)
 
 
 def test_start_on_a_host_without_memory_is_400(api):
     # fill node-2 to the last GiB: db-01 (96) onto node-2 (96 free)
-    api.ok("migrate-vm", {"where": {"name": "db-01"}, "data": {"host_id": host_id(api, "node-2")}})
-    assert host(api, "node-2")["running_pause_vm_memory_bytes"] == 224 * GIB
-    refused(api, "start-vm", {"where": {"name": "template-builder"}, "data": {"host_id": host_id(api, "node-2")}},
+    api.ok("migrate-vm", {"where": {"name": "db-01"}, "data": {"host_id": api.host("node-2")["id"]}})
+    assert api.host("node-2")["running_pause_vm_memory_bytes"] == 224 * GIB
+    refused(api, "start-vm", {"where": {"name": "template-builder"}, "data": {"host_id": api.host("node-2")["id"]}},
             400)
 
 
@@ -729,11 +697,11 @@ def test_a_second_mutation_of_a_vm_held_by_a_task_is_resource_locked(api, op, da
     first = api.ok("shutdown-vm", {"where": {"name": "web-01"}})[0]["task_id"]
     body = {"where": {"name": "web-01"}}
     if data is not None:
-        body["data"] = {"host_id": host_id(api, "node-4")}
+        body["data"] = {"host_id": api.host("node-4")["id"]}
     refused(api, op, body, 400, code="ResourceLocked")
-    clock(api, advance=3.5)
-    assert task(api, first)["status"] == "SUCCESSED"
-    assert vm(api, "web-01")["status"] == "STOPPED"
+    api.clock(advance=3.5)
+    assert api.task(first)["status"] == "SUCCESSED"
+    assert api.vm("web-01")["status"] == "STOPPED"
     api.ok("start-vm", {"where": {"name": "web-01"}})  # the lock went with the task
 
 
@@ -746,8 +714,8 @@ def test_a_locked_vm_among_several_refuses_them_all(api):
 def test_vms_held_by_the_enter_task_are_resource_locked(api):
     manual(api)
     api.ok(ENTER, enter_body(api, "node-1", "license-server"))
-    clock(api, advance=10)
-    refused(api, "migrate-vm", {"where": {"name": "db-01"}, "data": {"host_id": host_id(api, "node-3")}}, 400,
+    api.clock(advance=10)
+    refused(api, "migrate-vm", {"where": {"name": "db-01"}, "data": {"host_id": api.host("node-3")["id"]}}, 400,
             code="ResourceLocked")
     refused(api, "shutdown-vm", {"where": {"name": "web-01"}}, 400, code="ResourceLocked")
 
@@ -755,12 +723,12 @@ def test_vms_held_by_the_enter_task_are_resource_locked(api):
 def test_the_host_held_by_the_exit_task_is_resource_locked(api):
     enter_maintenance(api, "node-1")
     manual(api)
-    api.ok(EXIT, {"where": {"host_id": host_id(api, "node-1")}, "data": exit_lists(api)})
-    clock(api, advance=5)  # back in service, db-01 still on its way back, web-01 waiting for its turn
-    assert host(api, "node-1")["host_state"]["state"] == "IN_USE"
-    refused(api, "migrate-vm", {"where": {"name": "web-01"}, "data": {"host_id": host_id(api, "node-4")}}, 400,
+    api.ok(EXIT, {"where": {"host_id": api.host("node-1")["id"]}, "data": exit_lists(api)})
+    api.clock(advance=5)  # back in service, db-01 still on its way back, web-01 waiting for its turn
+    assert api.host("node-1")["host_state"]["state"] == "IN_USE"
+    refused(api, "migrate-vm", {"where": {"name": "web-01"}, "data": {"host_id": api.host("node-4")["id"]}}, 400,
             code="ResourceLocked")
-    refused(api, ENTER, {"where": {"host_id": host_id(api, "node-1")}, "data": {}}, 400, code="ResourceLocked")
+    refused(api, ENTER, {"where": {"host_id": api.host("node-1")["id"]}, "data": {}}, 400, code="ResourceLocked")
 
 
 @pytest.mark.parametrize("op,name", [("migrate-vm", "web-03"), ("start-vm", "template-builder"),
@@ -770,10 +738,10 @@ def test_placing_a_vm_on_the_host_held_by_the_exit_task_is_resource_locked(api, 
     else may be placed on it: the exit task's VMs must still fit when their turn comes."""
     enter_maintenance(api, "node-1")
     manual(api)
-    api.ok(EXIT, {"where": {"host_id": host_id(api, "node-1")}, "data": exit_lists(api)})
-    clock(api, advance=5)
-    assert host(api, "node-1")["host_state"]["state"] == "IN_USE"
-    node1 = host_id(api, "node-1")
+    api.ok(EXIT, {"where": {"host_id": api.host("node-1")["id"]}, "data": exit_lists(api)})
+    api.clock(advance=5)
+    assert api.host("node-1")["host_state"]["state"] == "IN_USE"
+    node1 = api.host("node-1")["id"]
     if op == "create-vm":
         body = [{"cluster_id": api.ok("get-clusters", {})[0]["id"], "name": "new-01", "memory": 4, "memory_unit": "GB",
                  "cpu_cores": 2, "cpu_sockets": 1, "vcpu": 2, "status": "RUNNING", "firmware": "BIOS", "ha": True,
@@ -789,16 +757,16 @@ def test_migrating_two_vms_onto_one_host_moves_both(api):
     # web-01 and web-02 (16 GiB each) onto node-4 (72 GiB free): one request, one task per VM, both succeed
     before = world(api)
     out = api.ok("migrate-vm", {"where": {"name_in": ["web-01", "web-02"]},
-                                "data": {"host_id": host_id(api, "node-4")}})
+                                "data": {"host_id": api.host("node-4")["id"]}})
     assert sorted(x["data"]["name"] for x in out) == ["web-01", "web-02"]
-    assert [task(api, x["task_id"])["status"] for x in out] == ["SUCCESSED", "SUCCESSED"]
+    assert [api.task(x["task_id"])["status"] for x in out] == ["SUCCESSED", "SUCCESSED"]
     check_world(api, before, {"web-01": ("node-4", "RUNNING"), "web-02": ("node-4", "RUNNING")})
 
 
 def test_migrating_two_vms_automatically_moves_both(api):
     out = api.ok("migrate-vm", {"where": {"name_in": ["web-01", "web-02"]}})
     assert len(out) == 2
-    assert [task(api, x["task_id"])["status"] for x in out] == ["SUCCESSED", "SUCCESSED"]
+    assert [api.task(x["task_id"])["status"] for x in out] == ["SUCCESSED", "SUCCESSED"]
     where = placement(world(api)["vms"])
     assert where["web-01"][0] != "node-1" and where["web-02"][0] != "node-1"
     for h in world(api)["hosts"]:
@@ -808,20 +776,20 @@ def test_migrating_two_vms_automatically_moves_both(api):
 def test_migrating_two_vms_that_together_do_not_fit_changes_nothing(api):
     # app-01 (64) and analytics-01 (48) each fit node-4 (72 GiB free), together they do not
     refused(api, "migrate-vm", {"where": {"name_in": ["app-01", "analytics-01"]},
-                                "data": {"host_id": host_id(api, "node-4")}}, 400)
+                                "data": {"host_id": api.host("node-4")["id"]}}, 400)
 
 
 def test_starting_two_vms_onto_one_host_starts_both(api):
     out = api.ok("start-vm", {"where": {"name_in": ["test-01", "template-builder"]},
-                              "data": {"host_id": host_id(api, "node-4")}})
-    assert [task(api, x["task_id"])["status"] for x in out] == ["SUCCESSED", "SUCCESSED"]
+                              "data": {"host_id": api.host("node-4")["id"]}})
+    assert [api.task(x["task_id"])["status"] for x in out] == ["SUCCESSED", "SUCCESSED"]
     assert placement(api.ok("get-vms", {"where": {"name_in": ["test-01", "template-builder"]}})) == {
         "test-01": ("node-4", "RUNNING"), "template-builder": ("node-4", "RUNNING")}
 
 
 def test_starting_two_vms_that_together_do_not_fit_changes_nothing(api):
-    api.ok("migrate-vm", {"where": {"name": "app-01"}, "data": {"host_id": host_id(api, "node-4")}})
-    assert host(api, "node-4")["running_pause_vm_memory_bytes"] == (152 + 64) * GIB  # 8 GiB free
+    api.ok("migrate-vm", {"where": {"name": "app-01"}, "data": {"host_id": api.host("node-4")["id"]}})
+    assert api.host("node-4")["running_pause_vm_memory_bytes"] == (152 + 64) * GIB  # 8 GiB free
     # test-01 and template-builder (8 GiB each) each fit node-4, together they do not
     refused(api, "start-vm", {"where": {"name_in": ["test-01", "template-builder"]},
-                              "data": {"host_id": host_id(api, "node-4")}}, 400)
+                              "data": {"host_id": api.host("node-4")["id"]}}, 400)

@@ -10,13 +10,9 @@ import pytest
 from cloudtower_sim.mock_server.domain.scenario import ScenarioError
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
-from .support import PINNED_START, ROOT, Api, make_client
+from .support import PINNED_START, ROOT, Api, ids, make_client
 
 STRETCHED = ROOT / "mock_server" / "scenarios" / "stretched.yaml"
-
-
-def ids(objs):
-    return sorted(o["id"] for o in objs or ())
 
 
 def test_the_default_world_has_an_organization_and_a_datacenter_with_its_cluster():

@@ -17,11 +17,6 @@ def ids(api, kind, *names):
     return [o["id"] for o in api.ok(f"get-{kind}", {"where": {"name_in": list(names)}, "orderBy": "name_ASC"})]
 
 
-def task(api, answer):
-    [t] = api.ok("get-tasks", {"where": {"id": answer["task_id"]}})
-    return t
-
-
 def host_of(api, name):
     [vm] = api.ok("get-vms", {"where": {"name": name}})
     return vm["host"]["name"] if vm["host"] else None
@@ -32,7 +27,7 @@ def small_vms(api, *names, status="STOPPED", settled=True):
     made = api.ok("create-vm", [{"cluster_id": cluster, "name": n, "memory": 2 * GIB, "cpu_cores": 1,
                                  "cpu_sockets": 1, "ha": True, "firmware": "BIOS", "status": status, "vm_nics": [],
                                  "vm_disks": {}} for n in names])
-    assert not settled or all(task(api, m)["status"] == "SUCCESSED" for m in made)
+    assert not settled or all(api.task(m["task_id"])["status"] == "SUCCESSED" for m in made)
     return [m["data"]["id"] for m in made]
 
 
@@ -40,7 +35,7 @@ def group(api, name, vms, **rules):
     cluster = api.ok("get-clusters")[0]["id"]
     [made] = api.ok("create-vm-placement-group", [{"name": name, "cluster_id": cluster, "enabled": True,
                                                    "vms": {"name_in": vms}, **rules}])
-    assert task(api, made)["status"] == "SUCCESSED", task(api, made)
+    assert api.task(made["task_id"])["status"] == "SUCCESSED", api.task(made["task_id"])
     return made["data"]
 
 
@@ -59,7 +54,7 @@ def test_capes_calls_create_find_fill_and_delete_a_group():
     [made] = api.ok("create-vm-placement-group", [cape])
     assert made["data"]["entityAsyncStatus"] == "CREATING"
     advance()
-    assert task(api, made)["status"] == "SUCCESSED"
+    assert api.task(made["task_id"])["status"] == "SUCCESSED"
     [pg] = api.ok("get-vm-placement-groups", {"where": {"name": "cape-managed-cp"}})
     assert (pg["entityAsyncStatus"], pg["vms"], pg["vm_vm_policy"]) == (None, [], "MUST_DIFFERENT")
 
@@ -71,7 +66,7 @@ def test_capes_calls_create_find_fill_and_delete_a_group():
             **echoed, "vms": {"id_in": ids(api, "vms", *members)}}})
         assert api.ok("get-vm-placement-groups", {"where": {"id": pg["id"]}})[0]["entityAsyncStatus"] == "UPDATING"
         advance()
-        assert task(api, edit)["status"] == "SUCCESSED"
+        assert api.task(edit["task_id"])["status"] == "SUCCESSED"
     [pg] = api.ok("get-vm-placement-groups", {"where": {"id": pg["id"]}})
     assert sorted(v["name"] for v in pg["vms"]) == ["cp-1", "cp-2"]
     assert [g["name"] for g in api.ok("get-vms", {"where": {"name": "cp-2"}})[0]["vm_placement_group"]] == [
@@ -79,7 +74,7 @@ def test_capes_calls_create_find_fill_and_delete_a_group():
 
     [twin] = api.ok("create-vm-placement-group", [{**cape, "vm_vm_policy": "PREFER_DIFFERENT"}])
     advance()
-    failed = task(api, twin)
+    failed = api.task(twin["task_id"])
     assert failed["status"] == "FAILED" and "PLACEMENT_GROUP_DUPLICATE_NAME" in failed["error_message"], failed
     assert len(api.ok("get-vm-placement-groups", {"where": {"name": "cape-managed-cp"}})) == 1
 
@@ -96,28 +91,28 @@ def test_must_different_spreads_a_batch_start_and_fails_the_one_left_with_the_sc
     group(api, "cp", ["cp-1", "cp-2", "cp-3", "cp-4", "cp-5"], vm_vm_policy_enabled=True,
           vm_vm_policy="MUST_DIFFERENT")
     started = api.ok("start-vm", {"where": {"name_in": ["cp-1", "cp-2", "cp-3", "cp-4"]}})
-    assert all(task(api, t)["status"] == "SUCCESSED" for t in started)
+    assert all(api.task(t["task_id"])["status"] == "SUCCESSED" for t in started)
     assert sorted(host_of(api, f"cp-{i}") for i in range(1, 5)) == ["node-1", "node-2", "node-3", "node-4"]
     [fifth] = api.ok("start-vm", {"where": {"name": "cp-5"}})  # four hosts, four members running: no place
-    failed = task(api, fifth)
+    failed = api.task(fifth["task_id"])
     assert failed["status"] == "FAILED" and "PlacementGroupMustFilter" in failed["error_message"], failed
     assert api.ok("get-vms", {"where": {"name": "cp-5"}})[0]["status"] == "STOPPED"
     [moved] = api.ok("migrate-vm", {"where": {"name": "cp-1"}, "data": {"host_id": ids(api, "hosts", host_of(
         api, "cp-2"))[0]}})
-    assert "PlacementGroupMustFilter" in task(api, moved)["error_message"]
+    assert "PlacementGroupMustFilter" in api.task(moved["task_id"])["error_message"]
 
 
 def test_must_same_keeps_members_together_and_a_disabled_group_binds_nothing(api):
     small_vms(api, "pair-1", "pair-2")
     pg = group(api, "pair", ["pair-1", "pair-2"], vm_vm_policy_enabled=True, vm_vm_policy="MUST_SAME")
     [first] = api.ok("start-vm", {"where": {"name": "pair-1"}, "data": {"host_id": ids(api, "hosts", "node-4")[0]}})
-    assert task(api, first)["status"] == "SUCCESSED"
+    assert api.task(first["task_id"])["status"] == "SUCCESSED"
     [second] = api.ok("start-vm", {"where": {"name": "pair-2"}})  # node-3 has most memory free; the rule wins
-    assert task(api, second)["status"] == "SUCCESSED" and host_of(api, "pair-2") == "node-4"
+    assert api.task(second["task_id"])["status"] == "SUCCESSED" and host_of(api, "pair-2") == "node-4"
     [off] = api.ok("update-vm-placement-group", {"where": {"id": pg["id"]}, "data": {"enabled": False}})
-    assert task(api, off)["status"] == "SUCCESSED"
+    assert api.task(off["task_id"])["status"] == "SUCCESSED"
     [apart] = api.ok("migrate-vm", {"where": {"name": "pair-2"}, "data": {"host_id": ids(api, "hosts", "node-1")[0]}})
-    assert task(api, apart)["status"] == "SUCCESSED" and host_of(api, "pair-2") == "node-1"
+    assert api.task(apart["task_id"])["status"] == "SUCCESSED" and host_of(api, "pair-2") == "node-1"
 
 
 @pytest.mark.parametrize("policy,where", [(True, ["node-4"]), (False, ["node-1", "node-2", "node-3"])])
@@ -126,10 +121,10 @@ def test_a_vm_host_must_rule_chooses_the_host(api, policy, where):
     group(api, "pin", ["pinned"], vm_host_must_enabled=True, vm_host_must_policy=policy,
           must_hosts={"name_in": ["node-4"]})
     [started] = api.ok("start-vm", {"where": {"name": "pinned"}})
-    assert task(api, started)["status"] == "SUCCESSED" and host_of(api, "pinned") in where
+    assert api.task(started["task_id"])["status"] == "SUCCESSED" and host_of(api, "pinned") in where
     away = "node-1" if policy else "node-4"  # where the rule forbids
     [moved] = api.ok("migrate-vm", {"where": {"name": "pinned"}, "data": {"host_id": ids(api, "hosts", away)[0]}})
-    failed = task(api, moved)
+    failed = api.task(moved["task_id"])
     assert failed["status"] == "FAILED", failed
     assert f"must {'' if policy else 'not '}run on node-4, not {away}" in failed["error_message"], failed
 
@@ -139,9 +134,9 @@ def test_prefer_rules_order_the_hosts_but_never_refuse(api):
     group(api, "spread", [f"spread-{i}" for i in range(1, 6)], vm_vm_policy_enabled=True,
           vm_vm_policy="PREFER_DIFFERENT", vm_host_prefer_enabled=True, prefer_hosts={"name_in": ["node-4"]})
     [one] = api.ok("start-vm", {"where": {"name": "spread-1"}})
-    assert task(api, one)["status"] == "SUCCESSED" and host_of(api, "spread-1") == "node-4"  # the least free
+    assert api.task(one["task_id"])["status"] == "SUCCESSED" and host_of(api, "spread-1") == "node-4"  # the least free
     started = api.ok("start-vm", {"where": {"name_in": [f"spread-{i}" for i in range(2, 6)]}})
-    assert all(task(api, t)["status"] == "SUCCESSED" for t in started)
+    assert all(api.task(t["task_id"])["status"] == "SUCCESSED" for t in started)
     hosts = [host_of(api, f"spread-{i}") for i in range(1, 6)]
     assert set(hosts) == {"node-1", "node-2", "node-3", "node-4"}, hosts  # apart where it can be, then doubled
 
@@ -155,7 +150,7 @@ def test_the_default_anti_affinity_group_reroutes_node_2s_evacuation(api):
     assert api.ok("enter-maintance-mode-precheck-result", {"where": {"task_id": check["task_id"]}}) == {
         "done": True, "shutdownVms": []}
     entered = api.ok("enter-maintance-mode", {"where": {"host_id": node_2}, "data": {"shutdown_vms": []}})
-    assert task(api, entered)["status"] == "SUCCESSED"
+    assert api.task(entered["task_id"])["status"] == "SUCCESSED"
     # node-3 had the most memory free, but runs app-03
     assert (host_of(api, "app-01"), host_of(api, "app-03")) == ("node-1", "node-3")
 
@@ -168,7 +163,7 @@ def test_a_host_whose_vm_has_nowhere_to_go_by_its_group_fails_the_precheck_with_
     status, answer, _ = api("enter-maintance-mode-precheck-result", {"where": {"task_id": check["task_id"]}})
     assert status == 400 and "web-03 has nowhere to go" in answer["message"], answer
     assert "PlacementGroupMustFilter" in answer["message"] and "one-per-host" in answer["message"]
-    assert task(api, check)["status"] == "FAILED"
+    assert api.task(check["task_id"])["status"] == "FAILED"
     api.ok("update-vm-placement-group", {"where": {"id": pg["id"]}, "data": {"vm_vm_policy_enabled": False}})
     again = api.ok("enter-maintenance-mode-precheck", {"where": {"id": node_3}})
     assert api.ok("enter-maintance-mode-precheck-result", {"where": {"task_id": again["task_id"]}})["done"]
@@ -223,7 +218,7 @@ def test_create_vm_puts_a_batch_into_a_group_and_places_it_by_the_rules(api):
                                  "cpu_sockets": 1, "ha": True, "firmware": "BIOS", "status": "RUNNING",
                                  "vm_nics": [], "vm_disks": {}, "vm_placement_group": {"id": pg["id"]}}
                                 for i in range(1, 4)])
-    assert [task(api, m)["status"] for m in made] == ["SUCCESSED"] * 3
+    assert [api.task(m["task_id"])["status"] for m in made] == ["SUCCESSED"] * 3
     assert len({host_of(api, f"cp-{i}") for i in range(1, 4)}) == 3  # planned apart within the one request
     [read] = api.ok("get-vm-placement-groups", {"where": {"id": pg["id"]}})
     assert sorted(v["name"] for v in read["vms"]) == ["cp-1", "cp-2", "cp-3"]

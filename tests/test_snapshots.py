@@ -8,25 +8,20 @@ from .support import snapshot as world_of
 GIB = 1024**3
 
 
-def vm(api, name):
-    [found] = api.ok("get-vms", {"where": {"name": name}})
-    return found
-
-
 def disks(api, name):
     return [(d["type"], d["vm_volume"]["name"] if d["vm_volume"] else None, d["elf_image"] is not None)
             for d in api.ok("get-vm-disks", {"where": {"vm": {"name": name}}, "orderBy": "boot_ASC"})]
 
 
 def test_a_snapshot_keeps_what_it_took_and_a_rollback_puts_it_back(api):
-    before = vm(api, "test-01")  # STOPPED, 8 GiB, a system disk and a CD-ROM with the ISO, one NIC
+    before = api.vm("test-01")  # STOPPED, 8 GiB, a system disk and a CD-ROM with the ISO, one NIC
     [made] = api.done(api.ok("create-vm-snapshot", {"data": [{"vm_id": before["id"], "name": "pre-upgrade"}]}))
     [snap] = api.ok("get-vm-snapshots", {"where": {"id": made["data"]["id"]}})
     assert (snap["vm"]["name"], snap["memory"], snap["vcpu"], snap["cpu"]) == ("test-01", 8 * GIB, 2,
                                                                                {"cores": 2, "sockets": 1})
     assert [d["type"] for d in snap["vm_disks"]] == [d[0] for d in disks(api, "test-01")]
     assert len(snap["vm_nics"]) == len(before["vm_nics"]) == 1
-    assert vm(api, "test-01")["snapshots"] == [{"id": snap["id"], "name": "pre-upgrade"}]
+    assert api.vm("test-01")["snapshots"] == [{"id": snap["id"], "name": "pre-upgrade"}]
     was_disks, was_nics = disks(api, "test-01"), api.ok("get-vm-nics", {"where": {"vm": {"name": "test-01"}}})
 
     where = {"id": before["id"]}
@@ -39,7 +34,7 @@ def test_a_snapshot_keeps_what_it_took_and_a_rollback_puts_it_back(api):
     assert api.ok("get-vm-snapshots", {"where": {"id": snap["id"]}}) == [snap]  # kept as taken
 
     api.done(api.ok("rollback-vm", {"where": where, "data": {"snapshot_id": snap["id"]}}))
-    after = vm(api, "test-01")
+    after = api.vm("test-01")
     assert (after["memory"], after["vcpu"], after["cpu"]) == (8 * GIB, 2, {"cores": 2, "sockets": 1})
     assert disks(api, "test-01") == was_disks
     nics = api.ok("get-vm-nics", {"where": {"vm": {"name": "test-01"}}})
@@ -50,11 +45,11 @@ def test_a_snapshot_keeps_what_it_took_and_a_rollback_puts_it_back(api):
 
 
 def test_rebuild_makes_a_new_vm_of_the_snapshot_and_a_snapshot_outlives_its_vm(api):
-    source = vm(api, "test-01")
+    source = api.vm("test-01")
     [made] = api.done(api.ok("create-vm-snapshot", {"data": [{"vm_id": source["id"], "name": "golden"}]}))
     [rebuilt] = api.done(api.ok("rebuild-vm-from-snapshot", [{"rebuild_from_snapshot_id": made["data"]["id"],
                                                                 "name": "test-01-copy", "status": "RUNNING"}]))
-    copy = vm(api, "test-01-copy")
+    copy = api.vm("test-01-copy")
     assert (copy["status"], copy["memory"], copy["vcpu"]) == ("RUNNING", source["memory"], source["vcpu"])
     assert [d[0] for d in disks(api, "test-01-copy")] == [d[0] for d in disks(api, "test-01")]
     assert disks(api, "test-01-copy")[0][1] != disks(api, "test-01")[0][1]  # a new volume, not the source's
@@ -67,7 +62,7 @@ def test_rebuild_makes_a_new_vm_of_the_snapshot_and_a_snapshot_outlives_its_vm(a
 
 
 def test_delete_vm_with_include_snapshots_deletes_them(api):
-    target = vm(api, "build-01")
+    target = api.vm("build-01")
     for name in ("s1", "s2"):
         api.done(api.ok("create-vm-snapshot", {"data": [{"vm_id": target["id"], "name": name}]}))
     api.done(api.ok("delete-vm", {"where": {"id": target["id"]}, "effect": {"include_snapshots": True}}))
@@ -75,7 +70,7 @@ def test_delete_vm_with_include_snapshots_deletes_them(api):
 
 
 def test_what_a_snapshot_cannot_do_is_refused_and_changes_nothing(api):
-    web, test = vm(api, "web-01"), vm(api, "test-01")
+    web, test = api.vm("web-01"), api.vm("test-01")
     [made] = api.done(api.ok("create-vm-snapshot", {"data": [{"vm_id": web["id"], "name": "web"}]}))
     before = world_of(api.client)
     for op, body, status, words in (
@@ -129,7 +124,7 @@ def test_the_sdk_readmes_backup_takes_a_snapshot(served):
 def test_snapshots_and_templates_order_by_the_devices_they_froze(api):
     """A frozen VM's vm_nics name the VLANs they were on; ordering by them answered a 500 (found by the contract
     suite's generated reads, once a snapshot with NICs existed)."""
-    source = vm(api, "test-01")
+    source = api.vm("test-01")
     assert source["vm_nics"], "test-01 has NICs to freeze"
     api.done(api.ok("create-vm-snapshot", {"data": [{"vm_id": source["id"], "name": "with-nics"}]}))
     api.done(api.ok("clone-vm-template-from-vm", [{"vm_id": source["id"], "name": "with-nics",

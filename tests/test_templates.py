@@ -9,33 +9,28 @@ from .support import snapshot
 GIB = 1024**3
 
 
-def one(api, kind, name):
-    [found] = api.ok(f"get-{kind}", {"where": {"name": name}})
-    return found
-
-
 def test_a_template_round_trip_clone_create_convert_back(api):
-    base = one(api, "vm-templates", "centos-7-template")  # the default world's, made of template-builder
+    base = api.one("vm-templates", "centos-7-template")  # the default world's, made of template-builder
     assert (base["memory"], base["vcpu"], base["cloud_init_supported"]) == (8 * GIB, 2, True)
     [made] = api.done(api.ok("create-vm-from-template", [{"template_id": base["id"], "name": "web-04",
                                                            "is_full_copy": False, "memory": 4, "memory_unit": "GB",
                                                            "status": "RUNNING"}]))
-    vm = one(api, "vms", "web-04")
+    vm = api.one("vms", "web-04")
     assert (vm["memory"], vm["vcpu"], vm["status"], len(vm["vm_disks"]), len(vm["vm_nics"])) == (
         4 * GIB, 2, "RUNNING", len(base["vm_disks"]), len(base["vm_nics"]))
     assert made["data"]["id"] == vm["id"]
 
-    source = one(api, "vms", "test-01")
+    source = api.one("vms", "test-01")
     [cloned] = api.done(api.ok("clone-vm-template-from-vm", [{"vm_id": source["id"], "name": "test-tpl",
                                                               "cloud_init_supported": False}]))
-    assert one(api, "vms", "test-01")["id"] == source["id"]  # a clone leaves the VM
+    assert api.one("vms", "test-01")["id"] == source["id"]  # a clone leaves the VM
     [converted] = api.done(api.ok("convert-vm-template-from-vm", [{"vm_id": source["id"], "name": "test-tpl-2",
                                                                    "cloud_init_supported": False}]))
     assert api.ok("get-vms", {"where": {"name": "test-01"}}) == []  # converted: no VM any more
     assert converted["data"]["vm_disks"] == cloned["data"]["vm_disks"]
     api.done(api.ok("convert-vm-template-to-vm", [{"converted_from_template_id": converted["data"]["id"],
                                                     "name": "test-01"}]))
-    assert one(api, "vms", "test-01")["memory"] == source["memory"]
+    assert api.one("vms", "test-01")["memory"] == source["memory"]
     assert api.ok("get-vm-templates", {"where": {"name": "test-tpl-2"}}) == []  # the template became the VM
     api.done(api.ok("update-vm-template", {"where": {"name": "test-tpl"}, "data": {"name": "test-golden"}}))
     api.done(api.ok("delete-vm-template", {"where": {"name": "test-golden"}}))
@@ -44,8 +39,8 @@ def test_a_template_round_trip_clone_create_convert_back(api):
 
 
 def test_what_a_template_cannot_do_is_refused_and_changes_nothing(api):
-    web, base = one(api, "vms", "web-01"), one(api, "vm-templates", "centos-7-template")
-    test = one(api, "vms", "test-01")
+    web, base = api.one("vms", "web-01"), api.one("vm-templates", "centos-7-template")
+    test = api.one("vms", "test-01")
     before = snapshot(api.client)
     for op, body, status, words in (
             ("clone-vm-template-from-vm", [{"vm_id": web["id"], "name": "t", "cloud_init_supported": False}], 400,
@@ -112,7 +107,7 @@ def test_the_official_sdk_creates_a_vm_from_a_template(served):
 def test_disk_operate_changes_a_disks_bus_and_adds_a_disk(api):
     """The SDK README's disk_operate: modify_disks changes a bus (the one change it says a tower makes), new_disks
     adds."""
-    base = one(api, "vm-templates", "centos-7-template")
+    base = api.one("vm-templates", "centos-7-template")
     [disk] = [d for d in base["vm_disks"] if d["type"] == "DISK"]
     [made] = api.done(api.ok("create-vm-from-template", [{
         "template_id": base["id"], "name": "bus-vm", "is_full_copy": False, "disk_operate": {
@@ -126,9 +121,9 @@ def test_disk_operate_changes_a_disks_bus_and_adds_a_disk(api):
 
 
 def test_clone_vm_copies_a_stopped_vm_with_new_volumes_and_macs(api):
-    source = one(api, "vms", "template-builder")
+    source = api.one("vms", "template-builder")
     [made] = api.done(api.ok("clone-vm", [{"src_vm_id": source["id"], "name": "builder-2", "is_full_copy": True}]))
-    clone = one(api, "vms", "builder-2")
+    clone = api.one("vms", "builder-2")
     assert (clone["vcpu"], clone["memory"], clone["status"], clone["id"]) == (
         source["vcpu"], source["memory"], "STOPPED", made["data"]["id"])
     def devices(vm):
@@ -145,7 +140,7 @@ def test_clone_vm_copies_a_stopped_vm_with_new_volumes_and_macs(api):
 
 def test_terraforms_clone_gives_the_whole_disks_copying_by_path(api):
     """resource_vm.go cloneVmFromSourceVm: vm_disks are the clone's disks; a path names the source volume copied."""
-    source = one(api, "vms", "template-builder")
+    source = api.one("vms", "template-builder")
     [volume] = api.ok("get-vm-volumes", {"where": {"vm_disks_some": {"vm": {"id": source["id"]}}}})
     vlan = api.ok("get-vlans", {"where": {"name": "vlan-200"}})[0]
     [made] = api.done(api.ok("clone-vm", [{
@@ -155,7 +150,7 @@ def test_terraforms_clone_gives_the_whole_disks_copying_by_path(api):
         "vm_disks": {"mount_new_create_disks": [{"boot": 0, "bus": "VIRTIO", "vm_volume": {
             "name": "tf-clone-1", "size": volume["size"] * 2, "path": volume["path"],
             "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}}]}}]))
-    clone = one(api, "vms", "tf-clone")
+    clone = api.one("vms", "tf-clone")
     assert (clone["vcpu"], clone["memory"], clone["status"], clone["ha"]) == (4, 4 * GIB, "RUNNING", False)
     [copy] = api.ok("get-vm-volumes", {"where": {"vm_disks_some": {"vm": {"id": made["data"]["id"]}}}})
     assert (copy["name"], copy["size"]) == ("tf-clone-1", volume["size"] * 2) and copy["id"] != volume["id"]
@@ -165,7 +160,7 @@ def test_terraforms_clone_gives_the_whole_disks_copying_by_path(api):
 
 
 def test_what_a_clone_cannot_do_is_refused_and_changes_nothing(api):
-    web, source = one(api, "vms", "web-01"), one(api, "vms", "template-builder")
+    web, source = api.one("vms", "web-01"), api.one("vms", "template-builder")
     before = snapshot(api.client)
     for body, status, words in (
             ({"src_vm_id": web["id"], "name": "x"}, 400, "web-01 is RUNNING"),

@@ -12,23 +12,18 @@ from .support import TOKEN, Api, make_client
 GIB = 1024**3
 
 
-def vm(api, name):
-    [found] = api.ok("get-vms", {"where": {"name": name}})
-    return found
-
-
 def test_name_description_and_ha_change_when_the_task_step_completes(upstream):
     client = make_client(Settings(task_mode="manual"))
     api = Api(client)
-    before = vm(api, "web-01")
+    before = api.vm("web-01")
     answer = api.ok("update-vm-basic-info", {"where": {"id": before["id"]},
                                              "data": {"name": "web-01-renamed", "description": "front", "ha": False}})
     upstream.validate("/update-vm-basic-info", 200, answer)
     [started] = answer
     assert started["data"]["id"] == before["id"] and started["data"]["entityAsyncStatus"] == "UPDATING"
-    assert vm(api, "web-01")["description"] == before["description"]  # not yet: the task has not run
+    assert api.vm("web-01")["description"] == before["description"]  # not yet: the task has not run
     assert client.post("/_sim/clock", json={"advance": 10}).status_code == 200
-    after = vm(api, "web-01-renamed")
+    after = api.vm("web-01-renamed")
     assert (after["id"], after["description"], after["ha"], after["entityAsyncStatus"]) == (
         before["id"], "front", False, None)
     [task] = api.ok("get-tasks", {"where": {"id": started["task_id"]}})
@@ -36,16 +31,16 @@ def test_name_description_and_ha_change_when_the_task_step_completes(upstream):
 
 
 def test_cpu_topology_and_memory_of_a_stopped_vm(api):
-    stopped = vm(api, "test-01")
+    stopped = api.vm("test-01")
     assert stopped["status"] == "STOPPED"
     api.ok("update-vm-basic-info", {"where": {"id": stopped["id"]},
                                     "data": {"cpu_sockets": 2, "cpu_cores": 3, "memory": 6, "memory_unit": "GB"}})
-    after = vm(api, "test-01")
+    after = api.vm("test-01")
     assert (after["vcpu"], after["cpu"], after["memory"]) == (6, {"cores": 3, "sockets": 2}, 6 * GIB)
     api.ok("update-vm-basic-info", {"where": {"id": stopped["id"]}, "data": {"vcpu": 8}})  # the sockets stay
-    assert vm(api, "test-01")["cpu"] == {"cores": 4, "sockets": 2}
+    assert api.vm("test-01")["cpu"] == {"cores": 4, "sockets": 2}
     api.ok("update-vm-basic-info", {"where": {"id": stopped["id"]}, "data": {"cpu_sockets": 1}})  # the cores stay
-    assert (vm(api, "test-01")["vcpu"], vm(api, "test-01")["cpu"]) == (4, {"cores": 4, "sockets": 1})
+    assert (api.vm("test-01")["vcpu"], api.vm("test-01")["cpu"]) == (4, {"cores": 4, "sockets": 1})
 
 
 def test_every_matched_vm_gets_its_own_task(api):
@@ -87,11 +82,11 @@ def test_a_vm_a_task_works_on_is_locked(client):
 def test_a_running_vm_grows_its_vcpus_and_memory_in_place(api):
     """Hot-add, as SmartX's Cluster API provider does it: more vCPUs and memory for a running VM, which keeps running
     on its host and holds the added memory there."""
-    before = vm(api, "web-03")
+    before = api.vm("web-03")
     host = api.ok("get-hosts", {"where": {"id": before["host"]["id"]}})[0]
     api.ok("update-vm-basic-info", {"where": {"id": before["id"]}, "data": {"vcpu": 8, "cpu_cores": 8, "cpu_sockets": 1,
                                                                            "memory": 24, "memory_unit": "GB"}})
-    after = vm(api, "web-03")
+    after = api.vm("web-03")
     assert (after["status"], after["host"]["id"], after["vcpu"], after["memory"]) == (
         "RUNNING", host["id"], 8, 24 * 1024**3)
     grown = api.ok("get-hosts", {"where": {"id": host["id"]}})[0]
@@ -99,11 +94,11 @@ def test_a_running_vm_grows_its_vcpus_and_memory_in_place(api):
 
 
 def test_a_running_vm_whose_cpu_was_refused_can_be_changed_once_stopped(api):
-    web = vm(api, "web-02")
+    web = api.vm("web-02")
     assert api("update-vm-basic-info", {"where": {"id": web["id"]}, "data": {"vcpu": 2}})[0] == 400
     api.ok("poweroff-vm", {"where": {"id": web["id"]}})
     api.ok("update-vm-basic-info", {"where": {"id": web["id"]}, "data": {"vcpu": 2, "cpu_sockets": 1}})
-    assert vm(api, "web-02")["cpu"] == {"cores": 2, "sockets": 1}
+    assert api.vm("web-02")["cpu"] == {"cores": 2, "sockets": 1}
 
 
 def test_the_official_sdk_updates_a_vm(served):
