@@ -1,7 +1,8 @@
 """The pytest plugin of the contract suite, loaded by its runs only (`cloudtower-sim contract` and the repository's
 own pytest addopts pass `-p cloudtower_sim.contracts.plugin`), so its unprefixed options never reach a dependent
-project's pytest: its options, its marks, and the JSON report; the fixtures (contracts/fixtures.py); and how the contracts load: each file of
-this folder as one module, named under `cloudtower_sim.contracts` in a checkout as from the wheel."""
+project's pytest: its options, its marks, and the JSON report; the fixtures (contracts/fixtures.py); and how the
+contracts load: each file of this folder as one module, named under `cloudtower_sim.contracts` in a checkout as from
+the wheel."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ import threading
 
 import pytest
 from hypothesis import settings
+from hypothesis import strategies as st
 
 from cloudtower_sim.contracts import upstream as up
 from cloudtower_sim.mock_server.api import create_app
@@ -38,6 +39,11 @@ PINNED_START = "2026-01-01T08:00:00Z"
 # the official SDK's wait_tasks sleeps its `interval` (default 5 s) after every poll, the last one too: tests pass
 # this, as a user of the SDK may
 SDK_POLL = 0.05
+
+
+def pinned(**settings) -> Settings:
+    """Same scenario, seed and start time: the same world (the wall clock would stamp other times)."""
+    return Settings(start_time=PINNED_START, **settings)
 
 
 OPERATIONS = {p: b.op for p, b in simulated().items()}
@@ -72,6 +78,13 @@ def per_version(versions) -> list:
     """API versions as test parameters: the latest in the fast tier, every one in the whole suite."""
     latest = max(versions, key=lambda v: tuple(map(int, v.split("."))))
     return [v if v == latest else pytest.param(v, marks=pytest.mark.slow) for v in versions]
+
+
+# any JSON value, a few levels deep: what a careless or hostile client may send anywhere
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20)
 
 
 def examples(share: float) -> int:

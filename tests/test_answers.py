@@ -62,8 +62,8 @@ def test_a_fault_shapes_a_read_that_was_kept_and_the_journal_records_each(counte
 
 
 def test_a_kept_answer_is_the_answer_made_afresh_but_for_its_request_id(counted):
-    """Given before Flask (api/front.py), a kept answer has the same status, bytes and headers as the first, a request id
-    of its own, and its own journal entry."""
+    """Given before Flask (api/front.py), a kept answer has the same status, bytes and headers as the first, a request
+    id of its own, and its own journal entry."""
     api, calls = counted
     send = lambda: api.client.post("/v2/api/get-vms", data=b'{"first": 3}', headers={  # noqa: E731
         "Authorization": TOKEN, "Content-Type": "application/json", "Content-Language": "en-US"})

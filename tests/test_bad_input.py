@@ -13,7 +13,7 @@ from cloudtower_sim.mock_server.domain.states import VmStatus
 from cloudtower_sim.mock_server.schema.spec import Spec
 from cloudtower_sim.mock_server.schema.types import ListOf
 
-from .support import (OPERATIONS, QUERY_OPS, TOKEN, assert_error, examples, make_client, per_operation, send,
+from .support import (JSON, OPERATIONS, QUERY_OPS, TOKEN, assert_error, examples, make_client, per_operation, send,
                       settled_state, snapshot, world_state)
 
 # JSON bodies; the multipart upload operations have their own refusals (tests/test_uploads.py)
@@ -356,12 +356,6 @@ def test_the_declared_content_languages_are_accepted(client, language):
 
 
 # --- fuzzing -----------------------------------------------------------------------------------------------------------
-
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    max_leaves=20)
-
 
 def _pools(client):
     """Every key the served document declares for a request body or a filter, and real names and ids, so that fuzzed

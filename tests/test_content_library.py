@@ -9,9 +9,8 @@ from cloudtower_sim.mock_server.api import create_app
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 from cloudtower_sim.mock_server.domain.scenario import Scenario
 
-from .support import PINNED_START, SDK_POLL, TOKEN, Api, held_to_upstream, make_client
+from .support import PINNED_START, SDK_POLL, TOKEN, Api, held_to_upstream, make_client, pinned
 from .support import snapshot
-from .test_determinism import pinned
 
 GIB = 1024**3
 SKS_LABEL = "system.cloudtower/sks-template-uid"  # CAPE's pkg/service/consts.go
@@ -132,7 +131,8 @@ def test_a_template_is_usable_only_on_the_clusters_it_is_distributed_to():
     copies = api.ok("get-vm-templates", {"where": {"content_library_vm_template": {"id": library["id"]}}})
     assert sorted(t["cluster"]["name"] for t in copies) == ["east", "west"]
     # the copy on west keeps east's VLANs: a VM there needs its own NICs
-    code, answer, _ = api("create-vm-from-content-library-template", [{k: v for k, v in on_west.items() if k != "vm_nics"}])
+    code, answer, _ = api("create-vm-from-content-library-template",
+                          [{k: v for k, v in on_west.items() if k != "vm_nics"}])
     assert code == 400 and "is not in cluster west" in answer["message"]
     [vm] = api.done(api.ok("create-vm-from-content-library-template", [on_west]))
     assert api.one("vms", {"id": vm["data"]["id"]})["cluster"]["name"] == "west"

@@ -13,15 +13,10 @@ from cloudtower_sim.mock_server.api import create_app
 from cloudtower_sim.mock_server.domain.scenario import Scenario
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
-from .support import PINNED_START
+from .support import pinned
 
 TOKEN = "cloudtower-sim-root-token"
 READS = ("get-clusters", "get-hosts", "get-vms")
-
-
-def pinned(**settings) -> Settings:
-    """Same scenario, seed and start time: the same world (the wall clock would stamp other times)."""
-    return Settings(start_time=PINNED_START, **settings)
 
 
 class Client:

@@ -14,9 +14,8 @@ from hypothesis import strategies as st
 from cloudtower_sim.mock_server.domain.clock import LATEST, MAX_SPEED, iso
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
-from .support import PINNED_START, TOKEN, examples, make_client
+from .support import JSON, PINNED_START, TOKEN, examples, make_client
 from .support import OPERATIONS, assert_error, send, snapshot
-from .test_bad_input import JSON
 
 INT32, INT64 = 2**31 - 1, 2**63 - 1
 

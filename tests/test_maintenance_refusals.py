@@ -81,7 +81,8 @@ def refused(api, op, body, status, *mentions, code=None):
 
 
 def enter_body(api, host_name, *vm_names):
-    return {"where": {"host_id": api.host(host_name)["id"]}, "data": {"shutdown_vms": [api.vm(n)["local_id"] for n in vm_names]}}
+    return {"where": {"host_id": api.host(host_name)["id"]},
+            "data": {"shutdown_vms": [api.vm(n)["local_id"] for n in vm_names]}}
 
 
 def precheck(api, host_name):

@@ -13,8 +13,7 @@ import pytest
 from cloudtower_sim.client import CloudTowerClient
 from cloudtower_sim.mock_server.state import HEADER
 
-from .support import TOKEN
-from .test_serving import ROOT, start, stop
+from .support import ROOT, TOKEN, Process
 
 
 def new_vm(url: str, name: str):
@@ -28,36 +27,37 @@ def new_vm(url: str, name: str):
 
 def test_created_vms_and_changes_survive_a_restart(tmp_path):
     kept = tmp_path / "state.yaml"
-    proc, url = start("--state", str(kept))
-    new_vm(url, "dev-vm")
-    code, out, err = stop(proc, signal.SIGINT)
+    served = Process("--state", str(kept))
+    new_vm(served.base_url, "dev-vm")
+    code, out, err = served.stop(signal.SIGINT)
     assert code == 0 and f"state written to {kept}" in out, (out, err)
     assert kept.read_text().startswith(HEADER)
-    proc, url = start("--state", str(kept))
+    served = Process("--state", str(kept))
     try:
-        client = CloudTowerClient(url, token=TOKEN)  # the scenario's token still works: its users are kept
+        client = CloudTowerClient(served.base_url, token=TOKEN)  # the scenario's token still works: its users are kept
         [vm] = client.get_vms({"name": "dev-vm"})
         assert (vm["memory"], vm["status"]) == (2 * 1024**3, "STOPPED")
         assert client.get_vms({"name": "web-01"})[0]["status"] == "STOPPED"
         assert len(client.get_vms()) == 19
-        viewer = CloudTowerClient(url, username="viewer", password="viewer-pass")  # and so are its other users
+        # and so are its other users
+        viewer = CloudTowerClient(served.base_url, username="viewer", password="viewer-pass")
         assert len(viewer.get_vms()) == 19
     finally:
-        stop(proc)
+        served.stop()
 
 
 def test_the_state_is_written_on_its_interval_while_serving(tmp_path):
     kept = tmp_path / "state.yaml"
-    proc, url = start("--state", str(kept), "--state-interval", "1")
+    served = Process("--state", str(kept), "--state-interval", "1")
     try:
-        new_vm(url, "dev-vm-2")
+        new_vm(served.base_url, "dev-vm-2")
         deadline = time.monotonic() + 60
         while not (kept.exists() and "dev-vm-2" in kept.read_text()):
             assert time.monotonic() < deadline, "no state written within 60 s at an interval of 1 s"
             time.sleep(0.2)
         assert not kept.with_name(kept.name + ".part").exists()
     finally:
-        stop(proc)
+        served.stop()
 
 
 @pytest.mark.slow  # a process of its own
