@@ -4,9 +4,7 @@ them (tag Vm)."""
 from ..domain import content_library, vms
 from ..domain.states import TaskKey
 from ..domain.errors import BadRequest, NotFound
-from .registry import acting_on, nothing, operation, reads, with_task, with_tasks
-
-reads("ContentLibraryVmTemplate")
+from .registry import acting_on, nothing, operation, with_task, with_tasks
 
 
 def _one_vm(world, where: dict, at: str):

@@ -3,9 +3,8 @@ result keys too: `shutdownVms` on enter, `shutDownVms` on exit)."""
 
 from ..domain import maintenance
 from ..domain.maintenance import Move
-from .registry import operation, reads, with_task
+from .registry import operation, with_task
 
-reads("Host")
 
 EXIT_LISTS = {Move.SHUT_DOWN: "shutDownVms", Move.LIVE_MIGRATED: "liveMigrateVms",
               Move.OFFLINE_MIGRATED: "offlineMigrateVms"}

@@ -4,15 +4,7 @@ answers one WithTask per object."""
 
 from ..domain import folders, gpus, images, labels, networks, placement, placement_groups, uploads, vm_devices
 from ..domain.hardware import Seen
-from .registry import acting_on, body_data, nothing, operation, reads, with_tasks
-
-reads("Vds", "Vlan", "ElfStoragePolicy", "ElfImage", "SvtImage", "VmVolume", "VmDisk", "VmNic",
-      "Nic", "Disk", "UsbDevice", "GpuDevice",  # the hosts' hardware (domain/hardware.py)
-      "Organization", "Datacenter", "Zone",  # where clusters and hosts stand (domain/placement.py)
-      "UploadTask",  # domain/uploads.py
-      "VmPlacementGroup",  # domain/placement_groups.py
-      "Label",  # domain/labels.py
-      "VmFolder")  # domain/folders.py
+from .registry import acting_on, body_data, nothing, operation, with_tasks
 
 
 for _path, _entity, _edit, _args in (

@@ -1,7 +1,8 @@
 """The registry: one entry per simulated operation. An entry names the upstream path and the handler that maps the
 validated body to a domain call and the domain's answer to wire names; method, operationId, tag and the request and
-response types come from the extract of the served API version. Reads are declared by naming the entity once: the
-`get-...` and `get-...-connection` paths are upstream's (see `schema.extract.read_paths`). The handler modules register
+response types come from the extract of the served API version. Reads are declared by the kind itself (`read = True`
+in its class, domain/model.py Entity): the `get-...` and `get-...-connection` paths are upstream's (see
+`schema.extract.read_paths`). The handler modules register
 here as the api package imports them (api/__init__.py); the registry imports none of them."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from ..domain import vms
+from ..domain.world import DECLARED
 
 if TYPE_CHECKING:
     from ..schema.spec import Operation, Spec
@@ -26,7 +28,7 @@ class Entry:
 
 
 ENTRIES: dict[str, Entry] = {}
-READS: list[str] = []  # entities with get-x / get-x-connection
+READS = [name for name, kind in DECLARED.items() if kind.read]  # the kinds served by get-x / get-x-connection
 
 
 def operation(path: str, mutation: bool = True, read: bool = False):
@@ -40,10 +42,6 @@ def operation(path: str, mutation: bool = True, read: bool = False):
         ENTRIES[path] = Entry(path, handler, mutation, read)
         return handler
     return register
-
-
-def reads(*entities: str) -> None:
-    READS.extend(e for e in entities if e not in READS)
 
 
 # what handlers answer ------------------------------------------------------------------------------------------------

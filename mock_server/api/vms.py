@@ -2,9 +2,7 @@
 
 from ..domain import snapshots, templates, vms
 from ..domain.states import TaskKey
-from .registry import operation, reads, with_tasks
-
-reads("Vm")
+from .registry import operation, with_tasks
 
 
 def _operate(op: TaskKey):
@@ -52,9 +50,6 @@ def update_vm(world, body, user):
 
 
 # snapshots (domain/snapshots.py)
-reads("VmSnapshot")
-
-
 @operation("/create-vm-snapshot")
 def create_snapshot(world, body, user):
     return with_tasks(snapshots.create(world, user, body["data"]))
@@ -79,9 +74,6 @@ def rebuild_vm(world, body, user):
 
 
 # VM templates (domain/templates.py)
-reads("VmTemplate")
-
-
 operation("/clone-vm-template-from-vm")(lambda world, body, user: with_tasks(templates.from_vms(world, user, body,
                                                                                               False)))
 operation("/convert-vm-template-from-vm")(lambda world, body, user: with_tasks(templates.from_vms(world, user, body,

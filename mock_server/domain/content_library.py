@@ -33,6 +33,9 @@ def _source(name: str):
 
 @dataclass(eq=False, repr=False, slots=True)
 class ContentLibraryVmTemplate(Entity):
+    table = "content_library_vm_templates"
+    read = True
+
     id: str
     name: str
     description: str

@@ -16,6 +16,9 @@ from .tasks import Step
 
 @dataclass(eq=False, repr=False, slots=True)
 class VmFolder(Entity):
+    table = "vm_folders"
+    read = True
+
     id: str
     local_id: str
     name: str

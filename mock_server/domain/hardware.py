@@ -13,6 +13,9 @@ from .states import VmStatus
 
 @dataclass(eq=False, repr=False, slots=True)
 class Nic(Entity):
+    table = "nics"
+    read = True
+
     id: str
     local_id: str
     name: str
@@ -38,9 +41,15 @@ class Nic(Entity):
     def nic_uuid(self):
         return self.local_id
 
+    def listed_in(self) -> list[list]:
+        return [self.host.nics] + ([self.vds.nics] if self.vds else [])
+
 
 @dataclass(eq=False, repr=False, slots=True)
 class Disk(Entity):
+    table = "disks"
+    read = True
+
     id: str
     local_id: str
     name: str
@@ -64,9 +73,15 @@ class Disk(Entity):
     def path(self):
         return f"/dev/{self.name}"
 
+    def listed_in(self) -> list[list]:
+        return [self.host.disks]
+
 
 @dataclass(eq=False, repr=False, slots=True)
 class UsbDevice(Entity):
+    table = "usb_devices"
+    read = True
+
     id: str
     local_id: str
     name: str
@@ -87,6 +102,9 @@ class UsbDevice(Entity):
     def vm(self):  # deprecated upstream in favour of `vms`
         return self.vms[0] if self.vms else None
 
+    def listed_in(self) -> list[list]:
+        return [self.host.usb_devices]
+
 
 ACTIVE = (VmStatus.RUNNING, VmStatus.SUSPENDED)  # VMs that hold their devices (a stopped VM holds none)
 
@@ -96,6 +114,9 @@ class GpuDevice(Entity):
     """A GPU in PASS_THROUGH usage goes whole to one VM at a time; in VGPU usage it is cut into `vgpu_instance_num`
     vGPUs of one type, which running VMs take by the `amount` they were given (SmartX's Cluster API provider counts
     `available_vgpus_num` so, and a pass-through GPU as taken only by a VM that is not STOPPED)."""
+    table = "gpu_devices"
+    read = True
+
     id: str
     local_id: str
     name: str
@@ -139,6 +160,9 @@ class GpuDevice(Entity):
         return [{"name": self.user_vgpu_type_name, "vgpu_type_id": self.user_vgpu_type_id,
                  "max_instance": self.vgpu_instance_num, "framebuffer": 16 / self.vgpu_instance_num,
                  "max_resolution": "4096x2160"}]
+
+    def listed_in(self) -> list[list]:
+        return [self.host.gpu_devices]
 
 
 class Seen:

@@ -12,6 +12,9 @@ from .model import Entity, Cluster, GIB, Vm
 
 @dataclass(eq=False, repr=False, slots=True)
 class Vds(Entity):
+    table = "vdses"
+    read = True
+
     id: str
     local_id: str
     name: str
@@ -28,9 +31,15 @@ class Vds(Entity):
     def vlans_num(self):
         return len(self.vlans)
 
+    def listed_in(self) -> list[list]:
+        return [self.cluster.vdses]
+
 
 @dataclass(eq=False, repr=False, slots=True)
 class Vlan(Entity):
+    table = "vlans"
+    read = True
+
     id: str
     local_id: str
     name: str
@@ -43,9 +52,15 @@ class Vlan(Entity):
     def network_ids(self):
         return [self.local_id]
 
+    def listed_in(self) -> list[list]:
+        return [self.vds.vlans]
+
 
 @dataclass(eq=False, repr=False, slots=True)
 class ElfStoragePolicy(Entity):
+    table = "elf_storage_policies"
+    read = True
+
     id: str
     local_id: str
     name: str
@@ -64,6 +79,9 @@ class ElfStoragePolicy(Entity):
 
 @dataclass(eq=False, repr=False, slots=True)
 class ElfImage(Entity):
+    table = "elf_images"
+    read = True
+
     id: str
     local_id: str
     name: str
@@ -81,6 +99,9 @@ class ElfImage(Entity):
 @dataclass(eq=False, repr=False, slots=True)
 class SvtImage(Entity):
     """The SMTX VMTools image: an ISO the cluster ships, mounted to install VMTools in a guest."""
+    table = "svt_images"
+    read = True
+
     id: str
     local_id: str
     name: str
@@ -97,6 +118,9 @@ class SvtImage(Entity):
 
 @dataclass(eq=False, repr=False, slots=True)
 class VmVolume(Entity):
+    table = "vm_volumes"
+    read = True
+
     id: str
     local_id: str
     name: str
@@ -135,10 +159,16 @@ class VmVolume(Entity):
     def path(self):
         return f"/zbs/volumes/{self.local_id}"
 
+    def listed_in(self) -> list[list]:
+        return [self.cluster.vm_volumes]
+
 
 @dataclass(eq=False, repr=False, slots=True)
 class VmDisk(Entity):
     """A VM's disk (type DISK, on a volume) or CD-ROM (type CD_ROM, with an ISO or empty)."""
+    table = "vm_disks"
+    read = True
+
     id: str
     vm: Vm
     boot: int
@@ -156,9 +186,19 @@ class VmDisk(Entity):
         same = [d for d in self.vm.vm_disks if d.bus == self.bus]
         return prefix + "abcdefghijklmnopqrstuvwxyz"[same.index(self) % 26] if self in same else None
 
+    def listed_in(self) -> list[list]:
+        holders = [self.vm.vm_disks]  # (no comprehension: a large world adds 100,000s of disks)
+        for on in (self.vm_volume, self.elf_image, self.svt_image):
+            if on is not None:
+                holders.append(on.vm_disks)
+        return holders
+
 
 @dataclass(eq=False, repr=False, slots=True)
 class VmNic(Entity):
+    table = "vm_nics"
+    read = True
+
     id: str
     local_id: str
     vm: Vm
@@ -172,6 +212,9 @@ class VmNic(Entity):
     ip_address: str | None = None
     gateway: str | None = None
     subnet_mask: str | None = None
+
+    def listed_in(self) -> list[list]:
+        return [self.vm.vm_nics, self.vlan.vm_nics] if self.vlan else [self.vm.vm_nics]
 
 
 DEFAULT_DISK = 40 * GIB  # the system volume of a scenario's VM

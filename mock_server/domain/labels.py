@@ -8,20 +8,14 @@ tower's rule is not published); resource kinds cloudtower-sim does not model are
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from .edits import SECONDS, each
 from .errors import BadRequest
-from .model import Entity
+from .model import KINDS, Entity
 from .states import TaskKey
 from .tasks import Step
 
-# AddLabelsToResourcesParams.data key -> the entity it chooses (those cloudtower-sim models)
-KINDS = {"vms": "Vm", "hosts": "Host", "clusters": "Cluster", "datacenters": "Datacenter", "vdses": "Vds",
-         "vlans": "Vlan", "vm_volumes": "VmVolume", "elf_images": "ElfImage", "disks": "Disk", "nics": "Nic",
-         "gpu_devices": "GpuDevice", "vm_snapshots": "VmSnapshot", "vm_templates": "VmTemplate",
-         "content_library_vm_templates": "ContentLibraryVmTemplate"}
-KIND_OF = {entity: kind for kind, entity in KINDS.items()}
 
 
 def _count(kind: str):
@@ -30,6 +24,9 @@ def _count(kind: str):
 
 @dataclass(eq=False, repr=False, slots=True)
 class Label(Entity):
+    table = "labels"
+    read = True
+
     id: str
     key: str
     createdAt: str  # sic: upstream's camelCase
@@ -66,23 +63,30 @@ class Label(Entity):
 
     @property
     def total_num(self):
-        return sum(len(getattr(self, kind)) for kind in KINDS)
+        return sum(len(getattr(self, kind)) for kind in TAGGED)
 
     @property
     def name(self):  # for task descriptions; upstream's Label has no name
         return self.key if self.value is None else f"{self.key}={self.value}"
 
 
+# what a label may be on: each list of a Label is named as the table of the kind it holds (AddLabelsToResourcesParams'
+# data keys are the same names)
+TAGGED = tuple(f.name for f in fields(Label) if f.type == "list")
+
+
 def attach(label: Label, obj) -> None:
     """Both sides: the label lists the object, the object lists the label."""
-    if obj not in getattr(label, KIND_OF[type(obj).__name__]):
-        getattr(label, KIND_OF[type(obj).__name__]).append(obj)
+    tagged = getattr(label, obj.table)
+    if obj not in tagged:
+        tagged.append(obj)
         obj.labels.append(label)
 
 
 def detach(label: Label, obj) -> None:
-    if obj in getattr(label, KIND_OF[type(obj).__name__]):
-        getattr(label, KIND_OF[type(obj).__name__]).remove(obj)
+    tagged = getattr(label, obj.table)
+    if obj in tagged:
+        tagged.remove(obj)
         obj.labels.remove(label)
 
 
@@ -130,9 +134,9 @@ def tag(world, user, labels: list, data: dict, adding: bool) -> list:
     for kind, where in data.items():
         if where is None:
             continue
-        if kind not in KINDS:
+        if kind not in TAGGED:
             raise BadRequest(f"data.{kind}: cloudtower-sim does not simulate {kind}; leave it out")
-        chosen.extend(world.query(KINDS[kind], {"where": where}))
+        chosen.extend(world.query(next(n for n, k in KINDS.items() if k.table == kind), {"where": where}))
     change = attach if adding else detach
 
     def apply(label):

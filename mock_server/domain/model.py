@@ -14,13 +14,33 @@ NO_AMOUNTS: Mapping = MappingProxyType({})
 BYTE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": GIB, "TB": 1024**4, "PB": 1024**5}  # upstream's ByteUnit
 
 
+KINDS: dict[str, type] = {}  # every kind of world object by its CloudTower name, as each declares itself (Entity)
+
+
 class Entity:
     """A world object. Its repr names it only: objects point at each other (a VM at its cluster, the cluster at its
     VMs), so a dataclass repr would spell out the whole world, which a failing assertion's message once did until
-    memory ran out."""
+    memory ran out.
+
+    A kind declares itself once, in its class: `table`, the World's table of it (World.<table>, by id); `read`, that
+    upstream's get-<x> and get-<x>-connection serve it from that table (api/registry.py); and the relation lists
+    that name an object of it (`listed_in()`). The world, the registry and the labels derive their lists from these;
+    a Label's lists are named by these tables."""
 
     # no __dict__ (its subclasses are slotted dataclasses): a world of 100,000 VMs holds about half a million objects
     __slots__ = ("_labels",)
+    table = ""
+    read = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("table"):  # (a slotted dataclass is made anew: the last class of the name is the one)
+            KINDS[cls.__name__] = cls
+
+    def listed_in(self) -> list[list]:
+        """The relation lists that name this object, the other side of its to-one relations: the world adds it to
+        each and takes it out of each with it."""
+        return []
 
     def __repr__(self):
         return f"<{type(self).__name__} {getattr(self, 'name', None) or getattr(self, 'id', '?')}>"
@@ -37,6 +57,8 @@ class Entity:
 
 @dataclass(eq=False, repr=False, slots=True)
 class User(Entity):
+    table = "users"
+
     id: str
     username: str
     password: str
@@ -56,6 +78,9 @@ class User(Entity):
 
 @dataclass(eq=False, repr=False, slots=True)
 class Cluster(Entity):
+    table = "clusters"
+    read = True
+
     id: str
     local_id: str
     name: str
@@ -172,6 +197,9 @@ class MaintenanceHostState:
 
 @dataclass(eq=False, repr=False, slots=True)
 class Host(Entity):
+    table = "hosts"
+    read = True
+
     id: str
     local_id: str
     name: str
@@ -302,6 +330,9 @@ class Host(Entity):
 
 @dataclass(eq=False, repr=False, slots=True)
 class Vm(Entity):
+    table = "vms"
+    read = True
+
     id: str
     local_id: str
     name: str
@@ -382,6 +413,9 @@ class Vm(Entity):
 
 @dataclass(eq=False, repr=False, slots=True)
 class Task(Entity):
+    table = "tasks"
+    read = True
+
     id: str
     description: str
     local_created_at: str

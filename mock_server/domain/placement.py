@@ -20,6 +20,9 @@ def summed(name: str, parts: str):
 
 @dataclass(eq=False, repr=False, slots=True)
 class Organization(Entity):
+    table = "organizations"
+    read = True
+
     id: str
     name: str
     datacenters: list = field(default_factory=list)
@@ -27,6 +30,9 @@ class Organization(Entity):
 
 @dataclass(eq=False, repr=False, slots=True)
 class Datacenter(Entity):
+    table = "datacenters"
+    read = True
+
     id: str
     name: str
     organization: Organization
@@ -44,9 +50,15 @@ class Datacenter(Entity):
     def cluster_num(self):
         return len(self.clusters)
 
+    def listed_in(self) -> list[list]:
+        return [self.organization.datacenters]
+
 
 @dataclass(eq=False, repr=False, slots=True)
 class Zone(Entity):
+    table = "zones"
+    read = True
+
     id: str
     local_id: str
     cluster: object
@@ -76,6 +88,9 @@ class Zone(Entity):
 # Rules beyond upstream's shapes, each a guess said where it stands: names are unique (datacenters within their
 # organization), a cluster is in one datacenter at a time, a datacenter or organization that still holds something is
 # not deleted, and a tower keeps at least one organization (it has one from installation on).
+
+    def listed_in(self) -> list[list]:
+        return [self.cluster.zones]
 
 def create_organizations(world, user, batch: list) -> list:
     for i, p in enumerate(batch):

@@ -28,6 +28,9 @@ ACTIVE = (VmStatus.RUNNING, VmStatus.SUSPENDED)  # the VMs that hold a place on 
 
 @dataclass(eq=False, repr=False, slots=True)
 class VmPlacementGroup(Entity):
+    table = "vm_placement_groups"
+    read = True
+
     id: str
     local_id: str
     name: str

@@ -25,6 +25,9 @@ from .tasks import Step
 
 @dataclass(eq=False, repr=False, slots=True)
 class VmSnapshot(Frozen):
+    table = "vm_snapshots"
+    read = True
+
     id: str
     local_id: str
     name: str
@@ -43,6 +46,14 @@ class VmSnapshot(Frozen):
     clock_offset: str = "UTC"
     win_opt: bool = False
     cpu_model: str = ""
+
+    def listed_in(self) -> list[list]:
+        vm = self.vm
+        if vm is None:
+            return []
+        if not isinstance(vm.snapshots, list):  # the shared empty (Vm.snapshots): a list of its own now
+            vm.snapshots = []
+        return [vm.snapshots]
 
 
 def create(world, user, data: list) -> list:

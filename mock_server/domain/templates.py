@@ -23,6 +23,9 @@ from .tasks import Step
 
 @dataclass(eq=False, repr=False, slots=True)
 class VmTemplate(Frozen):
+    table = "vm_templates"
+    read = True
+
     id: str
     local_id: str
     name: str
@@ -41,6 +44,11 @@ class VmTemplate(Frozen):
     win_opt: bool = False
     cpu_model: str = ""
     content_library_vm_template: object = None  # the ContentLibraryVmTemplate this is its cluster's copy of
+
+    def listed_in(self) -> list[list]:
+        # a content library template's copy on a cluster
+        on = self.content_library_vm_template
+        return [on.vm_templates] if on is not None else []
 
 
 def freeze(world, vm, name: str, description: str, cloud_init: bool) -> VmTemplate:

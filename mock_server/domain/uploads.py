@@ -23,6 +23,9 @@ UPLOADING, SUCCESSED, FAILED = "UPLOADING", "SUCCESSED", "FAILED"  # upstream's 
 
 @dataclass(eq=False, repr=False, slots=True)
 class UploadTask(Entity):
+    table = "upload_tasks"
+    read = True
+
     id: str
     resource_type: str  # UploadResourceType
     size: int  # bytes, the whole file

@@ -13,13 +13,12 @@ from contextlib import contextmanager
 from .clock import Clock, iso
 from .errors import BadRequest, Forbidden, NotFound, TaskError, Unauthorized
 from .ids import Ids
-from .hardware import Disk, GpuDevice, Nic, UsbDevice
-from .inventory import Vds, Vlan, VmDisk, VmNic, VmVolume
-from .labels import KINDS as LABELED, Label, detach
-from .placement import Datacenter, Zone
-from .snapshots import VmSnapshot
-from .templates import VmTemplate
-from .model import Cluster, Host, Task, User, Vm
+from .hardware import GpuDevice, Nic, UsbDevice
+from .labels import TAGGED, Label, detach
+from .model import KINDS as DECLARED, Cluster, Host, Task, User, Vm
+# every module that declares a kind of world object (model.Entity), so that KINDS below has them all
+from . import (content_library, folders, inventory, placement, placement_groups,  # noqa: F401
+               snapshots, templates, uploads)
 from .states import UserRole, UserSource
 from .query import Orderings, select
 from .tasks import Step, TaskRunner
@@ -30,14 +29,8 @@ def lower_camel(operation_id: str) -> str:
     SmartX's Terraform provider queries it (see ../shared/reference/dependents.md; the REST forms are inferred)."""
     return operation_id[:1].lower() + operation_id[1:]
 
-KINDS = {"Cluster": "clusters", "Host": "hosts", "Vm": "vms", "Task": "tasks", "User": "users", "Vds": "vdses",
-         "Vlan": "vlans", "ElfStoragePolicy": "elf_storage_policies", "ElfImage": "elf_images",
-         "SvtImage": "svt_images", "VmVolume": "vm_volumes", "VmDisk": "vm_disks", "VmNic": "vm_nics",
-         "Nic": "nics", "Disk": "disks", "UsbDevice": "usb_devices", "GpuDevice": "gpu_devices",
-         "Organization": "organizations", "Datacenter": "datacenters", "Zone": "zones",
-         "UploadTask": "upload_tasks", "VmPlacementGroup": "vm_placement_groups", "Label": "labels",
-         "VmFolder": "vm_folders", "VmSnapshot": "vm_snapshots", "VmTemplate": "vm_templates",
-         "ContentLibraryVmTemplate": "content_library_vm_templates"}
+
+KINDS = {name: kind.table for name, kind in DECLARED.items()}  # kind -> its table, World.<table>
 # where a VM lists each kind of device passed through to it
 PASSED_THROUGH = {UsbDevice: "usb_devices", GpuDevice: "gpu_devices", Nic: "pci_nics"}
 # A real tower's token has no expiry: "token 并没有过期时间,可以一直使用" (it has no expiry time and can be used for
@@ -46,43 +39,6 @@ PASSED_THROUGH = {UsbDevice: "usb_devices", GpuDevice: "gpu_devices", Nic: "pci_
 TOKENS_PER_USER = 1000
 TASK_HISTORY = 10_000  # finished tasks kept (a tower keeps a history; how long is not published)
 TASK_HISTORY_AGE = 30 * 24 * 3600.0  # simulated seconds a finished task is kept
-
-
-def _snapshot_holders(snap) -> list[list]:
-    vm = snap.vm
-    if vm is None:
-        return []
-    if not isinstance(vm.snapshots, list):  # the shared empty (Vm.snapshots): a list of its own now
-        vm.snapshots = []
-    return [vm.snapshots]
-
-
-def _disk_holders(disk: VmDisk) -> list[list]:
-    holders = [disk.vm.vm_disks]  # (no comprehension: a large world adds 100,000s of disks)
-    for on in (disk.vm_volume, disk.elf_image, disk.svt_image):
-        if on is not None:
-            holders.append(on.vm_disks)
-    return holders
-
-
-# kind -> the relation lists that name an object of it (World._holders)
-HOLDERS = {
-    Vds: lambda o: [o.cluster.vdses],
-    Vlan: lambda o: [o.vds.vlans],
-    VmDisk: _disk_holders,
-    VmNic: lambda o: [o.vm.vm_nics, o.vlan.vm_nics] if o.vlan else [o.vm.vm_nics],
-    Nic: lambda o: [o.host.nics] + ([o.vds.nics] if o.vds else []),
-    VmVolume: lambda o: [o.cluster.vm_volumes],
-    Datacenter: lambda o: [o.organization.datacenters],
-    Zone: lambda o: [o.cluster.zones],
-    Disk: lambda o: [o.host.disks],
-    UsbDevice: lambda o: [o.host.usb_devices],
-    GpuDevice: lambda o: [o.host.gpu_devices],
-    VmSnapshot: _snapshot_holders,
-    # a content library template's copy on a cluster
-    VmTemplate: lambda o: ([o.content_library_vm_template.vm_templates] if o.content_library_vm_template is not None
-                           else []),
-}
 
 
 def _failing(steps: list[Step], fault: dict) -> list[Step]:
@@ -166,19 +122,13 @@ class World:
             if obj.host is not None:
                 obj.host.vms.append(obj)
         else:
-            for holder in self._holders(obj):
+            for holder in obj.listed_in():
                 holder.append(obj)
         return obj
 
-    @staticmethod
-    def _holders(obj) -> list[list]:
-        """The relation lists that name `obj` (the other side of its to-one relations)."""
-        holders = HOLDERS.get(type(obj))  # (by type: a world of 100,000 VMs adds half a million objects)
-        return holders(obj) if holders is not None else []
-
     def remove(self, obj) -> None:
         """Forget an inventory object and every relation that names it."""
-        for holder in self._holders(obj):
+        for holder in obj.listed_in():
             holder.remove(obj)
         self._unlabel(obj)
         del getattr(self, KINDS[type(obj).__name__])[obj.id]
@@ -191,7 +141,7 @@ class World:
     def _unlabel(obj) -> None:
         """A deleted object leaves its labels; a deleted label leaves its objects."""
         if isinstance(obj, Label):
-            for kind in LABELED:
+            for kind in TAGGED:
                 for tagged in list(getattr(obj, kind)):
                     detach(obj, tagged)
         for label in list(obj.labels):

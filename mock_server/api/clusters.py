@@ -1,5 +1,0 @@
-"""Tag Cluster."""
-
-from .registry import reads
-
-reads("Cluster")

@@ -1,5 +1,0 @@
-"""Tag Task."""
-
-from .registry import reads
-
-reads("Task")
