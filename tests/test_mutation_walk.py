@@ -1,5 +1,6 @@
 """Every simulated mutation once, on a manual clock, in every served version: each answer, and the world around it
-queued, started and settled, validate against upstream; and no registered mutation is missed by the walk."""
+queued, started and settled, validate against upstream. Guards: no registered operation is missed by the walk,
+WALKED_ELSEWHERE, READ_ELSEWHERE and the query spread together."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from cloudtower_sim.mock_server.api.registry import simulated
+from cloudtower_sim.mock_server.api.registry import READS as REGISTERED_READS, simulated
 from cloudtower_sim.mock_server.domain.simulator import Settings
-from cloudtower_sim.mock_server.schema.spec import VERSIONS
+from cloudtower_sim.mock_server.schema.spec import VERSIONS, Spec
 
 from .support import GiB, Api, check_request_id, make_client, per_version
 
@@ -146,6 +147,26 @@ def test_every_registered_mutation_is_walked_or_named_where_it_is():
     assert not walked & set(WALKED_ELSEWHERE)
     here = Path(__file__).parent
     for op, where in WALKED_ELSEWHERE.items():
+        assert f'"{op[1:]}"' in (here / where).read_text() or f'"{op}"' in (here / where).read_text(), (op, where)
+
+
+# reads that are not a kind's get-x / get-x-connection (those the query spread covers, and guards), and the test file
+# that makes each answer 200 through a client whose every answer is held to upstream
+READ_ELSEWHERE = {
+    "/login": "test_login_version_errors.py", "/get-version": "test_login_version_errors.py",
+    "/get-vm-gpu-device-info": "test_gpus.py", "/get-detail-vm-info-by-gpu-devices": "test_gpus.py",
+    "/enter-maintance-mode-precheck-result": "test_maintenance_refusals.py",
+    "/exit-maintance-mode-precheck-result": "test_maintenance_refusals.py",
+}
+
+
+def test_every_other_registered_operation_is_named_where_it_is_exercised():
+    """With the walk's guard above and the query spread's: no registered operation is left unexercised."""
+    kinds = {p for e in REGISTERED_READS if e in Spec.load().reads for p in Spec.load().reads[e]}
+    others = {p for p, b in simulated().items() if not b.mutation and p not in kinds}
+    assert sorted(others ^ set(READ_ELSEWHERE)) == [], "add it to READ_ELSEWHERE with the test that calls it"
+    here = Path(__file__).parent
+    for op, where in READ_ELSEWHERE.items():
         assert f'"{op[1:]}"' in (here / where).read_text() or f'"{op}"' in (here / where).read_text(), (op, where)
 
 
