@@ -275,6 +275,28 @@ class Process:
         self._join()
 
 
+# --- what SmartX's Cluster API provider (CAPE) sends -------------------------------------------------------------------
+
+SKS_LABEL = "system.cloudtower/sks-template-uid"  # CAPE's pkg/service/consts.go
+
+
+def capes_params(template, cluster, name, vlan, **more):
+    """The body CAPE's createVMFromTemplateParams builds (pkg/service/vm.go), for a machine of 2x2 vCPU, 8 GiB."""
+    return {"cluster_id": cluster["id"], "host_id": "AUTO_SCHEDULE", "name": name,
+            "description": "Automatically created by CAPE", "vcpu": 4, "cpu_cores": 2, "cpu_sockets": 2,
+            "memory": 8 * GiB, "gpu_devices": [], "status": "STOPPED", "ha": True, "is_full_copy": False,
+            "template_id": template["id"], "guest_os_type": "LINUX",
+            "vm_nics": [{"model": "VIRTIO", "enabled": True, "mirror": False, "connect_vlan_id": vlan["id"],
+                         "mac_address": "52:54:00:12:34:56"}],
+            "cloud_init": {"hostname": name, "user_data": "#cloud-config\nruncmd: []\n",
+                           "networks": [{"nic_index": 0, "type": "IPV4", "ip_address": "10.0.0.5",
+                                         "netmask": "255.255.255.0",
+                                         "routes": [{"gateway": "10.0.0.1", "netmask": "0.0.0.0",
+                                                     "network": "0.0.0.0"}]}],
+                           "nameservers": ["10.0.0.2"]}, **more}
+
+
+
 # --- a world with tasks in every state, and host node-3 in maintenance ----------------------------------------------
 
 def seed_tasks(client) -> None:

@@ -9,11 +9,9 @@ from cloudtower_sim.mock_server.api import create_app
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 from cloudtower_sim.mock_server.domain.scenario import Scenario
 
-from .support import PINNED_START, SDK_POLL, TOKEN, Api, held_to_upstream, make_client, pinned
-from .support import snapshot
+from .support import (PINNED_START, SDK_POLL, SKS_LABEL, TOKEN, Api, GiB, capes_params, held_to_upstream,
+                      make_client, pinned, snapshot)
 
-GIB = 1024**3
-SKS_LABEL = "system.cloudtower/sks-template-uid"  # CAPE's pkg/service/consts.go
 
 # two x86 clusters and an ARM one; a stopped VM on east to template
 CLUSTERS = {"seed": 3, "users": [{"username": "root", "password": "x", "tokens": [TOKEN]}], "clusters": [
@@ -34,22 +32,6 @@ def clusters_api() -> Api:
     return Api(client)
 
 
-def capes_params(api, template, cluster, name, vlan, **more):
-    """The body CAPE's createVMFromTemplateParams builds (pkg/service/vm.go), for a machine of 2x2 vCPU, 8 GiB."""
-    return {"cluster_id": cluster["id"], "host_id": "AUTO_SCHEDULE", "name": name,
-            "description": "Automatically created by CAPE", "vcpu": 4, "cpu_cores": 2, "cpu_sockets": 2,
-            "memory": 8 * GIB, "gpu_devices": [], "status": "STOPPED", "ha": True, "is_full_copy": False,
-            "template_id": template["id"], "guest_os_type": "LINUX",
-            "vm_nics": [{"model": "VIRTIO", "enabled": True, "mirror": False, "connect_vlan_id": vlan["id"],
-                         "mac_address": "52:54:00:12:34:56"}],
-            "cloud_init": {"hostname": name, "user_data": "#cloud-config\nruncmd: []\n",
-                           "networks": [{"nic_index": 0, "type": "IPV4", "ip_address": "10.0.0.5",
-                                         "netmask": "255.255.255.0",
-                                         "routes": [{"gateway": "10.0.0.1", "netmask": "0.0.0.0",
-                                                     "network": "0.0.0.0"}]}],
-                           "nameservers": ["10.0.0.2"]}, **more}
-
-
 def test_capes_machine_creation_from_the_default_worlds_template(api, client):
     # CAPE's GetVMTemplate: id, name or its SKS label, in one OR
     [template] = api.ok("get-content-library-vm-templates", {"where": {"OR": [
@@ -57,11 +39,11 @@ def test_capes_machine_creation_from_the_default_worlds_template(api, client):
         {"labels_some": {"AND": [{"key": SKS_LABEL, "value": "k8s-1.29-ubuntu"}]}}]}})
     assert template["name"] == "k8s-node-template" and template["cloud_init_supported"]
     cluster, vlan = api.one("clusters", {"name": "smtx-prod"}), api.one("vlans", {"name": "vlan-100"})
-    [made] = api.done(api.ok("create-vm-from-content-library-template", [capes_params(api, template, cluster,
+    [made] = api.done(api.ok("create-vm-from-content-library-template", [capes_params(template, cluster,
                                                                                       "sks-cp-1", vlan)]))
     vm = api.one("vms", {"id": made["data"]["id"]})
     assert (vm["vcpu"], vm["cpu"], vm["memory"], vm["status"], vm["host"]) == (
-        4, {"cores": 2, "sockets": 2}, 8 * GIB, "STOPPED", None)  # AUTO_SCHEDULE: stopped, on no host yet
+        4, {"cores": 2, "sockets": 2}, 8 * GiB, "STOPPED", None)  # AUTO_SCHEDULE: stopped, on no host yet
     [nic] = api.ok("get-vm-nics", {"where": {"vm": {"id": vm["id"]}}})
     assert (nic["mac_address"], nic["vlan"]["name"]) == ("52:54:00:12:34:56", "vlan-100")
     assert len(vm["vm_disks"]) == len(template["vm_disks"])
@@ -83,7 +65,7 @@ def test_capes_stretched_cluster_disks_replace_the_templates(api):
                     "vm_volume": {"name": f"sks-w-{d['index'] + 1}", "size": d["size"] * 2,
                                   "elf_storage_policy": "REPLICA_3_THIN_PROVISION"}} for d in disks]}}
     [made] = api.done(api.ok("create-vm-from-content-library-template", [capes_params(
-        api, template, cluster, "sks-w", vlan, disk_operate=operate)]))
+        template, cluster, "sks-w", vlan, disk_operate=operate)]))
     volumes = api.ok("get-vm-volumes", {"where": {"vm_disks_some": {"vm": {"id": made["data"]["id"]}}}})
     assert sorted((v["name"], v["size"], v["elf_storage_policy"]) for v in volumes) == sorted(
         (f"sks-w-{d['index'] + 1}", d["size"] * 2, "REPLICA_3_THIN_PROVISION") for d in disks)
@@ -101,7 +83,7 @@ def test_terraforms_disks_by_path_copy_the_templates_disks(api):
                           "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}}]}}}]
     [made] = api.done(api.ok("create-vm-from-template", body))
     [volume] = api.ok("get-vm-volumes", {"where": {"vm_disks_some": {"vm": {"id": made["data"]["id"]}}}})
-    assert (volume["name"], volume["size"]) == ("tf-vm-1", 80 * GIB)
+    assert (volume["name"], volume["size"]) == ("tf-vm-1", 80 * GiB)
     assert volume["path"] != disk["path"]  # a copy, not the template's volume
     smaller = dict(body[0], name="tf-vm-2")
     smaller["disk_operate"]["new_disks"]["mount_new_create_disks"][0]["vm_volume"]["size"] = 1

@@ -156,7 +156,7 @@ def create(world, user, batch: list) -> list:
                 raise TaskError(f"PLACEMENT_GROUP_DUPLICATE_NAME: cluster {group.cluster.name} already has a "
                                 f"placement group named {group.name!r}", "PLACEMENT_GROUP_DUPLICATE_NAME")
 
-        started.append((world.start_task(f"Create placement group {group.name}", group,
+        started.append((world.start_task(f"Create VM placement group {group.name}", group,
                                          TaskKey.CreateVmPlacementGroup, [Step("create", SECONDS, create)],
                                          locks=(group,), user=user,
                                          on_failure=lambda error, group=group: _forget(world, group)), group))
@@ -178,12 +178,12 @@ def update(world, user, groups: list, data: dict) -> list:
             setattr(group, key, value)
         _apply(world, group, dict(settings)[group])
         group.local_updated_at = world.now()
-    return each(world, user, groups, TaskKey.UpdateVmPlacementGroup, "Update placement group", apply, data,
+    return each(world, user, groups, TaskKey.UpdateVmPlacementGroup, "Update VM placement group", apply, data,
                 busy=True)
 
 
 def delete(world, user, groups: list) -> list:
-    return each(world, user, groups, TaskKey.DeleteVmPlacementGroup, "Delete placement group",
+    return each(world, user, groups, TaskKey.DeleteVmPlacementGroup, "Delete VM placement group",
                 lambda g: _forget(world, g), busy=True)
 
 

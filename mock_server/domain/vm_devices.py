@@ -21,13 +21,15 @@ from .tasks import Step
 EDIT_SECONDS = 1.0
 
 
-def edit(world, user, vms: list[Vm], key: TaskKey, what: str, check: Callable[[Vm], Callable[[], None]],
+def edit(world, user, vms: list[Vm], key: TaskKey, device: str, check: Callable[[Vm], Callable[[], None]],
           args: dict, also_locks: Callable[[Vm], list] = lambda vm: []) -> list:
     """`check(vm)` refuses (raises) or answers the change to apply; then one task per VM, holding the VM and
-    `also_locks(vm)` (the volumes it mounts, so that none is deleted before it is mounted)."""
+    `also_locks(vm)` (the volumes it mounts, so that none is deleted before it is mounted). Its description is
+    "Edit VM <name> <device>": SmartX's CAPE takes exactly "Edit VM <name> disk" for a disk edit
+    (../shared/reference/cape.md); "NIC" and "CD-ROM" are inferred in that form."""
     changes = [(vm, check(vm)) for vm in vms]
     world.runner.check_unlocked(*vms, *[o for vm in vms for o in also_locks(vm)])
-    return [(world.start_task(f"{what} of VM {vm.name}", vm, key, [Step("edit", EDIT_SECONDS, apply)],
+    return [(world.start_task(f"Edit VM {vm.name} {device}", vm, key, [Step("edit", EDIT_SECONDS, apply)],
                               locks=(vm, *also_locks(vm)), user=user, args=dict(args)), vm) for vm, apply in changes]
 
 
@@ -42,7 +44,7 @@ def add_nics(world, user, vms: list[Vm], data: dict) -> list:
         stopped(vm, "adds NICs to")
         plan = devices.plan(world, vm.cluster, {"vm_nics": data["vm_nics"]}, "data", set())
         return lambda: devices.attach(world, vm, plan)
-    return edit(world, user, vms, TaskKey.AddVmNic, "Add NICs", check, data)
+    return edit(world, user, vms, TaskKey.AddVmNic, "NIC", check, data)
 
 
 def remove_nics(world, user, vms: list[Vm], data: dict) -> list:
@@ -60,7 +62,7 @@ def remove_nics(world, user, vms: list[Vm], data: dict) -> list:
             for order, nic in enumerate(vm.vm_nics):
                 nic.order = order
         return apply
-    return edit(world, user, vms, TaskKey.RemoveVmNic, "Remove NICs", check, data)
+    return edit(world, user, vms, TaskKey.RemoveVmNic, "NIC", check, data)
 
 
 def add_disks(world, user, vms: list[Vm], data: dict) -> list:
@@ -72,7 +74,7 @@ def add_disks(world, user, vms: list[Vm], data: dict) -> list:
         plan = devices.plan(world, vm.cluster, {"vm_disks": data["vm_disks"]}, "data", taken)
         mounts[vm] = [v for v, _, _ in plan.volumes if not v.sharing]
         return lambda: devices.attach(world, vm, plan)
-    return edit(world, user, vms, TaskKey.AddVmDisk, "Add disks", check, data, lambda vm: mounts[vm])
+    return edit(world, user, vms, TaskKey.AddVmDisk, "disk", check, data, lambda vm: mounts[vm])
 
 
 def _own(vm: Vm, ids: list, kind: str, key: str) -> list:
@@ -90,7 +92,7 @@ def remove_disks(world, user, vms: list[Vm], data: dict) -> list:
         stopped(vm, "removes disks from")
         gone = _own(vm, data["disk_ids"], "DISK", "disk_ids")
         return lambda: [world.remove(d) for d in gone]
-    return edit(world, user, vms, TaskKey.RemoveVmDisk, "Remove disks", check, data)
+    return edit(world, user, vms, TaskKey.RemoveVmDisk, "disk", check, data)
 
 
 def add_cd_roms(world, user, vms: list[Vm], data: dict) -> list:
@@ -98,7 +100,7 @@ def add_cd_roms(world, user, vms: list[Vm], data: dict) -> list:
         stopped(vm, "adds CD-ROMs to")
         plan = devices.plan(world, vm.cluster, {"vm_disks": {"mount_cd_roms": data["vm_cd_roms"]}}, "data", set())
         return lambda: devices.attach(world, vm, plan)
-    return edit(world, user, vms, TaskKey.AddVmCdRom, "Add CD-ROMs", check, data)
+    return edit(world, user, vms, TaskKey.AddVmCdRom, "CD-ROM", check, data)
 
 
 def remove_cd_roms(world, user, vms: list[Vm], data: dict) -> list:
@@ -106,7 +108,7 @@ def remove_cd_roms(world, user, vms: list[Vm], data: dict) -> list:
         stopped(vm, "removes CD-ROMs from")
         gone = _own(vm, data["cd_rom_ids"], "CD_ROM", "cd_rom_ids")
         return lambda: [world.remove(d) for d in gone]
-    return edit(world, user, vms, TaskKey.RemoveVmCdRom, "Remove CD-ROMs", check, data)
+    return edit(world, user, vms, TaskKey.RemoveVmCdRom, "CD-ROM", check, data)
 
 
 def _by_vm(disks: list, kind: str, what: str) -> dict:
@@ -129,7 +131,7 @@ def eject_isos(world, user, disks: list) -> list:
                 if image is not None:
                     image.vm_disks.remove(d)
             d.elf_image = d.svt_image = None
-    return edit(world, user, list(chosen), TaskKey.EjectIsoFromVmCdRom, "Eject ISO",
+    return edit(world, user, list(chosen), TaskKey.EjectIsoFromVmCdRom, "CD-ROM",
                  lambda vm: (lambda: apply(chosen[vm])), {})
 
 
@@ -139,7 +141,7 @@ def expand_disks(world, user, disks: list, body: dict) -> list:
     chosen = _by_vm(disks, "DISK", "expand-vm-disk")
     for d in disks:
         grow(d.vm_volume, size, "size")
-    return edit(world, user, list(chosen), TaskKey.ExpandVmDisk, "Expand disks",
+    return edit(world, user, list(chosen), TaskKey.ExpandVmDisk, "disk",
                  lambda vm: (lambda: [setattr(d.vm_volume, "size", size) for d in chosen[vm]]),
                  {"size": size})
 
@@ -163,7 +165,7 @@ def update_volumes(world, user, volumes: list, data: dict) -> list:
             grow(volume, size, "data.size")
     changes = {k: v for k, v in (("name", data.get("name")), ("description", data.get("description")),
                                  ("size", size)) if v is not None}
-    return each(world, user, volumes, TaskKey.UpdateVmVolume, "Update volume", setter(changes), data)
+    return each(world, user, volumes, TaskKey.UpdateVmVolume, "Update virtual volume", setter(changes), data)
 
 
 def create_volumes(world, user, batch: list) -> list:
@@ -230,7 +232,7 @@ def update_disks(world, user, vms: list[Vm], data: dict) -> list:
                 changes["bus"] = data["bus"]
         mounts[vm] = [changes["vm_volume"]] if "vm_volume" in changes else []
         return lambda: _relink(disk, changes)
-    return edit(world, user, vms, TaskKey.UpdateVmDisk, "Update disk", check, data, lambda vm: mounts[vm])
+    return edit(world, user, vms, TaskKey.UpdateVmDisk, "disk", check, data, lambda vm: mounts[vm])
 
 
 def _any_own(vm: Vm, disk_id: str) -> list:
@@ -259,7 +261,7 @@ def toggle_cd_roms(world, user, disks: list, disabled: bool) -> list:
     def check(vm):
         stopped(vm, "enables or disables CD-ROMs of")
         return lambda: [setattr(d, "disabled", disabled) for d in chosen[vm]]
-    return edit(world, user, list(chosen), TaskKey.ToggleVmCdRomDisable, "Toggle CD-ROMs", check,
+    return edit(world, user, list(chosen), TaskKey.ToggleVmCdRomDisable, "CD-ROM", check,
                  {"disabled": disabled})
 
 
@@ -295,7 +297,7 @@ def update_nics(world, user, vms: list[Vm], data: dict) -> list:
             for key, value in changes.items():
                 setattr(nic, key, value)
         return apply
-    return edit(world, user, vms, TaskKey.UpdateVmNic, "Update NIC", check, data)
+    return edit(world, user, vms, TaskKey.UpdateVmNic, "NIC", check, data)
 
 
 def update_nic_addresses(world, user, nics: list, data: dict) -> list:
@@ -304,5 +306,5 @@ def update_nic_addresses(world, user, nics: list, data: dict) -> list:
     for nic in nics:
         chosen.setdefault(nic.vm, []).append(nic)
     changes = {k: data[k] for k in ("ip_address", "gateway", "subnet_mask") if data.get(k) is not None}
-    return edit(world, user, list(chosen), TaskKey.UpdateVmNicBasicInfo, "Update NIC addresses",
+    return edit(world, user, list(chosen), TaskKey.UpdateVmNicBasicInfo, "NIC",
                  lambda vm: (lambda: [setattr(n, k, v) for n in chosen[vm] for k, v in changes.items()]), data)

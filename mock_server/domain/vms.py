@@ -127,6 +127,9 @@ ALLOWED = {  # the states each operation takes a VM from (simulator-behaviour.md
     TaskKey.RestartVm: (RUNNING,), TaskKey.ForceRestartVm: (RUNNING,), TaskKey.SuspendVm: (RUNNING,),
     TaskKey.ResumeVm: (SUSPENDED,), TaskKey.MigrateVm: (RUNNING, STOPPED), TaskKey.DeleteVm: (STOPPED,),
 }
+# Task descriptions hold the words real dependents match by substring (../shared/reference/cape.md, from SmartX's
+# cluster-api-provider-elf pkg/service/util.go and its tests): "Create a VM", "Start VM", "Edit VM",
+# "performing a live migration" / "performing a cold migration". The rest of each wording is inferred in that style.
 DESCRIBE = {TaskKey.StartVm: "Start VM", TaskKey.ShutDownVm: "Shut down VM", TaskKey.PoweroffVm: "Power off VM",
             TaskKey.RestartVm: "Restart VM", TaskKey.ForceRestartVm: "Force restart VM",
             TaskKey.SuspendVm: "Suspend VM", TaskKey.ResumeVm: "Resume VM", TaskKey.MigrateVm: "Migrate VM",
@@ -149,10 +152,17 @@ def operate(world: World, user, op: TaskKey, vms: list[Vm], host_id: str | None 
     world.runner.check_unlocked(*{host for _, (_, host) in plans if host is not None}, shared=True)
     started = []
     for vm, (steps, host) in plans:
-        task = world.start_task(f"{DESCRIBE[op]} {vm.name}", vm, op, steps, locks=(vm,),
+        task = world.start_task(_described(op, vm, steps, host), vm, op, steps, locks=(vm,),
                                 shared=(host,) if host is not None else (), user=user)
         started.append((task, vm))
     return started
+
+
+def _described(op: TaskKey, vm: Vm, steps: list[Step], host: Host | None) -> str:
+    if op == TaskKey.MigrateVm:  # CAPE tells a cold migration from a live one by these words
+        how = "a live migration" if steps[0].key == "live_migrate" else "a cold migration"
+        return f"Migrate VM {vm.name}: performing {how} to host {host.name}"
+    return f"{DESCRIBE[op]} {vm.name}"
 
 
 def _plan(world: World, op: TaskKey, vm: Vm, host_id: str | None, reserved: dict,
@@ -245,7 +255,7 @@ def create(world: World, user, batch: list[dict], key: TaskKey = TaskKey.CreateV
     if one_task is not None:
         return _start_creation(world, user, key, planned, one_task)
     return [started for p in planned
-            for started in _start_creation(world, user, key, [p], f"Create VM {p[0].name}")]
+            for started in _start_creation(world, user, key, [p], f"Create a VM {p[0].name}")]
 
 
 AUTO_SCHEDULE = "AUTO_SCHEDULE"
@@ -356,7 +366,7 @@ def update(world: World, user, vms: list[Vm], data: dict) -> list[tuple[Task, Vm
             vm.entityAsyncStatus = None
 
         vm.entityAsyncStatus = EntityAsyncStatus.UPDATING
-        task = world.start_task(f"Update VM {vm.name}", vm, TaskKey.UpdateVm, [Step("update", 1.0, apply)],
+        task = world.start_task(f"Edit VM {vm.name}", vm, TaskKey.UpdateVm, [Step("update", 1.0, apply)],
                                 locks=(vm,), user=user, args=dict(data),
                                 on_failure=lambda error, vm=vm: setattr(vm, "entityAsyncStatus", None))
         started.append((task, vm))
