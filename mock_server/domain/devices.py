@@ -68,16 +68,29 @@ def plan(world, cluster, params: dict, at: str, taken: set) -> DevicePlan:
             raise BadRequest(f"{where}.nic_id: cloudtower-sim does not simulate SR-IOV pass-through NICs")
         if n.get("connect_vlan_id") is None:
             raise BadRequest(f"{where}.connect_vlan_id: required: the VLAN the NIC connects to")
-        vlan = world.vlans.get(n["connect_vlan_id"])
-        if vlan is None or vlan.vds.cluster is not cluster:
-            raise NotFound(f"{where}.connect_vlan_id: no Vlan with id {n['connect_vlan_id']!r} in cluster "
-                           f"{cluster.name}")
-        mac = n.get("mac_address")
-        if mac is not None and not MAC.fullmatch(mac):
-            raise BadRequest(f"{where}.mac_address: expected six hex octets such as 52:54:00:12:34:56, got {mac!r}")
+        vlan = vlan_in(world, cluster, n["connect_vlan_id"], f"{where}.connect_vlan_id")
+        mac = given_mac(n.get("mac_address"), f"{where}.mac_address")
         out.nics.append((vlan, n.get("model", "VIRTIO"), mac, n.get("enabled", True), n.get("mirror", False),
                          n.get("ip_address"), n.get("gateway"), n.get("subnet_mask")))
     return out
+
+
+def vlan_in(world, cluster, vlan_id: str, at: str):
+    """The VLAN of `cluster` with `vlan_id`, or a 404 naming `at`, the request's field."""
+    vlan = world.vlans.get(vlan_id)
+    if vlan is None or vlan.vds.cluster is not cluster:
+        raise NotFound(f"{at}: no Vlan with id {vlan_id!r} in cluster {cluster.name}")
+    return vlan
+
+
+def given_mac(mac: str | None, at: str) -> str | None:
+    """A MAC the request pins, or None to have one made: CAPE sends `mac_address: ""` for every NIC it does not pin
+    (pkg/service/vm.go), and a real tower generates it."""
+    if mac is None or mac == "":
+        return None
+    if not MAC.fullmatch(mac):
+        raise BadRequest(f"{at}: expected six hex octets such as 52:54:00:12:34:56, or \"\" for one made, got {mac!r}")
+    return mac
 
 
 def attach(world, vm, devices: DevicePlan) -> None:

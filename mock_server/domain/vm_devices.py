@@ -275,19 +275,16 @@ def update_nics(world, user, vms: list[Vm], data: dict) -> list:
         nic = vm.vm_nics[index]
         if data.get("nic_id") is not None or data.get("vpc_nic") is not None:
             raise BadRequest("data.nic_id: cloudtower-sim simulates VLAN NICs only (no SR-IOV or VPC)")
-        if data.get("model") is not None or data.get("mac_address") is not None:
+        mac = devices.given_mac(data.get("mac_address"), "data.mac_address")  # "": left as it is
+        if data.get("model") is not None or mac is not None:
             stopped(vm, "changes the model or MAC of a NIC of")
         changes = {k: data[k] for k in ("model", "enabled", "mirror", "ip_address", "gateway", "subnet_mask")
                    if data.get(k) is not None}
-        if data.get("mac_address") is not None:
-            if not devices.MAC.fullmatch(data["mac_address"]):
-                raise BadRequest(f"data.mac_address: expected six hex octets such as 52:54:00:12:34:56, got "
-                                 f"{data['mac_address']!r}")
-            changes["mac_address"] = data["mac_address"]
+        if mac is not None:
+            changes["mac_address"] = mac
         vlan = None
         if data.get("connect_vlan_id") is not None:
-            vlan = devices.plan(world, vm.cluster, {"vm_nics": [{"connect_vlan_id": data["connect_vlan_id"]}]},
-                                "data", set()).nics[0][0]
+            vlan = devices.vlan_in(world, vm.cluster, data["connect_vlan_id"], "data.connect_vlan_id")
 
         def apply():
             if vlan is not None and vlan is not nic.vlan:

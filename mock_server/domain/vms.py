@@ -260,13 +260,28 @@ def create(world: World, user, batch: list[dict], key: TaskKey = TaskKey.CreateV
 
 AUTO_SCHEDULE = "AUTO_SCHEDULE"
 # VmCreationParams that name what cloudtower-sim does not model yet: refused, never ignored
-NOT_SIMULATED = {"pci_nics": "SR-IOV and pass-through NICs", "owner": "VM owners"}
+NOT_SIMULATED = {"pci_nics": "SR-IOV and pass-through NICs"}
+
+
+def _owner(world: World, owner: dict, at: str):
+    """VmOwnerParams: the user `value` names, by `search_for` (CAPE sends `{search_for: "username", value}`,
+    pkg/service/vm.go); without `search_for`, by username or id (inferred). Upstream's Vm shows no owner, so the
+    simulator checks it and keeps nothing."""
+    by = owner.get("search_for")
+    value = owner["value"]
+    found = next((u for u in world.users.values() if (by in (None, "username") and u.username == value)
+                  or (by in (None, "id") and u.id == value)), None)
+    if found is None:
+        raise NotFound(f"{at}: no user with {by or 'username or id'} {owner['value']!r}")
+    return found
 
 
 def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple[Vm, Host | None, list]:
     for key, what in NOT_SIMULATED.items():
         if params.get(key):
             raise BadRequest(f"{at}.{key}: cloudtower-sim does not simulate {what} yet; leave it out")
+    if params.get("owner") is not None:
+        _owner(world, params["owner"], f"{at}.owner")
     cluster = world.clusters.get(params["cluster_id"])
     if cluster is None:
         raise NotFound(f"{at}.cluster_id: no Cluster with id {params['cluster_id']!r}")
