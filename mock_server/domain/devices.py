@@ -106,7 +106,7 @@ def attach(world, vm, devices: DevicePlan) -> None:
         world.add(VmDisk(ids.cuid(), vm, boot=boot, bus="IDE", type="CD_ROM", elf_image=image))
     for vlan, model, mac, enabled, mirror, ip, gateway, mask in devices.nics:
         world.add(VmNic(ids.cuid(), ids.uuid(), vm, vlan, mac or mac_address(ids), order=len(vm.vm_nics), model=model,
-                        enabled=enabled, mirror=mirror, ip_address=ip, gateway=gateway, subnet_mask=mask))
+                        enabled=enabled, mirror=mirror, static_ip=ip, static_gateway=gateway, static_mask=mask))
 
 
 def mac_address(ids) -> str:

@@ -21,6 +21,7 @@ from .model import BYTE_UNITS, Entity
 
 # fields of a creation from a snapshot or template that go to create-vm as they are (and are checked there)
 PASSED = ("host_id", "folder_id", "vm_placement_group", "gpu_devices", "owner", "pci_nics")
+GUEST = "_guest"  # the key under which creation_params passes the frozen VM's guest to create-vm
 # fields whose effect cloudtower-sim does not model: refused, never ignored
 NOT_SIMULATED = ("max_iops", "max_iops_policy", "max_bandwidth", "max_bandwidth_policy", "max_bandwidth_unit",
                  "io_policy")
@@ -58,8 +59,8 @@ def _policy_uuid(world, volume) -> str:
 def frozen_nic(nic) -> dict:
     vlan = nic.vlan
     return {"index": nic.order, "mac_address": nic.mac_address, "model": nic.model, "enabled": nic.enabled,
-            "mirror": nic.mirror, "ip_address": nic.ip_address or "", "gateway": nic.gateway or "",
-            "subnet_mask": nic.subnet_mask or "",
+            "mirror": nic.mirror, "ip_address": nic.static_ip or "", "gateway": nic.static_gateway or "",
+            "subnet_mask": nic.static_mask or "",
             "vlan": {"name": vlan.name if vlan else "", "vlan_id": vlan.vlan_id if vlan else 0,
                      "vlan_local_id": vlan.local_id if vlan else "", "vds_ovs": vlan.vds.ovsbr_name if vlan else ""},
             "_vlan": vlan}
@@ -102,6 +103,10 @@ def creation_params(world, frozen, params: dict, at: str, field: str, what: str,
             if not 0 <= net["nic_index"] < len(nics):
                 raise BadRequest(f"{at}.cloud_init.networks[{k}].nic_index: the VM has {len(nics)} NICs, "
                                  f"numbered from 0; got {net['nic_index']}")
+            _addresses(net, f"{at}.cloud_init.networks[{k}]")
+        if len(cloud_init.get("nameservers") or ()) > 3:  # a tower's form takes three (cape.md: "nameservers (≤ 3)")
+            raise BadRequest(f"{at}.cloud_init.nameservers: at most 3 name servers, got "
+                             f"{len(cloud_init['nameservers'])}")
     return {"cluster_id": cluster.id, "name": params["name"], "description": params.get("description", ""),
             "cpu_cores": params.get("cpu_cores", frozen.cpu["cores"]),
             "cpu_sockets": params.get("cpu_sockets", frozen.cpu["sockets"]),
@@ -112,7 +117,31 @@ def creation_params(world, frozen, params: dict, at: str, field: str, what: str,
             "ha": params.get("ha", frozen.ha), "firmware": params.get("firmware", frozen.firmware),
             "status": params.get("status", "STOPPED"),
             **{k: params[k] for k in PASSED if params.get(k) is not None},
-            "vm_disks": disks, "vm_nics": nics, "cloud_init": cloud_init}
+            "vm_disks": disks, "vm_nics": nics, "cloud_init": cloud_init,
+            # the guest it was made of (guest.py), for create-vm: none of a request's own fields
+            GUEST: {"vm_tools": getattr(frozen, "vm_tools", True),
+                    "cloud_init_supported": bool(getattr(frozen, "cloud_init_supported", False))}}
+
+
+def _addresses(net: dict, at: str) -> None:
+    """A static network's addresses are IPv4 addresses (a guest's cloud-init could not apply others)."""
+    import ipaddress
+
+    for key in ("ip_address", "netmask"):
+        if net.get(key) is not None:
+            try:
+                ipaddress.IPv4Address(net[key])
+            except ValueError:
+                raise BadRequest(f"{at}.{key}: expected an IPv4 address, got {net[key]!r}") from None
+    for j, route in enumerate(net.get("routes") or ()):
+        for key in ("gateway", "netmask", "network"):
+            if route.get(key) is not None:
+                try:
+                    ipaddress.IPv4Address(route[key])
+                except ValueError:
+                    raise BadRequest(f"{at}.routes[{j}].{key}: expected an IPv4 address, got {route[key]!r}") from None
+    if net.get("type") == "IPV4" and not (net.get("ip_address") and net.get("netmask")):
+        raise BadRequest(f"{at}: an IPV4 network takes ip_address and netmask (IPV4_DHCP leases them)")
 
 
 def _disks(world, frozen, cluster, operate: dict, at: str, what: str, vm_name: str) -> dict:

@@ -47,6 +47,11 @@ class Vlan(Entity):
     vlan_id: int = 0
     type: str = "VM"  # NetworkType: MANAGEMENT for the management network
     vm_nics: list = field(default_factory=list)
+    # its subnet, whose addresses DHCP leases to the guests of its NICs (guest.py)
+    gateway_ip: str | None = None
+    subnetmask: str | None = None
+    leases: dict = field(default_factory=dict)  # offset in the subnet -> the VmNic that holds it
+    next_lease: int = 0
 
     @property
     def network_ids(self):
@@ -209,9 +214,33 @@ class VmNic(Entity):
     enabled: bool = True
     mirror: bool = False
     type: str = "VLAN"  # VmNicType
-    ip_address: str | None = None
-    gateway: str | None = None
-    subnet_mask: str | None = None
+    # its addresses as recorded (create-vm, a scenario's `ip`, update-vm-nic-basic-info): shown as they are
+    static_ip: str | None = None
+    static_gateway: str | None = None
+    static_mask: str | None = None
+    # as its guest has them (guest.py): cloud-init's static network, else a DHCP lease; shown while VMTools reports
+    guest_ip: str | None = None
+    guest_gateway: str | None = None
+    guest_mask: str | None = None
+    lease: str | None = None
+
+    @property
+    def ip_address(self):
+        if self.static_ip or not self.vm.reporting:
+            return self.static_ip
+        return self.guest_ip or self.lease
+
+    @property
+    def subnet_mask(self):
+        if self.static_ip or not self.vm.reporting:
+            return self.static_mask
+        return self.guest_mask if self.guest_ip else self.vlan.subnetmask if self.lease else None
+
+    @property
+    def gateway(self):
+        if self.static_ip or not self.vm.reporting:
+            return self.static_gateway
+        return self.guest_gateway if self.guest_ip else self.vlan.gateway_ip if self.lease else None
 
     def listed_in(self) -> list[list]:
         return [self.vm.vm_nics, self.vlan.vm_nics] if self.vlan else [self.vm.vm_nics]

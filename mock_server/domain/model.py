@@ -373,6 +373,12 @@ class Vm(Entity):
     entityAsyncStatus: str | None = None  # CREATING while its creation task runs
     vm_disks: list = field(default_factory=list)  # VmDisk: disks and CD-ROMs, in boot order as created
     vm_nics: list = field(default_factory=list)  # VmNic
+    # its guest (guest.py): VMTools installed; cloud-init supported (of the template it was made of); booted and
+    # reporting; how many starts it has had (a boot that a stop overtook never comes up)
+    vm_tools: bool = True
+    cloud_init_supported: bool = False
+    guest_up: bool = False
+    boots: int = 0
 
     @property
     def cpu(self):
@@ -395,16 +401,35 @@ class Vm(Entity):
         return bool(self.usb_devices or self.gpu_devices or self.pci_nics)
 
     @property
+    def reporting(self) -> bool:
+        """Its guest is up and VMTools tells the tower what it sees."""
+        return self.guest_up and self.vm_tools and self.status == VmStatus.RUNNING
+
+    @property
     def ips(self):
-        return self.ip if self.status == VmStatus.RUNNING else ""
+        """upstream's comma-separated addresses of the guest (guest.py)."""
+        if not self.reporting:
+            return ""
+        return ",".join(n.ip_address for n in sorted(self.vm_nics, key=lambda n: n.order) if n.ip_address)
+
+    @property
+    def hostname(self):
+        return ((self.cloud_init or {}).get("hostname") or self.name) if self.reporting else None
+
+    @property
+    def dns_servers(self):
+        servers = (self.cloud_init or {}).get("nameservers")
+        return ",".join(servers) if self.reporting and servers else None
 
     @property
     def node_ip(self):
         return self.host.management_ip if self.host else ""
 
     @property
-    def vm_tools_status(self):
-        return "RUNNING" if self.status == VmStatus.RUNNING else "NOT_RUNNING"  # VmToolsStatus
+    def vm_tools_status(self):  # VmToolsStatus
+        if not self.vm_tools:
+            return "NOT_INSTALLED"
+        return "RUNNING" if self.reporting else "NOT_RUNNING"
 
     @property
     def os(self):

@@ -3,6 +3,7 @@ A broken file stops the start with a message naming the file, the entry and what
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import reprlib
 import time
@@ -23,7 +24,7 @@ from .folders import VmFolder, place
 from .labels import Label, attach
 from .placement_groups import VM_VM_POLICIES, VmPlacementGroup, join
 from .states import HostStatus, UserRole, UserSource, VmStatus
-from . import content_library, snapshots, templates, uploads
+from . import content_library, guest, snapshots, templates, uploads
 from .world import World
 
 DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "default.yaml"
@@ -47,7 +48,7 @@ SHAPES = {
     "user": {"username": _STR, "password": _STR, "role": _STR, "source": _STR, "tokens": (list,)},
     "cluster": {"name": _STR, "ip": _STR, "version": _STR, "type": _STR, "architecture": _STR,
                 "datacenter": _STR, "stretch": _BOOL, "hosts": (list,), "vms": (list,), "placement_groups": (list,),
-                "folders": (list,)},
+                "folders": (list,), "subnets": (dict,)},  # subnets: VLAN name -> its subnet (furnish, guest.py)
     "folder": {"name": _STR, "vms": (list,)},  # a VmFolder (folders.py) and the VMs filed in it, by name
     # a VmPlacementGroup (placement_groups.py): its rules are on when named; hosts and VMs by name
     "placement_group": {"name": _STR, "description": _STR, "enabled": _BOOL, "vm_vm_policy": _STR, "vms": (list,),
@@ -304,7 +305,16 @@ def _build_cluster(world, path, entry, c):
         if host is not None and host.free_memory_bytes < 0:
             raise ScenarioError(path, at, f"host {host.name!r} has no memory left for this VM: its running and "
                                           f"suspended VMs need more than its {host.allocatable_memory_bytes // GIB} GiB")
-    furnish(world, cluster)
+    subnets = c.get("subnets") or {}
+    for name, subnet in subnets.items():
+        if name not in SUBNETS:
+            raise ScenarioError(path, f"{entry}.subnets.{name}", f"no such VLAN; a cluster has {', '.join(SUBNETS)}")
+        try:
+            ipaddress.IPv4Network(subnet)
+        except (ValueError, TypeError):
+            raise ScenarioError(path, f"{entry}.subnets.{name}",
+                                f"expected an IPv4 subnet such as 192.168.10.0/24, got {_show(subnet)}") from None
+    furnish(world, cluster, subnets)
     for k, v in enumerate(c.get("vms") or ()):
         for i, name in enumerate(v.get("snapshots") or ()):
             if not isinstance(name, str) or not name.strip():
@@ -512,19 +522,30 @@ def _generate(world, g):
         furnish(world, cluster)
 
 
-def furnish(world, cluster) -> None:
+# each VLAN's subnet unless the scenario's cluster says (`subnets: {vlan-100: 192.168.100.0/24}`): DHCP leases its
+# addresses to the guests (guest.py); the management network's holds the hosts' management IPs, `default`'s the
+# scenario VMs' own (192.168.10.2 on)
+SUBNETS = {"mgmt-network": "10.10.0.0/24", "default": "192.168.0.0/16", "vlan-100": "10.100.0.0/16",
+           "vlan-200": "10.200.0.0/16"}
+
+
+def furnish(world, cluster, subnets: dict | None = None) -> None:
     """What every SMTX cluster has beside hosts and VMs: a VDS with the management network, a VM network named
     `default` and two VLANs; the default storage policy and one more; an ISO image and the VMTools (SVT) image. Each
     of its VMs gets a system disk on a volume of its own and a NIC on `default`; every third VM a CD-ROM with the
     ISO."""
     ids = world.ids
     n = len(world.clusters)
+    subnets = subnets or {}
     vds = world.add(Vds(ids.cuid(), ids.uuid(), f"vds-{cluster.name}", cluster, ovsbr_name=f"ovsbr-{n}"))
     for host in cluster.hosts:
         _equip(world, host, vds)
-    vlans = {name: world.add(Vlan(ids.cuid(), ids.uuid(), name, vds, vlan_id, kind))
-             for name, vlan_id, kind in (("mgmt-network", 0, "MANAGEMENT"), ("default", 0, "VM"),
-                                         ("vlan-100", 100, "VM"), ("vlan-200", 200, "VM"))}
+    vlans = {}
+    for name, vlan_id, kind in (("mgmt-network", 0, "MANAGEMENT"), ("default", 0, "VM"), ("vlan-100", 100, "VM"),
+                                ("vlan-200", 200, "VM")):
+        subnet = ipaddress.IPv4Network(subnets.get(name) or SUBNETS[name])
+        vlans[name] = world.add(Vlan(ids.cuid(), ids.uuid(), name, vds, vlan_id, kind,
+                                     gateway_ip=str(subnet.network_address + 1), subnetmask=str(subnet.netmask)))
     policy = world.add(ElfStoragePolicy(ids.cuid(), ids.uuid(), "default", cluster, replica_num=2,
                                         thin_provision=True, description="2 replicas, thin provisioned"))
     world.add(ElfStoragePolicy(ids.cuid(), ids.uuid(), "replica-3-thick", cluster, replica_num=3,
@@ -540,4 +561,6 @@ def furnish(world, cluster) -> None:
         world.add(VmDisk(ids.cuid(), vm, boot=0, bus="VIRTIO", vm_volume=volume))
         if i % 3 == 0:
             world.add(VmDisk(ids.cuid(), vm, boot=1, bus="IDE", type="CD_ROM", elf_image=iso_image))
-        world.add(VmNic(ids.cuid(), ids.uuid(), vm, vlans["default"], mac_address(ids), ip_address=vm.ip or None))
+        world.add(VmNic(ids.cuid(), ids.uuid(), vm, vlans["default"], mac_address(ids), static_ip=vm.ip or None))
+        if vm.status == VmStatus.RUNNING:  # it has booted long ago (guest.py)
+            guest.up(vm)

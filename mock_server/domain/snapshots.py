@@ -46,6 +46,7 @@ class VmSnapshot(Frozen):
     clock_offset: str = "UTC"
     win_opt: bool = False
     cpu_model: str = ""
+    vm_tools: bool = True  # in the guest it was taken of (guest.py)
 
     def listed_in(self) -> list[list]:
         vm = self.vm
@@ -91,7 +92,7 @@ def take(world, vm, name: str, consistent_type: str = "CRASH_CONSISTENT") -> VmS
         firmware=vm.firmware, ha=vm.ha, description=vm.description,
         vm_disks=[frozen_disk(world, k, d) for k, d in enumerate(vm.vm_disks)],
         vm_nics=[frozen_nic(n) for n in vm.vm_nics], consistent_type=consistent_type,
-        win_opt=vm.guest_os_type == "WINDOWS", cpu_model=vm.cluster.cpu_models[0]))
+        win_opt=vm.guest_os_type == "WINDOWS", cpu_model=vm.cluster.cpu_models[0], vm_tools=vm.vm_tools))
 
 
 def delete(world, user, snaps: list) -> list:
@@ -138,8 +139,8 @@ def _restore(world, vm, snap) -> None:
     for n in snap.vm_nics:
         world.add(VmNic(world.ids.cuid(), world.ids.uuid(), vm, n["_vlan"], n["mac_address"], order=n["index"],
                         model=n["model"], enabled=n["enabled"], mirror=n["mirror"],
-                        ip_address=n["ip_address"] or None, gateway=n["gateway"] or None,
-                        subnet_mask=n["subnet_mask"] or None))
+                        static_ip=n["ip_address"] or None, static_gateway=n["gateway"] or None,
+                        static_mask=n["subnet_mask"] or None))
 
 
 def rebuild_params(world, params: dict, at: str) -> dict:

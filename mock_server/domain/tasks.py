@@ -63,6 +63,11 @@ class TaskRunner:
         self._schedule(self.now() + QUEUE_DELAY, lambda: self._begin(job))
         return task
 
+    def after(self, seconds: float, fn) -> None:
+        """Run `fn` once `seconds` of simulated time have passed: what happens in the world without a task (a guest
+        booting, guest.py)."""
+        self._schedule(self.now() + seconds, fn)
+
     def _schedule(self, t: float, fn) -> None:
         self._seq += 1
         heapq.heappush(self._events, (t, self._seq, fn))

@@ -43,6 +43,7 @@ class VmTemplate(Frozen):
     clock_offset: str = "UTC"
     win_opt: bool = False
     cpu_model: str = ""
+    vm_tools: bool = True  # in the guest it was made of (guest.py): a VM made of it has VMTools too
     content_library_vm_template: object = None  # the ContentLibraryVmTemplate this is its cluster's copy of
 
     def listed_in(self) -> list[list]:
@@ -63,7 +64,7 @@ def frozen(world, vm, name: str, description: str, cloud_init: bool) -> VmTempla
         firmware=vm.firmware, ha=vm.ha, description=description, cloud_init_supported=cloud_init,
         vm_disks=[frozen_disk(world, k, d) for k, d in enumerate(vm.vm_disks)],
         vm_nics=[{**frozen_nic(n), "type": n.type} for n in vm.vm_nics],
-        win_opt=vm.guest_os_type == "WINDOWS", cpu_model=vm.cluster.cpu_models[0])
+        win_opt=vm.guest_os_type == "WINDOWS", cpu_model=vm.cluster.cpu_models[0], vm_tools=vm.vm_tools)
 
 
 def copy(world, template: VmTemplate, cluster, library=None) -> VmTemplate:

@@ -19,6 +19,8 @@ from .states import TaskKey, VmStatus
 from .tasks import Step
 
 EDIT_SECONDS = 1.0
+# a NIC's addresses as a request names them -> what the guest is configured with (guest.py)
+STATIC = {"ip_address": "static_ip", "gateway": "static_gateway", "subnet_mask": "static_mask"}
 
 
 def edit(world, user, vms: list[Vm], key: TaskKey, device: str, check: Callable[[Vm], Callable[[], None]],
@@ -278,8 +280,8 @@ def update_nics(world, user, vms: list[Vm], data: dict) -> list:
         mac = devices.given_mac(data.get("mac_address"), "data.mac_address")  # "": left as it is
         if data.get("model") is not None or mac is not None:
             stopped(vm, "changes the model or MAC of a NIC of")
-        changes = {k: data[k] for k in ("model", "enabled", "mirror", "ip_address", "gateway", "subnet_mask")
-                   if data.get(k) is not None}
+        changes = {STATIC.get(k, k): data[k] for k in ("model", "enabled", "mirror", "ip_address", "gateway",
+                                                        "subnet_mask") if data.get(k) is not None}
         if mac is not None:
             changes["mac_address"] = mac
         vlan = None
@@ -302,6 +304,6 @@ def update_nic_addresses(world, user, nics: list, data: dict) -> list:
     chosen: dict = {}
     for nic in nics:
         chosen.setdefault(nic.vm, []).append(nic)
-    changes = {k: data[k] for k in ("ip_address", "gateway", "subnet_mask") if data.get(k) is not None}
+    changes = {STATIC[k]: data[k] for k in ("ip_address", "gateway", "subnet_mask") if data.get(k) is not None}
     return edit(world, user, list(chosen), TaskKey.UpdateVmNicBasicInfo, "NIC",
                  lambda vm: (lambda: [setattr(n, k, v) for n in chosen[vm] for k, v in changes.items()]), data)

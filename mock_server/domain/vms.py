@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .errors import BadRequest, NotFound, TaskError
-from . import devices, folders, gpus, placement_groups
+from . import devices, folders, gpus, guest, placement_groups
+from .frozen import GUEST
 from .model import BYTE_UNITS, GIB, Host, Task, Vm
 from .states import EntityAsyncStatus, HostState, HostStatus, TaskKey, VmStatus
 from .edits import each
@@ -100,10 +101,12 @@ def power_on(world: World, vm: Vm, host: Host) -> None:
     placement_groups.check_run(vm, host)
     world.place(vm, host)
     vm.status = VmStatus.RUNNING
+    guest.boot(world, vm)
 
 
 def power_off(world: World, vm: Vm) -> None:
     vm.status = VmStatus.STOPPED
+    guest.halt(vm)
     vm.last_shutdown_time = world.now()
 
 
@@ -307,6 +310,9 @@ def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple
         vm.vm_placement_group = placement_groups.chosen(world, params["vm_placement_group"], cluster,
                                                         f"{at}.vm_placement_group")
     vm.cloud_init = params.get("cloud_init")  # made of a template (frozen.py); no field of Vm shows it
+    # its guest: that of what it was made of (frozen.py), else none: a VM created blank has no VMTools
+    made_of = params.get(GUEST) or {"vm_tools": False, "cloud_init_supported": False}
+    vm.vm_tools, vm.cloud_init_supported = made_of["vm_tools"], made_of["cloud_init_supported"]
     host, wanted = None, params.get("gpu_devices") or []
     # "AUTO_SCHEDULE": the scheduler picks the host, as SmartX's CAPE (pkg/service/vm.go) and Terraform provider
     # (resource_vm.go) send it
@@ -357,6 +363,10 @@ def _creation_steps(world: World, vm: Vm, host: Host | None, status: str, equipm
         world.give(vm, gpu, amount)
 
     def finish():
+        unreachable = guest.unreachable_gateway(vm.cloud_init)
+        if unreachable is not None:  # the tower's words, as SmartX's CAPE matches them (cape.md)
+            raise TaskError(f"[VM_CLOUD_INIT_CONFIG_ERROR]The gateway [{unreachable}] is unreachable. ",
+                            "VM_CLOUD_INIT_CONFIG_ERROR")
         vm.entityAsyncStatus = None
         if status == RUNNING:
             power_on(world, vm, host)

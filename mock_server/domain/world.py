@@ -14,6 +14,7 @@ from .clock import Clock, iso
 from .errors import BadRequest, Forbidden, NotFound, TaskError, Unauthorized
 from .ids import Ids
 from .hardware import GpuDevice, Nic, UsbDevice
+from . import guest
 from .labels import TAGGED, Label, detach
 from .model import KINDS as DECLARED, Cluster, Host, Task, User, Vm
 # every module that declares a kind of world object (model.Entity), so that KINDS below has them all
@@ -127,7 +128,9 @@ class World:
         return obj
 
     def remove(self, obj) -> None:
-        """Forget an inventory object and every relation that names it."""
+        """Forget an inventory object and every relation that names it (a NIC's DHCP lease too)."""
+        if obj.table == "vm_nics":
+            guest.release(obj)
         for holder in obj.listed_in():
             holder.remove(obj)
         self._unlabel(obj)
