@@ -184,3 +184,21 @@ def test_a_scenario_sets_a_vlans_subnet_and_a_bad_one_is_refused(tmp_path):
     data["clusters"][0]["subnets"] = {"default": "192.168.50.0/33"}
     with pytest.raises(scenario.ScenarioError, match=r"subnets\.default.*IPv4 subnet"):
         scenario.build(scenario.from_data(data))
+
+
+# --- item 5: what the scheduler cannot place fails its task, in the scheduler's words --------------------------------
+
+def test_a_machine_no_host_can_hold_is_created_and_its_start_fails_with_host_available_memory_filter(cape):
+    api, template, cluster, vlan = cape
+    status, answer = create(api, capes_params(template, cluster, "sks-huge", vlan, memory=300 * GiB))
+    assert status == 200, answer
+    api.done(answer)
+    [started] = api.ok("start-vm", {"where": {"name": "sks-huge"}})  # AUTO_SCHEDULE: no host has 300 GiB
+    task = api.task(started["task_id"])
+    assert (task["status"], task["error_code"]) == ("FAILED", "HostAvailableMemoryFilter")
+    assert "HostAvailableMemoryFilter" in task["error_message"] and api.vm("sks-huge")["status"] == "STOPPED"
+    status, answer = create(api, capes_params(template, cluster, "sks-huge-2", vlan, memory=300 * GiB,
+                                              status="RUNNING"))
+    assert status == 200, answer
+    task = api.task(answer[0]["task_id"])  # created and started in one: the creation's task fails
+    assert task["status"] == "FAILED" and "HostAvailableMemoryFilter" in task["error_message"]

@@ -681,12 +681,24 @@ def test_migrate_to_a_host_without_memory_is_400(api):
     refused(api, "migrate-vm", {"where": {"name": "app-02"}, "data": {"host_id": api.host("node-1")["id"]}}, 400)
 
 
-def test_start_on_a_host_without_memory_is_400(api):
+def failed_for_memory(api, answer) -> dict:
+    """A start no host can hold is no 400: its task fails with the scheduler's words, which SmartX's CAPE reads from
+    the task (issue 30; pkg/service/errors.go MemoryInsufficientError)."""
+    task = api.task(answer["task_id"])
+    assert task["status"] == "FAILED" and task["error_code"] == "HostAvailableMemoryFilter", task
+    assert "HostAvailableMemoryFilter" in task["error_message"] and "memory" in task["error_message"], task
+    return task
+
+
+def test_start_on_a_host_without_memory_fails_its_task_with_the_schedulers_words(api):
     # fill node-2 to the last GiB: db-01 (96) onto node-2 (96 free)
     api.ok("migrate-vm", {"where": {"name": "db-01"}, "data": {"host_id": api.host("node-2")["id"]}})
     assert api.host("node-2")["running_pause_vm_memory_bytes"] == 224 * GIB
-    refused(api, "start-vm", {"where": {"name": "template-builder"}, "data": {"host_id": api.host("node-2")["id"]}},
-            400)
+    before = api.host("node-2")
+    [answer] = api.ok("start-vm", {"where": {"name": "template-builder"},
+                                   "data": {"host_id": api.host("node-2")["id"]}})
+    failed_for_memory(api, answer)
+    assert api.vm("template-builder")["status"] == "STOPPED" and api.host("node-2") == before
 
 
 # --- VM operations: locks --------------------------------------------------------------------------------------------
@@ -791,6 +803,10 @@ def test_starting_two_vms_onto_one_host_starts_both(api):
 def test_starting_two_vms_that_together_do_not_fit_changes_nothing(api):
     api.ok("migrate-vm", {"where": {"name": "app-01"}, "data": {"host_id": api.host("node-4")["id"]}})
     assert api.host("node-4")["running_pause_vm_memory_bytes"] == (152 + 64) * GIB  # 8 GiB free
-    # test-01 and template-builder (8 GiB each) each fit node-4, together they do not
-    refused(api, "start-vm", {"where": {"name_in": ["test-01", "template-builder"]},
-                              "data": {"host_id": api.host("node-4")["id"]}}, 400)
+    # test-01 and template-builder (8 GiB each) each fit node-4, together they do not: the first starts, the
+    # second's task fails with the scheduler's words
+    first, second = api.ok("start-vm", {"where": {"name_in": ["test-01", "template-builder"]},
+                                        "data": {"host_id": api.host("node-4")["id"]}})
+    assert api.task(first["task_id"])["status"] == "SUCCESSED"
+    failed_for_memory(api, second)
+    assert {api.vm(n)["status"] for n in ("test-01", "template-builder")} == {"RUNNING", "STOPPED"}

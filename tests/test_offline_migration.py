@@ -28,8 +28,10 @@ def test_a_stopped_vm_moves_to_a_host_without_room_to_run_it(tmp_path, named):
     api.ok("migrate-vm", {"where": {"name": "big"}, **data})
     [big] = api.ok("get-vms", {"where": {"name": "big"}})
     assert big["host"]["name"] == "h2" and big["status"] == "STOPPED"
-    status, body, _ = api("start-vm", {"where": {"name": "big"}, "data": {"host_id": h2["id"]}})
-    assert status == 400 and "memory" in body["message"], body  # but it cannot run there
+    [answer] = api.ok("start-vm", {"where": {"name": "big"}, "data": {"host_id": h2["id"]}})
+    task = api.task(answer["task_id"])  # but it cannot run there: the scheduler's words, in its task
+    assert task["status"] == "FAILED" and "HostAvailableMemoryFilter" in task["error_message"], task
+    assert api.vm("big")["status"] == "STOPPED"
 
 
 def test_a_running_vm_still_needs_room(tmp_path):

@@ -58,6 +58,19 @@ def auto_place(world: World, vm: Vm, exclude=(), reserved: dict | None = None, n
     return best[1] if best else None
 
 
+MEMORY_FILTER = "HostAvailableMemoryFilter"  # the scheduler's words for too little memory, as SmartX's CAPE matches
+
+
+class NoMemory(BadRequest):
+    """No host has the memory: refused at once for a migration; a start's task goes ahead and fails with the
+    scheduler's words, as a tower's does (CAPE reads the failure from the task, pkg/service/errors.go), on `host`,
+    where the VM would have gone."""
+
+    def __init__(self, message: str, host: Host):
+        super().__init__(message)
+        self.host = host
+
+
 def _target(world: World, vm: Vm, host_id: str | None, field: str, exclude=(), reserved=None,
             need_memory: bool = True) -> Host:
     if host_id is None:
@@ -66,8 +79,12 @@ def _target(world: World, vm: Vm, host_id: str | None, field: str, exclude=(), r
         host = auto_place(world, vm, exclude, reserved, need_memory) or auto_place(world, vm, exclude, reserved,
                                                                                    need_memory, rules=False)
         if host is None:
-            raise BadRequest(f"VM {vm.name}: no other host of cluster {vm.cluster.name} is in service"
-                             + (f" with {vm.memory // GIB} GiB of memory free" if need_memory else ""))
+            anywhere = auto_place(world, vm, exclude, reserved, need_memory=False) if need_memory else None
+            message = (f"VM {vm.name}: no other host of cluster {vm.cluster.name} is in service"
+                       + (f" with {vm.memory // GIB} GiB of memory free" if need_memory else ""))
+            if anywhere is not None:
+                raise NoMemory(message, anywhere)
+            raise BadRequest(message)
         return host
     host = world.hosts.get(host_id)
     if host is None:
@@ -86,17 +103,20 @@ def _need_memory(vm: Vm, host: Host, reserved: dict) -> None:
     taken = reserved.get(host.id, 0)
     if not fits(vm, host, taken):
         also = f" beside the {taken // GIB} GiB this request already places there" if taken else ""
-        raise BadRequest(f"host {host.name} has {max(host.free_memory_bytes, 0) // GIB} GiB of memory free{also}; "
-                         f"VM {vm.name} needs {vm.memory // GIB} GiB")
+        raise NoMemory(f"host {host.name} has {max(host.free_memory_bytes, 0) // GIB} GiB of memory free{also}; "
+                       f"VM {vm.name} needs {vm.memory // GIB} GiB", host)
     reserved[host.id] = taken + vm.memory
     reserved.setdefault(PLANNED, {})[vm] = host
 
 
 # --- effects (also used by the maintenance tasks) -------------------------------------------------------------------
 def power_on(world: World, vm: Vm, host: Host) -> None:
-    if not eligible(host) or not fits(vm, host):
-        raise TaskError(f"VM {vm.name} cannot start on host {host.name}: "
-                        f"{'it takes no VMs' if not eligible(host) else 'not enough memory free'}")
+    if not eligible(host):
+        raise TaskError(f"VM {vm.name} cannot start on host {host.name}: it takes no VMs")
+    if not fits(vm, host):
+        raise TaskError(f"{MEMORY_FILTER}: VM {vm.name} cannot start on host {host.name}: it has "
+                        f"{max(host.free_memory_bytes, 0) // GIB} GiB of memory free and the VM needs "
+                        f"{vm.memory // GIB} GiB", MEMORY_FILTER)
     gpus.check_start(vm, host)
     placement_groups.check_run(vm, host)
     world.place(vm, host)
@@ -172,16 +192,11 @@ def _plan(world: World, op: TaskKey, vm: Vm, host_id: str | None, reserved: dict
           include_snapshots: bool = False) -> tuple[list[Step], Host | None]:
     """The steps of `op` on `vm`, and the host it places the VM on; refusals raise here, before any task exists."""
     if op == TaskKey.StartVm:
-        if host_id is None and vm.host is not None and eligible(vm.host) and fits(
-                vm, vm.host, reserved.get(vm.host.id, 0)) and not placement_groups.must_break(
-                vm, vm.host, reserved.get(PLANNED)):
-            host = vm.host  # a VM starts where it last ran when it can
-        else:
-            host = _target(world, vm, host_id, "data.host_id", reserved=reserved)
-        if vm.host_bound and vm.host is not None and host is not vm.host:
-            raise BadRequest(f"VM {vm.name} has pass-through devices on host {vm.host.name}; it can only start there")
-        _need_memory(vm, host, reserved)
-        return [Step("start", POWER_SECONDS, lambda: power_on(world, vm, host))], host
+        try:
+            return _plan_start(world, vm, host_id, reserved)
+        except NoMemory as e:  # the task fails at its start with the scheduler's words (power_on)
+            short = e.host
+            return [Step("start", POWER_SECONDS, lambda: power_on(world, vm, short))], short
     if op == TaskKey.ShutDownVm:
         return [Step("shutdown", POWER_SECONDS, lambda: power_off(world, vm))], None
     if op == TaskKey.PoweroffVm:
@@ -207,6 +222,19 @@ def _plan(world: World, op: TaskKey, vm: Vm, host_id: str | None, reserved: dict
     if op == TaskKey.DeleteVm:
         return [Step("delete", 1.0, lambda: world.remove_vm(vm, include_snapshots))], None
     raise ValueError(op)
+
+
+def _plan_start(world: World, vm: Vm, host_id: str | None, reserved: dict) -> tuple[list[Step], Host]:
+    if host_id is None and vm.host is not None and eligible(vm.host) and fits(
+            vm, vm.host, reserved.get(vm.host.id, 0)) and not placement_groups.must_break(
+            vm, vm.host, reserved.get(PLANNED)):
+        host = vm.host  # a VM starts where it last ran when it can
+    else:
+        host = _target(world, vm, host_id, "data.host_id", reserved=reserved)
+    if vm.host_bound and vm.host is not None and host is not vm.host:
+        raise BadRequest(f"VM {vm.name} has pass-through devices on host {vm.host.name}; it can only start there")
+    _need_memory(vm, host, reserved)
+    return [Step("start", POWER_SECONDS, lambda: power_on(world, vm, host))], host
 
 
 def recycle(world: World, user, vms: list[Vm], into: bool) -> list[tuple[Task, Vm]]:
@@ -321,9 +349,12 @@ def _plan_creation(world: World, params: dict, at: str, reserved: dict) -> tuple
         first = world.gpu_devices.get(wanted[0]["gpu_id"])
         host_id = first.host.id if first is not None and first.host.cluster is cluster else None
     if host_id is not None or params["status"] == RUNNING or wanted:
-        host = _target(world, vm, host_id, f"{at}.host_id", reserved=reserved)
-        if params["status"] == RUNNING:
-            _need_memory(vm, host, reserved)
+        try:
+            host = _target(world, vm, host_id, f"{at}.host_id", reserved=reserved)
+            if params["status"] == RUNNING:
+                _need_memory(vm, host, reserved)
+        except NoMemory as e:  # created, and its start fails with the scheduler's words (power_on)
+            host = e.host
     gpu_plan = gpus.given(world, vm, wanted, adding=True, host=host, field=f"{at}.gpu_devices")
     if params["status"] == RUNNING:
         for gpu, _ in gpu_plan:  # a stopped VM may share a pass-through GPU; a running one takes it whole
