@@ -202,3 +202,25 @@ def test_a_machine_no_host_can_hold_is_created_and_its_start_fails_with_host_ava
     assert status == 200, answer
     task = api.task(answer[0]["task_id"])  # created and started in one: the creation's task fails
     assert task["status"] == "FAILED" and "HostAvailableMemoryFilter" in task["error_message"]
+
+
+# --- item 7: hot-plug while RUNNING ----------------------------------------------------------------------------------
+
+def test_a_running_machine_takes_a_virtio_nic_and_a_virtio_disk_and_its_guest_leases_at_once(cape):
+    api, template, cluster, vlan = cape
+    assert create(api, capes_params(template, cluster, "sks-hot", vlan, status="RUNNING"))[0] == 200
+    api.done(api.ok("add-vm-nic", {"where": {"name": "sks-hot"}, "data": {"vm_nics": [
+        {"model": "VIRTIO", "enabled": True, "mirror": False, "connect_vlan_id": vlan["id"], "mac_address": ""}]}}))
+    added = nics_of(api, "sks-hot")[-1]
+    assert ipaddress.IPv4Address(added["ip_address"]) in ipaddress.IPv4Network("10.100.0.0/16")
+    api.done(api.ok("add-vm-disk", {"where": {"name": "sks-hot"}, "data": {"vm_disks": {"mount_new_create_disks": [
+        {"vm_volume": {"name": "sks-hot-data", "size": GiB, "elf_storage_policy": "REPLICA_2_THIN_PROVISION"},
+         "bus": "VIRTIO", "boot": 5}]}}}))
+    assert api.vm("sks-hot")["status"] == "RUNNING"
+    for op, data, named in (
+            ("add-vm-disk", {"vm_disks": {"mount_new_create_disks": [{"vm_volume": {
+                "name": "ide", "size": GiB, "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}, "bus": "IDE",
+                "boot": 6}]}}, "IDE"),
+            ("add-vm-cd-rom", {"vm_cd_roms": [{"boot": 7}]}, "CD-ROM")):
+        status, answer, _ = api(op, {"where": {"name": "sks-hot"}, "data": data})
+        assert status == 400 and "RUNNING" in answer["message"] and named in answer["message"], answer

@@ -276,7 +276,9 @@ def test_a_disk_grows_and_an_iso_is_ejected_on_a_running_vm(api):
 
 
 @pytest.mark.parametrize("op,body,named_in_message", [
-    ("add-vm-nic", {"where": {"name": "web-01"}, "data": {"vm_nics": [{"connect_vlan_id": "@vlan"}]}}, "RUNNING"),
+    # a running VM takes VIRTIO NICs (hot-plug, vm_devices.py), not an E1000
+    ("add-vm-nic", {"where": {"name": "web-01"}, "data": {"vm_nics": [{"connect_vlan_id": "@vlan", "model": "E1000"}]}},
+     "RUNNING"),
     ("add-vm-nic", {"where": {"name": "test-01"}, "data": {"vm_nics": [{"connect_vlan_id": "nope"}]}},
      "connect_vlan_id"),
     ("remove-vm-nic", {"where": {"name": "test-01"}, "data": {"nic_index": [3]}}, "no NIC 3"),

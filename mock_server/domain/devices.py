@@ -93,8 +93,8 @@ def given_mac(mac: str | None, at: str) -> str | None:
     return mac
 
 
-def attach(world, vm, devices: DevicePlan) -> None:
-    """Give `vm` what `devices` planned: new volumes, mounted volumes, CD-ROMs and NICs."""
+def attach(world, vm, devices: DevicePlan) -> list:
+    """Give `vm` what `devices` planned: new volumes, mounted volumes, CD-ROMs and NICs; answer the NICs."""
     ids = world.ids
     for name, size, policy, bus, boot in devices.new_volumes:
         volume = world.add(VmVolume(ids.cuid(), ids.uuid(), name, vm.cluster, size, policy,
@@ -104,9 +104,12 @@ def attach(world, vm, devices: DevicePlan) -> None:
         world.add(VmDisk(ids.cuid(), vm, boot=boot, bus=bus, vm_volume=volume))
     for image, boot in devices.cd_roms:
         world.add(VmDisk(ids.cuid(), vm, boot=boot, bus="IDE", type="CD_ROM", elf_image=image))
+    nics = []
     for vlan, model, mac, enabled, mirror, ip, gateway, mask in devices.nics:
-        world.add(VmNic(ids.cuid(), ids.uuid(), vm, vlan, mac or mac_address(ids), order=len(vm.vm_nics), model=model,
-                        enabled=enabled, mirror=mirror, static_ip=ip, static_gateway=gateway, static_mask=mask))
+        nics.append(world.add(VmNic(ids.cuid(), ids.uuid(), vm, vlan, mac or mac_address(ids), order=len(vm.vm_nics),
+                                    model=model, enabled=enabled, mirror=mirror, static_ip=ip, static_gateway=gateway,
+                                    static_mask=mask)))
+    return nics
 
 
 def mac_address(ids) -> str:

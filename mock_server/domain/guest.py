@@ -54,6 +54,12 @@ def up(vm) -> None:
     vm.guest_up = True
 
 
+def joined(nic) -> None:
+    """A NIC hot-plugged into a running guest: it asks DHCP for an address at once."""
+    if not nic.static_ip and nic.lease is None and nic.vlan is not None:
+        lease(nic)
+
+
 def halt(vm) -> None:
     """A stop (power off, shutdown, deletion): the guest state goes away and its leases are released."""
     vm.guest_up = False

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import devices
+from . import devices, guest
 from .edits import check_name, each, setter
 from .errors import BadRequest, NotFound
 from .inventory import VmVolume
@@ -37,26 +37,52 @@ def edit(world, user, vms: list[Vm], key: TaskKey, device: str, check: Callable[
 
 def stopped(vm: Vm, what: str) -> None:
     if vm.status != VmStatus.STOPPED:
-        raise BadRequest(f"VM {vm.name} is {vm.status}; cloudtower-sim {what} only a STOPPED VM (which hot-plug SMTX "
-                         "allows is not established here)")
+        raise BadRequest(f"VM {vm.name} is {vm.status}; cloudtower-sim {what} only a STOPPED VM (a change the guest "
+                         "cannot take while it runs)")
+
+
+# What a RUNNING VM takes without a stop (hot-plug). SmartX's CAPE adds VIRTIO NICs to running VMs (add-vm-nic when it
+# finds fewer NICs than devices, ../shared/reference/cape.md step 12), so a tower hot-plugs those; KVM hot-plugs PCI
+# devices (virtio-net, virtio-blk, virtio-scsi) and cannot hot-plug an IDE bus, so IDE disks and CD-ROM drives wait
+# for a stop, while a CD-ROM's medium changes at any time. The rest is inferred the same way; a SUSPENDED VM takes no
+# device change.
+HOT_PLUG_NIC_MODELS = ("VIRTIO",)
+HOT_PLUG_BUSES = ("VIRTIO", "SCSI")
+
+
+def hot_plugged(vm: Vm, what: str, pluggable: bool, why: str) -> None:
+    """Refuse a device change of a VM that is not STOPPED unless it can be hot-plugged (`pluggable`)."""
+    if vm.status == VmStatus.STOPPED or (pluggable and vm.status == VmStatus.RUNNING):
+        return
+    raise BadRequest(f"VM {vm.name} is {vm.status}; {what} needs it STOPPED"
+                     + (f" ({why})" if vm.status == VmStatus.RUNNING else ""))
 
 
 def add_nics(world, user, vms: list[Vm], data: dict) -> list:
     def check(vm):
-        stopped(vm, "adds NICs to")
         plan = devices.plan(world, vm.cluster, {"vm_nics": data["vm_nics"]}, "data", set())
-        return lambda: devices.attach(world, vm, plan)
+        models = {model for _, model, *_ in plan.nics}
+        hot_plugged(vm, "adding a NIC", models <= set(HOT_PLUG_NIC_MODELS),
+                    f"a running VM takes {'/'.join(HOT_PLUG_NIC_MODELS)} NICs only, not {sorted(models)}")
+
+        def apply():
+            added = devices.attach(world, vm, plan)
+            if vm.guest_up:  # the running guest takes its lease at once
+                for nic in added:
+                    guest.joined(nic)
+        return apply
     return edit(world, user, vms, TaskKey.AddVmNic, "NIC", check, data)
 
 
 def remove_nics(world, user, vms: list[Vm], data: dict) -> list:
     def check(vm):
-        stopped(vm, "removes NICs from")
         for index in data["nic_index"]:
             if not 0 <= index < len(vm.vm_nics):
                 raise BadRequest(f"data.nic_index: VM {vm.name} has {len(vm.vm_nics)} NIC(s), numbered from 0; "
                                  f"there is no NIC {index}")
         gone = [vm.vm_nics[i] for i in sorted(set(data["nic_index"]))]
+        hot_plugged(vm, "removing a NIC", all(n.model in HOT_PLUG_NIC_MODELS for n in gone),
+                    f"a running VM lets go of {'/'.join(HOT_PLUG_NIC_MODELS)} NICs only")
 
         def apply():
             for nic in gone:
@@ -72,8 +98,10 @@ def add_disks(world, user, vms: list[Vm], data: dict) -> list:
     mounts: dict = {}
 
     def check(vm):
-        stopped(vm, "adds disks to")
         plan = devices.plan(world, vm.cluster, {"vm_disks": data["vm_disks"]}, "data", taken)
+        buses = {bus for *_, bus, _ in plan.new_volumes} | {bus for _, bus, _ in plan.volumes}
+        hot_plugged(vm, "adding a disk", not plan.cd_roms and buses <= set(HOT_PLUG_BUSES),
+                    "a running VM takes VIRTIO and SCSI disks only: an IDE bus is not hot-pluggable")
         mounts[vm] = [v for v, _, _ in plan.volumes if not v.sharing]
         return lambda: devices.attach(world, vm, plan)
     return edit(world, user, vms, TaskKey.AddVmDisk, "disk", check, data, lambda vm: mounts[vm])
@@ -91,15 +119,16 @@ def _own(vm: Vm, ids: list, kind: str, key: str) -> list:
 def remove_disks(world, user, vms: list[Vm], data: dict) -> list:
     """The disks go; their volumes stay, unmounted (SMTX unmounts a volume from a VM, it does not delete it)."""
     def check(vm):
-        stopped(vm, "removes disks from")
         gone = _own(vm, data["disk_ids"], "DISK", "disk_ids")
+        hot_plugged(vm, "removing a disk", all(d.bus in HOT_PLUG_BUSES for d in gone),
+                    "an IDE disk is not hot-pluggable")
         return lambda: [world.remove(d) for d in gone]
     return edit(world, user, vms, TaskKey.RemoveVmDisk, "disk", check, data)
 
 
 def add_cd_roms(world, user, vms: list[Vm], data: dict) -> list:
     def check(vm):
-        stopped(vm, "adds CD-ROMs to")
+        hot_plugged(vm, "adding a CD-ROM drive", False, "a CD-ROM drive is on the IDE bus, not hot-pluggable")
         plan = devices.plan(world, vm.cluster, {"vm_disks": {"mount_cd_roms": data["vm_cd_roms"]}}, "data", set())
         return lambda: devices.attach(world, vm, plan)
     return edit(world, user, vms, TaskKey.AddVmCdRom, "CD-ROM", check, data)
@@ -107,7 +136,7 @@ def add_cd_roms(world, user, vms: list[Vm], data: dict) -> list:
 
 def remove_cd_roms(world, user, vms: list[Vm], data: dict) -> list:
     def check(vm):
-        stopped(vm, "removes CD-ROMs from")
+        hot_plugged(vm, "removing a CD-ROM drive", False, "a CD-ROM drive is on the IDE bus, not hot-pluggable")
         gone = _own(vm, data["cd_rom_ids"], "CD_ROM", "cd_rom_ids")
         return lambda: [world.remove(d) for d in gone]
     return edit(world, user, vms, TaskKey.RemoveVmCdRom, "CD-ROM", check, data)
