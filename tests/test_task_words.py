@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from .support import GiB, Api, capes_params, make_client
+from cloudtower_sim.mock_server.domain.simulator import Settings
+
+from .support import PINNED_START, GiB, Api, capes_params, make_client
 
 
 @pytest.fixture
@@ -76,3 +78,24 @@ def test_placement_group_tasks_read_vm_placement_group():
     edit = api.ok("update-vm-placement-group", {"where": {"id": made["data"]["id"]}, "data": {"enabled": False}})
     for answers in ([made], edit):
         assert "VM placement group" in task_of(api, answers)["description"]
+
+
+def test_what_a_task_acts_on_shows_it_until_the_task_is_done():
+    """entityAsyncStatus: CAPE issues nothing to a VM, volume or placement group while it is non-null."""
+    api = Api(make_client(Settings(task_mode="manual", start_time=PINNED_START)))
+    vm = api.vm("test-01")
+    [disk] = api.ok("get-vm-disks", {"where": {"vm": {"id": vm["id"]}, "type": "DISK"}})
+    volume = api.one("vm-volumes", {"vm_disks_some": {"id": disk["id"]}})
+    api.ok("start-vm", {"where": {"id": vm["id"]}})
+    api.ok("update-vm-volume", {"where": {"id": volume["id"]}, "data": {"description": "resized"}})
+    assert api.vm("test-01")["entityAsyncStatus"] == "UPDATING"
+    assert api.one("vm-volumes", {"id": volume["id"]})["entityAsyncStatus"] == "UPDATING"
+    api.clock(advance=60)
+    assert api.vm("test-01")["entityAsyncStatus"] is None and api.vm("test-01")["status"] == "RUNNING"
+    assert api.one("vm-volumes", {"id": volume["id"]})["entityAsyncStatus"] is None
+    api.ok("poweroff-vm", {"where": {"id": vm["id"]}})
+    api.clock(advance=60)
+    api.ok("delete-vm", {"where": {"id": vm["id"]}})
+    assert api.vm("test-01")["entityAsyncStatus"] == "DELETING"
+    api.clock(advance=60)
+    assert api.ok("get-vms", {"where": {"id": vm["id"]}}) == []

@@ -52,3 +52,14 @@ def setter(changes: dict) -> Callable:
         for key, value in changes.items():
             setattr(obj, key, value)
     return apply
+
+
+def acting(obj, op: str) -> dict:
+    """`obj` shows entityAsyncStatus DELETING or UPDATING while a task acts on it, and null once it is done, as
+    SmartX's CAPE waits on for VMs, volumes and placement groups (cape.md steps 7, 10 and 1): start_task's
+    on_success and on_failure."""
+    obj.entityAsyncStatus = EntityAsyncStatus.DELETING if op.startswith("Delete") else EntityAsyncStatus.UPDATING
+
+    def done(*_):
+        obj.entityAsyncStatus = None
+    return {"on_success": done, "on_failure": done}

@@ -137,6 +137,7 @@ class VmVolume(Entity):
     description: str | None = None
     type: str = "KVM_VOLUME"
     written: int = 0  # bytes a guest has written: what a thin volume takes
+    entityAsyncStatus: str | None = None  # UPDATING or DELETING while a task acts on it (edits.py)
     vm_disks: list = field(default_factory=list)
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Callable
 
 from . import devices, guest
-from .edits import check_name, each, setter
+from .edits import acting, check_name, each, setter
 from .errors import BadRequest, NotFound
 from .inventory import VmVolume
 from .model import BYTE_UNITS, Vm
@@ -32,7 +32,8 @@ def edit(world, user, vms: list[Vm], key: TaskKey, device: str, check: Callable[
     changes = [(vm, check(vm)) for vm in vms]
     world.runner.check_unlocked(*vms, *[o for vm in vms for o in also_locks(vm)])
     return [(world.start_task(f"Edit VM {vm.name} {device}", vm, key, [Step("edit", EDIT_SECONDS, apply)],
-                              locks=(vm, *also_locks(vm)), user=user, args=dict(args)), vm) for vm, apply in changes]
+                              locks=(vm, *also_locks(vm)), user=user, args=dict(args), **acting(vm, key)), vm)
+            for vm, apply in changes]
 
 
 def stopped(vm: Vm, what: str) -> None:
@@ -196,7 +197,8 @@ def update_volumes(world, user, volumes: list, data: dict) -> list:
             grow(volume, size, "data.size")
     changes = {k: v for k, v in (("name", data.get("name")), ("description", data.get("description")),
                                  ("size", size)) if v is not None}
-    return each(world, user, volumes, TaskKey.UpdateVmVolume, "Update virtual volume", setter(changes), data)
+    return each(world, user, volumes, TaskKey.UpdateVmVolume, "Update virtual volume", setter(changes), data,
+                busy=True)
 
 
 def create_volumes(world, user, batch: list) -> list:
@@ -229,7 +231,7 @@ def delete_volumes(world, user, volumes: list) -> list:
         if v.vm_disks:
             raise BadRequest(f"where: volume {v.name} is mounted by VM {v.vm_disks[0].vm.name}; remove that disk "
                              "first")
-    return each(world, user, volumes, TaskKey.DeleteVmVolumeFromVm, "Delete volume", world.remove)
+    return each(world, user, volumes, TaskKey.DeleteVmVolumeFromVm, "Delete volume", world.remove, busy=True)
 
 
 def update_disks(world, user, vms: list[Vm], data: dict) -> list:

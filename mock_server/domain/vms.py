@@ -10,7 +10,7 @@ from . import devices, folders, gpus, guest, placement_groups
 from .frozen import GUEST
 from .model import BYTE_UNITS, GIB, Host, Task, Vm
 from .states import EntityAsyncStatus, HostState, HostStatus, TaskKey, VmStatus
-from .edits import each
+from .edits import acting, each
 from .tasks import Step
 
 if TYPE_CHECKING:  # the world holds the VMs; this module only acts on one
@@ -176,9 +176,10 @@ def operate(world: World, user, op: TaskKey, vms: list[Vm], host_id: str | None 
     started = []
     for vm, (steps, host) in plans:
         task = world.start_task(_described(op, vm, steps, host), vm, op, steps, locks=(vm,),
-                                shared=(host,) if host is not None else (), user=user)
+                                shared=(host,) if host is not None else (), user=user, **acting(vm, op))
         started.append((task, vm))
     return started
+
 
 
 def _described(op: TaskKey, vm: Vm, steps: list[Step], host: Host | None) -> str:
