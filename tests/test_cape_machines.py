@@ -224,3 +224,23 @@ def test_a_running_machine_takes_a_virtio_nic_and_a_virtio_disk_and_its_guest_le
             ("add-vm-cd-rom", {"vm_cd_roms": [{"boot": 7}]}, "CD-ROM")):
         status, answer, _ = api(op, {"where": {"name": "sks-hot"}, "data": data})
         assert status == 400 and "RUNNING" in answer["message"] and named in answer["message"], answer
+
+
+def test_a_guest_that_ignores_a_shutdown_fails_it_with_job_vm_shutdown_timeout_and_a_power_off_works(tmp_path):
+    from cloudtower_sim.mock_server.domain.vms import SHUTDOWN_TIMEOUT_SECONDS
+
+    path = tmp_path / "stubborn.yaml"
+    path.write_text(f"users: [{{username: root, password: x, tokens: [{TOKEN}]}}]\n"
+                    "clusters: [{name: c1, hosts: [{name: h1, memory_gib: 64}], vms: [{name: stubborn, host: h1, "
+                    "status: RUNNING, memory_gib: 2, vcpu: 1, ignores_shutdown: true}]}]\n")
+    api = Api(make_client(Settings(task_mode="manual", start_time=PINNED_START, scenario=str(path))))
+    [answer] = api.ok("shutdown-vm", {"where": {"name": "stubborn"}})
+    api.clock(advance=SHUTDOWN_TIMEOUT_SECONDS - 1)
+    assert api.task(answer["task_id"])["status"] == "EXECUTING"
+    api.clock(advance=2)
+    task = api.task(answer["task_id"])
+    assert task["status"] == "FAILED" and "JOB_VM_SHUTDOWN_TIMEOUT" in task["error_message"]
+    assert api.vm("stubborn")["status"] == "RUNNING"
+    api.ok("poweroff-vm", {"where": {"name": "stubborn"}})
+    api.clock(advance=10)
+    assert api.vm("stubborn")["status"] == "STOPPED"

@@ -379,6 +379,7 @@ class Vm(Entity):
     cloud_init_supported: bool = False
     guest_up: bool = False
     boots: int = 0
+    ignores_shutdown: bool = False  # a guest that never answers a shutdown (a scenario says so)
 
     @property
     def cpu(self):

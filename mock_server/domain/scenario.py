@@ -61,7 +61,8 @@ SHAPES = {
            "ha": _BOOL, "description": _STR, "guest_os_type": _STR, "firmware": _STR, "ip": _STR,
            "usb_devices": (list,), "gpu_devices": (list,), "pci_nics": (list,),
            # names of snapshots, templates and content library templates (on the VM's cluster) made of the VM as it is
-           "snapshots": (list,), "templates": (list,), "content_library_templates": (list,)},
+           "snapshots": (list,), "templates": (list,), "content_library_templates": (list,),
+           "ignores_shutdown": _BOOL},  # its guest never answers a shutdown: shutdown-vm times out
     # a Label (labels.py) on the VMs, hosts and clusters it names
     "label": {"key": _STR, "value": _STR, "vms": (list,), "hosts": (list,), "clusters": (list,),
               "content_library_vm_templates": (list,)},
@@ -450,7 +451,8 @@ def _add_vm(world, cluster, host, v):
                         vcpu=v["vcpu"], status=VmStatus(v["status"]), host=host, description=v.get("description", ""),
                         cpu_sockets=v.get("cpu_sockets", 1),
                         ha=v.get("ha", not v.get("gpu_devices")), firmware=v.get("firmware", "BIOS"),
-                        guest_os_type=v.get("guest_os_type", "LINUX"), ip=ip, local_created_at=None))
+                        guest_os_type=v.get("guest_os_type", "LINUX"), ip=ip, local_created_at=None,
+                        ignores_shutdown=v.get("ignores_shutdown", False)))
 
 
 def _pass_through(world, vm, v):

@@ -58,6 +58,9 @@ def auto_place(world: World, vm: Vm, exclude=(), reserved: dict | None = None, n
     return best[1] if best else None
 
 
+# how long a tower waits for a guest to shut down before it fails the task with JOB_VM_SHUTDOWN_TIMEOUT, which SmartX's
+# CAPE matches to power off instead (cape.md). The number is not published: 300 s is cloudtower-sim's guess.
+SHUTDOWN_TIMEOUT_SECONDS = 300.0
 MEMORY_FILTER = "HostAvailableMemoryFilter"  # the scheduler's words for too little memory, as SmartX's CAPE matches
 
 
@@ -199,6 +202,15 @@ def _plan(world: World, op: TaskKey, vm: Vm, host_id: str | None, reserved: dict
             short = e.host
             return [Step("start", POWER_SECONDS, lambda: power_on(world, vm, short))], short
     if op == TaskKey.ShutDownVm:
+        # a guest that does not answer the request (a scenario's `ignores_shutdown`): the tower gives up. A shutdown
+        # is an ACPI request, which a guest OS answers with or without VMTools, so a VM without VMTools still shuts
+        # down here (whether a blank VM, with no OS at all, does on a real tower is not established)
+        if vm.ignores_shutdown:
+            def timed_out():
+                raise TaskError(f"JOB_VM_SHUTDOWN_TIMEOUT: VM {vm.name} did not shut down within "
+                                f"{SHUTDOWN_TIMEOUT_SECONDS:g} s (its guest ignores the request); power it off",
+                                "JOB_VM_SHUTDOWN_TIMEOUT")
+            return [Step("shutdown", SHUTDOWN_TIMEOUT_SECONDS, timed_out)], None
         return [Step("shutdown", POWER_SECONDS, lambda: power_off(world, vm))], None
     if op == TaskKey.PoweroffVm:
         return [Step("poweroff", 1.0, lambda: power_off(world, vm))], None
