@@ -394,7 +394,9 @@ def _start_creation(world: World, user, key: TaskKey, planned: list, description
 def _creation_steps(world: World, vm: Vm, host: Host | None, status: str, equipment: devices.DevicePlan,
                     gpu_plan: list, tag: str) -> list[Step]:
     """Put `vm` in the world (listed at once, with its devices, CREATING until its last step) and answer its steps."""
-    vm.id, vm.local_id, vm.local_created_at = world.ids.cuid(), world.ids.uuid(), world.created_at()
+    # until it is created a VM's local_id is "placeholder-<uuid>", as CAPE expects (cape.md step 7)
+    local_id = world.ids.uuid()
+    vm.id, vm.local_id, vm.local_created_at = world.ids.cuid(), f"placeholder-{local_id}", world.created_at()
     vm.entityAsyncStatus = EntityAsyncStatus.CREATING
     world.add(vm)
     world.place(vm, host)
@@ -406,6 +408,9 @@ def _creation_steps(world: World, vm: Vm, host: Host | None, status: str, equipm
     for gpu, amount in gpu_plan:
         world.give(vm, gpu, amount)
 
+    def created():
+        vm.local_id = local_id
+
     def finish():
         unreachable = guest.unreachable_gateway(vm.cloud_init)
         if unreachable is not None:  # the tower's words, as SmartX's CAPE matches them (cape.md)
@@ -416,7 +421,7 @@ def _creation_steps(world: World, vm: Vm, host: Host | None, status: str, equipm
             power_on(world, vm, host)
 
     # a step per new volume: a VM with disks reports its progress volume by volume
-    return ([Step(f"create{tag}", 2.0)] + [Step(f"create_volume:{name}", 1.0) for name, *_ in equipment.new_volumes]
+    return ([Step(f"create{tag}", 2.0, created)] + [Step(f"create_volume:{name}", 1.0) for name, *_ in equipment.new_volumes]
             + [Step(f"finish{tag}", POWER_SECONDS if status == RUNNING else 0.5, finish)])
 
 
