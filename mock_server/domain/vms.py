@@ -421,7 +421,8 @@ def _creation_steps(world: World, vm: Vm, host: Host | None, status: str, equipm
             power_on(world, vm, host)
 
     # a step per new volume: a VM with disks reports its progress volume by volume
-    return ([Step(f"create{tag}", 2.0, created)] + [Step(f"create_volume:{name}", 1.0) for name, *_ in equipment.new_volumes]
+    return ([Step(f"create{tag}", 2.0, created)]
+            + [Step(f"create_volume:{name}", 1.0) for name, *_ in equipment.new_volumes]
             + [Step(f"finish{tag}", POWER_SECONDS if status == RUNNING else 0.5, finish)])
 
 
