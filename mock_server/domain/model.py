@@ -359,7 +359,7 @@ class Vm(Entity):
     pci_nics: Sequence = ()
     # GpuDevice id -> the vGPU instances it takes of a VGPU GPU
     gpu_amounts: Mapping = field(default_factory=lambda: NO_AMOUNTS)
-    vm_placement_group: Sequence = ()  # placement_groups.VmPlacementGroup (one, kept so; replaced, never changed)
+    vm_placement_group: Sequence = ()  # placement_groups.VmPlacementGroup, any number (replaced, never changed)
     in_recycle_bin: bool = False
     folder: object = None  # folders.VmFolder
     snapshots: Sequence = ()  # snapshots.VmSnapshot (a list of its own from its first: World._holders)

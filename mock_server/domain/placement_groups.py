@@ -9,8 +9,11 @@ per Kubernetes control plane so that its VMs run apart):
 - a rule binds the group's running (and suspended) VMs, and only while the group and the rule are enabled;
 - creating a second group of the same name in a cluster fails its task with PLACEMENT_GROUP_DUPLICATE_NAME;
 - update's `vms` is the whole membership (CAPE sends the group's VMs plus the one it adds).
-Guesses, refused or said where they stand: a VM is kept in one group at a time (a tower's rule is not published);
-a group that its VMs already break is accepted, and constrains the next placements only."""
+A VM may be in several groups (upstream's `Vm.vm_placement_group` is a list; CAPE keeps one group per deployment, and
+a user's own group beside it is ordinary). Their rules combine so that the stricter wins: every "must" rule of every
+group is a filter, so a combination no host satisfies fails the task with PlacementGroupMustFilter; "prefer" rules
+are counted over all the groups. Guessed, and said so: a group that its VMs already break is accepted, and
+constrains the next placements only."""
 
 from __future__ import annotations
 
@@ -114,14 +117,13 @@ def check_run(vm, host) -> None:
 
 
 def chosen(world, where: dict, cluster, at: str) -> list:
-    """create-vm's `vm_placement_group`: the one group of `cluster` it chooses, as the VM's list of groups."""
+    """create-vm's `vm_placement_group`: the groups of `cluster` it chooses, as the VM's list of groups."""
     groups = world.query("VmPlacementGroup", {"where": where})
-    if len(groups) != 1:
-        raise BadRequest(f"{at}: matches {len(groups)} placement groups; name one (cloudtower-sim keeps a VM in one "
-                         "group: whether a tower allows more is not established)")
-    if groups[0].cluster is not cluster:
-        raise BadRequest(f"{at}: placement group {groups[0].name} is in cluster {groups[0].cluster.name}, not "
-                         f"{cluster.name}")
+    if not groups:
+        raise BadRequest(f"{at}: matches 0 placement groups; name at least one")
+    stray = next((g for g in groups if g.cluster is not cluster), None)
+    if stray is not None:
+        raise BadRequest(f"{at}: placement group {stray.name} is in cluster {stray.cluster.name}, not {cluster.name}")
     return groups
 
 
@@ -217,10 +219,6 @@ def _settings(world, at: str, p: dict, cluster, group) -> dict:
         for vm in vms:
             if vm.cluster is not cluster:
                 raise BadRequest(f"{at}.vms: VM {vm.name} is not in cluster {cluster.name}")
-            other = next((g for g in vm.vm_placement_group if g is not group), None)
-            if other is not None:
-                raise BadRequest(f"{at}.vms: VM {vm.name} is in placement group {other.name}; cloudtower-sim keeps a "
-                                 "VM in one group (whether a tower allows more is not established)")
         out["vms"] = vms
     return out
 
