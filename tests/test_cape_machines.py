@@ -244,3 +244,16 @@ def test_a_guest_that_ignores_a_shutdown_fails_it_with_job_vm_shutdown_timeout_a
     api.ok("poweroff-vm", {"where": {"name": "stubborn"}})
     api.clock(advance=10)
     assert api.vm("stubborn")["status"] == "STOPPED"
+
+
+def test_thick_volumes_beyond_the_clusters_free_storage_fail_the_create_with_eallocspace(cape):
+    api, template, cluster, vlan = cape
+    free = cluster["total_data_capacity"] - cluster["used_data_space"]
+    operate = {"new_disks": {"mount_new_create_disks": [{"boot": 9, "bus": "VIRTIO", "vm_volume": {
+        "name": "too-big", "size": free // 3 + GiB, "elf_storage_policy": "REPLICA_3_THICK_PROVISION"}}]}}
+    status, answer = create(api, capes_params(template, cluster, "sks-full", vlan, disk_operate=operate))
+    assert status == 200, answer
+    task = api.task(answer[0]["task_id"])
+    assert (task["status"], task["error_code"]) == ("FAILED", "EAllocSpace") and "EAllocSpace" in task["error_message"]
+    assert api.ok("get-vm-volumes", {"where": {"name": "too-big"}}) == []  # given back
+    assert api.one("clusters", {"id": cluster["id"]})["used_data_space"] == cluster["used_data_space"]
