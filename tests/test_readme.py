@@ -61,6 +61,11 @@ def test_the_terraform_style_sdk_example_runs_and_prints_what_it_says(served, ca
     assert tower.call("/get-vm-volumes", {"where": {"name_starts_with": "tf-demo"}}) == [], "and its volumes"
 
 
+def test_the_cape_node_example_runs_and_prints_what_it_says(served, capsys):
+    out = run_example("## Kubernetes nodes as CAPE makes them", served(), capsys)
+    assert out == ["RUNNING md-0-worker-1", "10.0.0.51 10.0.0.1", "10.100.0.100 10.100.0.1", "True"], out
+
+
 @pytest.mark.slow  # as the SDK's README writes it, each wait_tasks sleeps its 5 s interval after its poll
 def test_the_sdk_readmes_template_and_backup_examples_run(served, capsys):
     """The README's take on the SDK README's "create a VM from a template" and "VM backup"."""
