@@ -225,23 +225,24 @@ class VmNic(Entity):
     guest_mask: str | None = None
     lease: str | None = None
 
+    def _shown(self, recorded, guest, leased):
+        """An address as the NIC shows it: as recorded, else as its reporting guest has it (cloud-init's, else what
+        its lease gives)."""
+        if self.static_ip or not self.vm.reporting:
+            return recorded
+        return guest if self.guest_ip else leased if self.lease else None
+
     @property
     def ip_address(self):
-        if self.static_ip or not self.vm.reporting:
-            return self.static_ip
-        return self.guest_ip or self.lease
+        return self._shown(self.static_ip, self.guest_ip, self.lease)
 
     @property
     def subnet_mask(self):
-        if self.static_ip or not self.vm.reporting:
-            return self.static_mask
-        return self.guest_mask if self.guest_ip else self.vlan.subnetmask if self.lease else None
+        return self._shown(self.static_mask, self.guest_mask, getattr(self.vlan, "subnetmask", None))
 
     @property
     def gateway(self):
-        if self.static_ip or not self.vm.reporting:
-            return self.static_gateway
-        return self.guest_gateway if self.guest_ip else self.vlan.gateway_ip if self.lease else None
+        return self._shown(self.static_gateway, self.guest_gateway, getattr(self.vlan, "gateway_ip", None))
 
     def listed_in(self) -> list[list]:
         return [self.vm.vm_nics, self.vlan.vm_nics] if self.vlan else [self.vm.vm_nics]

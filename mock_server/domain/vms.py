@@ -415,17 +415,15 @@ def _creation_steps(world: World, vm: Vm, host: Host | None, status: str, equipm
     new_volumes = [d.vm_volume for d in vm.vm_disks if d.vm_volume is not None
                    and any(d.vm_volume.name == name for name, *_ in equipment.new_volumes)]
 
-    def allocate(name: str):
-        def apply():
-            if need > free:
-                for volume in new_volumes:  # what the failed creation allocated is given back
-                    for disk in list(volume.vm_disks):
-                        world.remove(disk)
-                    world.remove(volume)
-                raise TaskError(f"EAllocSpace: cluster {vm.cluster.name} has {max(free, 0) // GIB} GiB of storage "
-                                f"free, and the thick volumes of VM {vm.name} need {need // GIB} GiB",
-                                "EAllocSpace")
-        return apply
+    def allocate():
+        if need > free:
+            for volume in new_volumes:  # what the failed creation allocated is given back
+                for disk in list(volume.vm_disks):
+                    world.remove(disk)
+                world.remove(volume)
+            raise TaskError(f"EAllocSpace: cluster {vm.cluster.name} has {max(free, 0) // GIB} GiB of storage "
+                            f"free, and the thick volumes of VM {vm.name} need {need // GIB} GiB",
+                            "EAllocSpace")
 
     def created():
         vm.local_id = local_id
@@ -441,7 +439,7 @@ def _creation_steps(world: World, vm: Vm, host: Host | None, status: str, equipm
 
     # a step per new volume: a VM with disks reports its progress volume by volume
     return ([Step(f"create{tag}", 2.0, created)]
-            + [Step(f"create_volume:{name}", 1.0, allocate(name)) for name, *_ in equipment.new_volumes]
+            + [Step(f"create_volume:{name}", 1.0, allocate) for name, *_ in equipment.new_volumes]
             + [Step(f"finish{tag}", POWER_SECONDS if status == RUNNING else 0.5, finish)])
 
 
