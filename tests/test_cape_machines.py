@@ -159,6 +159,7 @@ def test_a_gateway_outside_its_subnet_fails_the_create_with_the_towers_words(cap
     (lambda ci: ci.update(nameservers=["1.1.1.1", "1.0.0.1", "8.8.8.8", "8.8.4.4"]), "cloud_init.nameservers"),
     (lambda ci: ci["networks"][0].update(ip_address="10.0.0.999"), "cloud_init.networks[0].ip_address"),
     (lambda ci: ci["networks"][0].pop("netmask"), "cloud_init.networks[0]"),
+    (lambda ci: ci["networks"][0].update(netmask="255.0.255.0"), "cloud_init.networks[0].netmask"),
 ])
 def test_a_cloud_init_that_cannot_work_is_refused_naming_its_field(cape, change, named):
     api, template, cluster, vlan = cape

@@ -142,6 +142,11 @@ def _addresses(net: dict, at: str) -> None:
                     raise BadRequest(f"{at}.routes[{j}].{key}: expected an IPv4 address, got {route[key]!r}") from None
     if net.get("type") == "IPV4" and not (net.get("ip_address") and net.get("netmask")):
         raise BadRequest(f"{at}: an IPV4 network takes ip_address and netmask (IPV4_DHCP leases them)")
+    if net.get("ip_address") and net.get("netmask"):
+        try:
+            ipaddress.IPv4Network(f"{net['ip_address']}/{net['netmask']}", strict=False)
+        except ValueError:
+            raise BadRequest(f"{at}.netmask: expected a netmask such as 255.255.255.0, got {net['netmask']!r}") from None
 
 
 def _disks(world, frozen, cluster, operate: dict, at: str, what: str, vm_name: str) -> dict:
