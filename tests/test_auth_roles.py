@@ -87,8 +87,8 @@ def test_a_local_user_logs_in_only_as_local(client, source, status):
     body = {"username": "root", "password": "HC!r0cks", **({"source": source} if source else {})}
     r = client.post("/v2/api/login", json=body)
     assert r.status_code == status, r.get_json()
-    if status == 400:
-        assert f"no {source} user" in r.get_json()["message"]
+    if status == 400:  # AUTHN goes through an auth config, which this request does not name
+        assert (f"no {source} user" if source != "AUTHN" else "auth_config_id: required") in r.get_json()["message"]
 
 
 def test_a_scenario_user_of_another_source_logs_in_only_through_it(tmp_path):
@@ -98,3 +98,31 @@ def test_a_scenario_user_of_another_source_logs_in_only_through_it(tmp_path):
     assert client.post("/v2/api/login", json={"username": "alice", "password": "pw"}).status_code == 400
     r = client.post("/v2/api/login", json={"username": "alice", "password": "pw", "source": "LDAP"})
     assert r.status_code == 200, r.get_json()
+
+
+def test_an_ldap_user_logs_in_through_its_auth_config_and_not_as_local(client):
+    """The default world's LDAP user, as the SDKs and the Terraform provider log in after GraphQL's authnStrategies:
+    REST /login with source AUTHN and the config's id (../shared/reference/graphql.md)."""
+    body = {"username": "ldap-user", "password": "ldap-pass"}
+    r = client.post("/v2/api/login", json={**body, "source": "AUTHN", "auth_config_id": "ldap-corp"})
+    assert r.status_code == 200, r.get_json()
+    token = r.get_json()["data"]["token"]
+    r = client.post("/v2/api/get-vms", json={"first": 1}, headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and len(r.get_json()) == 1
+    for extra, named in (({"source": "LOCAL"}, "no LOCAL user"),
+                         ({"source": "AUTHN", "auth_config_id": "nope"}, "auth_config_id: no auth config 'nope'"),
+                         ({"source": "AUTHN"}, "auth_config_id: required")):
+        r = client.post("/v2/api/login", json={**body, **extra})
+        assert r.status_code == 400 and named in r.get_json()["message"], (extra, r.get_json())
+    r = client.post("/v2/api/login", json={**body, "password": "wrong", "source": "AUTHN",
+                                           "auth_config_id": "ldap-corp"})
+    assert r.status_code == 400 and "login failed" in r.get_json()["message"]
+
+
+def test_a_scenario_user_naming_an_unknown_auth_config_is_refused(tmp_path):
+    from cloudtower_sim.mock_server.domain import scenario
+
+    data = {"auth_configs": [{"id": "a1", "name": "corp"}],
+            "users": [{"username": "u", "password": "p", "source": "LDAP", "auth_config": "a2"}]}
+    with pytest.raises(scenario.ScenarioError, match=r"users\[0\]\.auth_config: no auth config 'a2'"):
+        scenario.build(scenario.from_data(data))

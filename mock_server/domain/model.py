@@ -55,6 +55,15 @@ class Entity:
             return self._labels
 
 
+@dataclass(frozen=True)
+class AuthConfig:
+    """A tower's auth config (its LDAP server), through which its LDAP users log in: REST /login with source AUTHN
+    and `auth_config_id` (the SDKs' and Terraform provider's path, ../shared/reference/graphql.md)."""
+    id: str
+    name: str
+    type: str = "LDAP"
+
+
 @dataclass(eq=False, repr=False, slots=True)
 class User(Entity):
     table = "users"
@@ -66,6 +75,7 @@ class User(Entity):
     source: UserSource = UserSource.LOCAL
     internal: bool = False
     email_address: str | None = None
+    auth_config_id: str | None = None  # an LDAP user's AuthConfig
 
     @property
     def name(self):

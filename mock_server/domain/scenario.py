@@ -19,7 +19,7 @@ from .hardware import Disk, GpuDevice, Nic, UsbDevice
 from .placement import Datacenter, Organization, Zone
 from .inventory import (DEFAULT_DISK, INSTALLED_OS, ElfImage, ElfStoragePolicy, SvtImage, Vds, Vlan, VmDisk, VmNic,
                         VmVolume)
-from .model import GIB, Cluster, Host, User, Vm
+from .model import GIB, AuthConfig, Cluster, Host, User, Vm
 from .folders import VmFolder, place
 from .labels import Label, attach
 from .placement_groups import VM_VM_POLICIES, VmPlacementGroup, join
@@ -43,9 +43,13 @@ class ScenarioError(Exception):
 _STR, _INT, _NUM, _BOOL = (str,), (int,), (int, float), (bool,)
 SHAPES = {
     "scenario": {"seed": _INT, "start_time": _STR, "api_version": _STR, "organization": _STR, "users": (list,),
+                 "auth_configs": (list,),
                  "clusters": (list,), "labels": (list,),
                  "generate": (dict,)},
-    "user": {"username": _STR, "password": _STR, "role": _STR, "source": _STR, "tokens": (list,)},
+    "user": {"username": _STR, "password": _STR, "role": _STR, "source": _STR, "tokens": (list,),
+             "auth_config": _STR},  # an LDAP user's auth config, by id (the scenario's only one by default)
+    # a tower's auth config: LDAP users log in through it (REST /login, source AUTHN; GraphQL authnStrategies)
+    "auth_config": {"id": _STR, "name": _STR, "type": _STR},
     "cluster": {"name": _STR, "ip": _STR, "version": _STR, "type": _STR, "architecture": _STR,
                 "datacenter": _STR, "stretch": _BOOL, "hosts": (list,), "vms": (list,), "placement_groups": (list,),
                 "folders": (list,), "subnets": (dict,)},  # subnets: VLAN name -> its subnet (furnish, guest.py)
@@ -68,10 +72,12 @@ SHAPES = {
               "content_library_vm_templates": (list,)},
     "generate": {"clusters": _INT, "hosts_per_cluster": _INT, "vms_per_host": _INT},
 }
-REQUIRED = {"user": ("username", "password"), "cluster": ("name",), "host": ("name", "memory_gib"), "gpu": ("name",),
+REQUIRED = {"user": ("username", "password"), "auth_config": ("id", "name"), "cluster": ("name",),
+            "host": ("name", "memory_gib"), "gpu": ("name",),
             "placement_group": ("name",), "label": ("key",), "folder": ("name",),
             "vm": ("name", "status", "memory_gib", "vcpu"), "generate": ("clusters", "hosts_per_cluster")}
-CHOICES = {("vm", "status"): VM_STATUSES, ("host", "status"): HOST_STATUSES, ("vm", "firmware"): ("BIOS", "UEFI"),
+CHOICES = {("auth_config", "type"): ("LDAP",), ("vm", "status"): VM_STATUSES, ("host", "status"): HOST_STATUSES,
+           ("vm", "firmware"): ("BIOS", "UEFI"),
            ("vm", "guest_os_type"): ("LINUX", "UNKNOWN", "WINDOWS"), ("user", "role"): tuple(UserRole), ("user", "source"): tuple(UserSource),
            ("cluster", "type"): ("BLUESHARK", "SMTX_ELF", "SMTX_OS", "SMTX_ZBS"),
            ("cluster", "architecture"): ("AARCH64", "X86_64"), ("gpu", "usage"): ("PASS_THROUGH", "VGPU"),
@@ -185,7 +191,8 @@ def _check(path, entry, kind, value):
         if key not in value:
             raise ScenarioError(path, where, f"missing required key {key!r}")
     # Only these kinds nest entries; generate.clusters is a count, not a list.
-    children = {"scenario": {"users": "user", "clusters": "cluster", "labels": "label"},
+    children = {"scenario": {"users": "user", "clusters": "cluster", "labels": "label",
+                             "auth_configs": "auth_config"},
                 "cluster": {"hosts": "host", "vms": "vm", "placement_groups": "placement_group", "folders": "folder"},
                 "host": {"gpu_devices": "gpu"}}.get(kind, {})
     for key, child in children.items():
@@ -219,10 +226,20 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
     # the scenario's objects all exist at the start instant: time stands still while they are built, whatever the mode
     world = World(Clock(start, "manual", speed), seed if seed is not None else scenario.seed,
                   grammar or Spec.load(api_version).filters, api_version)
+    for i, a in enumerate(data.get("auth_configs") or ()):
+        if a["id"] in world.auth_configs:
+            raise ScenarioError(scenario.path, f"auth_configs[{i}].id", f"{a['id']!r} is already declared")
+        world.auth_configs[a["id"]] = AuthConfig(a["id"], a["name"], a.get("type", "LDAP"))
     users = data.get("users") or [{"username": "root", "password": "HC!r0cks"}]
     for i, u in enumerate(users):
         user = world.add(User(world.ids.cuid(), u["username"], u["password"], UserRole(u.get("role", "ROOT")),
                               UserSource(u.get("source", "LOCAL"))))
+        if u.get("auth_config") is not None and u["auth_config"] not in world.auth_configs:
+            raise ScenarioError(scenario.path, f"users[{i}].auth_config",
+                                f"no auth config {u['auth_config']!r}; auth_configs declares "
+                                f"{', '.join(world.auth_configs) or 'none'}")
+        if user.source == UserSource.LDAP:  # through the scenario's only auth config unless it names one
+            user.auth_config_id = u.get("auth_config") or next(iter(world.auth_configs), None)
         for token in u.get("tokens") or ():
             if not isinstance(token, str) or not token:
                 raise ScenarioError(scenario.path, f"users[{i}].tokens", "expected a list of non-empty strings")

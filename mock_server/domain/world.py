@@ -73,6 +73,7 @@ class World:
         for table in set(KINDS.values()) - set(vars(self)):  # the inventory (inventory.py), by id
             setattr(self, table, {})
         self.tokens: dict[str, User] = {}
+        self.auth_configs: dict = {}  # id -> model.AuthConfig
         self._logins: dict[str, deque] = {}  # user id -> the tokens of its logins, oldest first
         self.task_history, self.task_history_age = TASK_HISTORY, TASK_HISTORY_AGE
         self.lock = threading.RLock()  # replaced by the owning Simulator's lock
@@ -230,11 +231,21 @@ class World:
         return next((v for v in self.vms.values() if v.local_id == uuid), None)
 
     # users and tokens ------------------------------------------------------------------------------------------------
-    def login(self, username: str, password: str, source: str | None = None) -> str:
+    def login(self, username: str, password: str, source: str | None = None, auth_config_id: str | None = None) -> str:
         """A new token for the user of `source` (LOCAL when not given, as the SDK's login() sends) with that name and
-        password; a local user is not found through LDAP, SSO or AUTHN."""
+        password; a local user is not found through LDAP, SSO or AUTHN. AUTHN logs an LDAP user in through the auth
+        config `auth_config_id` names, as the SDKs and the Terraform provider do after asking GraphQL's
+        authnStrategies (../shared/reference/graphql.md)."""
         source = source or UserSource.LOCAL
-        user = next((u for u in self.users.values() if u.username == username and u.source == source), None)
+        if source == UserSource.AUTHN:
+            if not auth_config_id:
+                raise BadRequest("auth_config_id: required with source AUTHN: the auth config to log in through")
+            if auth_config_id not in self.auth_configs:
+                raise BadRequest(f"auth_config_id: no auth config {auth_config_id!r}")
+            user = next((u for u in self.users.values() if u.username == username and u.source == UserSource.LDAP
+                         and u.auth_config_id == auth_config_id), None)
+        else:
+            user = next((u for u in self.users.values() if u.username == username and u.source == source), None)
         # surrogatepass: a JSON string may hold a lone surrogate ("\ud800"), which is no password but no crash either
         given = password.encode("utf-8", "surrogatepass")
         if user is None or not secrets.compare_digest(user.password.encode(), given):
