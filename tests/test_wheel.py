@@ -42,7 +42,8 @@ bad = app.test_client().post("/v2/api/get-vms", json={"where": {"nmae": "x"}},
                              headers={"Authorization": "cloudtower-sim-root-token"})
 print(json.dumps({"module": mock_server.__file__, "state": state, "vms": len(vms.get_vms({})),
                   "bad": [bad.status_code, bad.get_json()["message"]],
-                  "version": app.test_client().get("/v2/api/get-version").get_json()}))
+                  "version": app.test_client().get("/v2/api/get-version").get_json(),
+                  "graphql": app.test_client().post("/api", json={"query": "{authnStrategies{type}}"}).get_json()}))
 '''
 
 
@@ -131,3 +132,4 @@ def test_the_wheel_alone_serves_validates_and_answers_the_sdk(site, tmp_path):
     assert out["state"] == "MAINTENANCE_MODE"
     assert out["vms"] == 18
     assert out["bad"][0] == 400 and "where.nmae" in out["bad"][1], out
+    assert out["graphql"] == {"data": {"authnStrategies": [{"type": "LDAP"}]}}, out  # its SDL ships in the wheel

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from ..domain.simulator import Settings, Simulator
-from . import control
+from . import control, graphql
 # the handler modules: importing them fills the registry (the reads come from the kinds, domain/model.py)
 from . import content_library, hosts, inventory, users, vms  # noqa: F401
 from .answers import Answers, Rendered
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, simulator: Simulator | None = N
     install_routes(app, bind(sim.spec))
     if sim.settings.control:
         app.register_blueprint(control.bp)
+    graphql.install(app)  # POST /api: served with or without the control API
     install_error_handlers(app, upstream_operations(sim))
     app.wsgi_app = Front(app)  # every request's id and journal entry, and kept answers of reads, before Flask
     return app

@@ -16,6 +16,7 @@ from .answers import MAX_BODY_BYTES
 from .app_state import state_of
 
 BASE_PATH = "/v2/api"
+GRAPHQL_PATH = "/api"
 # what the view leaves in the request's environ for the journal: the body as sent, the tasks it started, the fault
 SENT, TASK_IDS, FAULT = "cloudtower_sim.sent", "cloudtower_sim.task_ids", "cloudtower_sim.fault"
 INTERNAL = "HTTP_X_CLOUDTOWER_SIM_INTERNAL"  # serve --state's own reads (state.py), which the journal leaves out
@@ -69,12 +70,14 @@ class Front:
 
     def _record(self, environ, path: str, status: int, rid: str) -> None:
         """A request of the API in the journal (api/faults.py): what was sent, how it was answered, the tasks it
-        started."""
-        if not path.startswith(BASE_PATH + "/") or INTERNAL in environ:
+        started. REST's paths are below /v2/api; GraphQL's requests are all `/api`, their body the operationName and
+        variables (graphql.py)."""
+        if not (path.startswith(BASE_PATH + "/") or path == GRAPHQL_PATH) or INTERNAL in environ:
             return
         fault = environ.get(FAULT)
         self.journal.record({
-            "method": environ["REQUEST_METHOD"], "path": path[len(BASE_PATH):], "status": status,
+            "method": environ["REQUEST_METHOD"], "path": path if path == GRAPHQL_PATH else path[len(BASE_PATH):],
+            "status": status,
             "body": environ.get(SENT), "task_ids": environ.get(TASK_IDS, []) if status == 200 else [],
             "time": self.sim.world.runner.now(), "request_id": rid, **({"fault": fault.id} if fault else {})})
 

@@ -1,0 +1,146 @@
+"""CloudTower's GraphQL endpoint, POST /api, beside REST's /v2/api on the same app: a second wire onto the same domain.
+graphql-core parses, validates and executes each document against schema.graphql (Tower's names and types); the
+resolvers call the domain as the REST handlers do.
+
+Errors are shaped as real clients parse them (../shared/reference/graphql.md): `{"data": null, "errors": [{"message",
+"code"}]}`, `code` a string at the top level (everoute reads it there). A document that does not parse or validate
+answers 400, as Apollo Server (which serves Nexus schemas like Tower's) answers GRAPHQL_PARSE_FAILED and
+GRAPHQL_VALIDATION_FAILED; an error while executing answers 200 with its errors. That status is inferred, not
+observed: no public source shows a tower's error answer, and the Terraform provider treats either as a failure."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, Response, request
+from graphql import (FieldNode, GraphQLError, OperationDefinitionNode, build_schema, execute, parse, validate)
+
+from ..domain.errors import DomainError
+from .app_state import state_of
+from .front import GRAPHQL_PATH, SENT
+
+SDL = Path(__file__).with_name("schema.graphql")
+MAX_BYTES = 4 * 1024 * 1024  # as a REST JSON body (wire.MAX_JSON_BYTES)
+MAX_DEPTH = 15  # selections nested in selections: Tower's deepest reads (a VM's NICs' VLAN's VDS) need a few
+MAX_FIELDS = 1000  # selections in one document, aliases included: an alias bomb asks one field thousands of times
+MAX_OPERATIONS = 20  # operations in one document
+
+
+@cache
+def schema():
+    return build_schema(SDL.read_text())
+
+
+class Refused(Exception):
+    def __init__(self, message: str, code: str, status: int = 200):
+        super().__init__(message)
+        self.message, self.code, self.status = message, code, status
+
+
+def answer(payload: dict, status: int = 200) -> Response:
+    return Response(json.dumps(payload, separators=(",", ":")), status, mimetype="application/json")
+
+
+def refused(message: str, code: str, status: int) -> Response:
+    return answer({"data": None, "errors": [{"message": message, "code": code}]}, status)
+
+
+def install(app: Flask) -> None:
+    sim = state_of(app).sim
+
+    @app.post(GRAPHQL_PATH)
+    def graphql_endpoint():
+        raw = request.get_data(cache=False)
+        if len(raw) > MAX_BYTES:
+            return refused(f"the request body is larger than cloudtower-sim's bound of {MAX_BYTES} bytes",
+                           "BAD_REQUEST", 400)
+        try:
+            body = json.loads(raw)
+        except (ValueError, RecursionError):
+            return refused("the request body is not JSON: expected {query, variables, operationName}", "BAD_REQUEST",
+                           400)
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            return refused("query: expected the GraphQL document as a string", "BAD_REQUEST", 400)
+        request.environ[SENT] = {"operationName": body.get("operationName"), "variables": body.get("variables")}
+        variables = body.get("variables") or {}
+        if not isinstance(variables, dict):
+            return refused("variables: expected an object", "BAD_REQUEST", 400)
+        try:
+            document = parse(body["query"])
+        except GraphQLError as e:
+            return refused(e.message, "GRAPHQL_PARSE_FAILED", 400)
+        bound = _beyond_bounds(document)
+        if bound:
+            return refused(bound, "GRAPHQL_VALIDATION_FAILED", 400)
+        problems = validate(schema(), document)
+        if problems:
+            return answer({"data": None, "errors": [{"message": p.message, "code": "GRAPHQL_VALIDATION_FAILED",
+                                                     **_where(p)} for p in problems]}, 400)
+        operation = body.get("operationName") or None
+        with sim.session() as world:
+            result = execute(schema(), document, root_value=Root(world, request.headers.get("Authorization")),
+                             variable_values=variables, operation_name=operation)
+        errors = [_error(e) for e in result.errors or ()]
+        return answer({"data": result.data, **({"errors": errors} if errors else {})})
+
+
+def _where(e: GraphQLError) -> dict:
+    out = {}
+    if e.locations:
+        out["locations"] = [{"line": loc.line, "column": loc.column} for loc in e.locations]
+    if e.path:
+        out["path"] = list(e.path)
+    return out
+
+
+def _error(e: GraphQLError) -> dict:
+    original = e.original_error
+    if isinstance(original, DomainError):
+        code = original.code or {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
+                                 404: "NOT_FOUND"}.get(original.status, "BAD_REQUEST")
+        return {"message": original.message, "code": code, **_where(e)}
+    if isinstance(original, Refused):
+        return {"message": original.message, "code": original.code, **_where(e)}
+    if original is not None:  # a bug in the simulator: an error answer, not a crash
+        return {"message": f"cloudtower-sim internal error: {type(original).__name__}: {original}",
+                "code": "INTERNAL_SERVER_ERROR", **_where(e)}
+    return {"message": e.message, "code": "BAD_USER_INPUT", **_where(e)}
+
+
+def _beyond_bounds(document) -> str | None:
+    """Why a document asks for more than one request may, or None."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) > MAX_OPERATIONS:
+        return f"{len(operations)} operations in one document is more than cloudtower-sim's bound of {MAX_OPERATIONS}"
+    fields, level, depth = 0, [d.selection_set for d in document.definitions if getattr(d, "selection_set", None)], 0
+    while level:
+        depth += 1
+        if depth > MAX_DEPTH:
+            return f"selections nested more than {MAX_DEPTH} deep is beyond cloudtower-sim's bound"
+        selections = [s for ss in level for s in ss.selections]
+        fields += sum(1 for s in selections if isinstance(s, FieldNode))
+        if fields > MAX_FIELDS:
+            return f"more than {MAX_FIELDS} fields (aliases included) in one document is beyond cloudtower-sim's bound"
+        level = [s.selection_set for s in selections if getattr(s, "selection_set", None)]
+    return None
+
+
+class Root:
+    """The resolvers of Query and Mutation: graphql-core calls a root's attribute of a field's name with its
+    arguments."""
+
+    def __init__(self, world, authorization: str | None):
+        self.world, self.authorization = world, authorization
+
+    def authnStrategies(self, info):  # noqa: N802 (Tower's name); no token: clients ask it before they log in
+        return [{"id": c.id, "type": c.type} for c in self.world.auth_configs.values()]
+
+    def login(self, info, data):
+        try:
+            token = self.world.login(data["username"], data["password"], data.get("source"),
+                                     data.get("auth_config_id"))
+        except DomainError as e:  # LOGIN_FAILED: among the codes everoute knows (graphql.md)
+            raise Refused(e.message, "LOGIN_FAILED") from None
+        return {"token": token}
