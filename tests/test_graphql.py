@@ -113,3 +113,74 @@ def test_no_control_api_still_serves_graphql():
 def test_a_token_is_not_needed_and_a_bad_one_does_not_matter_for_login(client):
     status, answer, _ = post(client, {"query": "{authnStrategies{id}}"}, headers={"Authorization": "not-a-token"})
     assert status == 200 and "errors" not in answer
+
+
+# --- updateVm, as SmartX's Terraform provider sends it ---------------------------------------------------------------
+
+UPDATE_VM = ("mutation updateVm($data:VmUpdateInput!$effect:UpdateVmEffect!$where:VmWhereUniqueInput!)"
+             "{updateVm(data: $data, effect: $effect, where:$where){id}}")  # resource_vm.go, verbatim
+
+
+def update_vm(client, vm_id, data, effect=None, token="cloudtower-sim-root-token"):
+    body = {"query": UPDATE_VM, "operationName": "updateVm",
+            "variables": {"data": data, "effect": effect or {}, "where": {"id": vm_id}}}
+    return post(client, body, headers={"Authorization": token} if token else {})
+
+
+def rest(client, op, body):
+    r = client.post(f"/v2/api/{op}", json=body, headers={"Authorization": "Bearer cloudtower-sim-root-token"})
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def test_the_providers_update_answers_exactly_its_id_and_the_rest_wait_finds_its_task(client):
+    [vm] = rest(client, "get-vms", {"where": {"name": "test-01"}})
+    status, answer, r = update_vm(client, vm["id"], {
+        "name": "tf-renamed", "description": "by terraform", "ha": False, "memory": 8 * 2**30, "vcpu": 4,
+        "cpu": {"sockets": 2, "cores": 2}}, effect={"guest_os_username": "root", "guest_os_password": "pw"})
+    assert status == 200 and answer == {"data": {"updateVm": {"id": vm["id"]}}}, answer  # the decoder is strict
+    # the provider's wait, every 5 s: the newest updateVm task of the VM
+    [task] = rest(client, "get-tasks", {"where": {"resource_id": vm["id"], "resource_mutation": "updateVm"},
+                                        "orderBy": "local_created_at_DESC", "first": 1})
+    assert task["id"] == r.headers["x-task-id"] and task["status"] == "SUCCESSED" and "Edit VM" in task["description"]
+    [vm] = rest(client, "get-vms", {"where": {"id": vm["id"]}})
+    assert (vm["name"], vm["description"], vm["ha"], vm["memory"], vm["vcpu"], vm["cpu"]) == (
+        "tf-renamed", "by terraform", False, 8 * 2**30, 4, {"cores": 2, "sockets": 2})
+
+
+@pytest.mark.parametrize("token,data,code,named", [
+    (None, {"name": "x"}, "UNAUTHENTICATED", "Authorization"),
+    ("viewer", {"name": "x"}, "PERMISSION_DENIED", "READ_ONLY"),
+    ("root", {}, "BAD_REQUEST", "data"),
+    ("root", {"memory": 1.5}, "BAD_REQUEST", "data.memory"),
+    ("root", {"vcpu": 3, "cpu": {"sockets": 2, "cores": 2}}, "BAD_REQUEST", "vcpu"),
+], ids=["no-token", "read-only", "nothing", "half-byte", "bad-topology"])
+def test_a_refused_update_changes_nothing_and_says_why(client, token, data, code, named):
+    [vm] = rest(client, "get-vms", {"where": {"name": "test-01"}})
+    if token == "viewer":
+        token = rest(client, "login", {"username": "viewer", "password": "viewer-pass"})["data"]["token"]
+    elif token == "root":
+        token = "cloudtower-sim-root-token"
+    tasks = len(rest(client, "get-tasks", {}))
+    status, answer, r = update_vm(client, vm["id"], data, token=token)
+    assert status == 200 and answer["data"] == {"updateVm": None}, answer
+    [error] = answer["errors"]
+    assert error["code"] == code and named in error["message"], error
+    assert "x-task-id" not in r.headers and len(rest(client, "get-tasks", {})) == tasks
+    assert rest(client, "get-vms", {"where": {"id": vm["id"]}}) == [vm]
+
+
+def test_an_update_of_a_vm_that_is_not_there_or_of_a_field_not_served_is_refused_naming_it(client):
+    status, answer, _ = update_vm(client, "no-such-vm", {"name": "x"})
+    [error] = answer["errors"]
+    assert status == 200 and error["code"] == "NOT_FOUND" and "no-such-vm" in error["message"], error
+    [vm] = rest(client, "get-vms", {"where": {"name": "test-01"}})
+    status, answer, _ = update_vm(client, vm["id"], {"hostname": "node-1"})
+    assert status == 400 and "hostname" in answer["errors"][0]["message"], answer  # not served yet: never ignored
+
+
+def test_the_journal_has_the_graphql_update_with_its_task(client):
+    [vm] = rest(client, "get-vms", {"where": {"name": "test-01"}})
+    _, _, r = update_vm(client, vm["id"], {"description": "journaled"})
+    [entry] = client.get("/_sim/requests", query_string={"path": "/api"}).get_json()
+    assert entry["body"]["operationName"] == "updateVm" and entry["task_ids"] == [r.headers["x-task-id"]]

@@ -17,9 +17,10 @@ from pathlib import Path
 from flask import Flask, Response, request
 from graphql import (FieldNode, GraphQLError, OperationDefinitionNode, build_schema, execute, parse, validate)
 
+from ..domain import vms
 from ..domain.errors import DomainError
 from .app_state import state_of
-from .front import GRAPHQL_PATH, SENT
+from .front import GRAPHQL_PATH, SENT, TASK_IDS
 
 SDL = Path(__file__).with_name("schema.graphql")
 MAX_BYTES = 4 * 1024 * 1024  # as a REST JSON body (wire.MAX_JSON_BYTES)
@@ -80,10 +81,19 @@ def install(app: Flask) -> None:
                                                      **_where(p)} for p in problems]}, 400)
         operation = body.get("operationName") or None
         with sim.session() as world:
-            result = execute(schema(), document, root_value=Root(world, request.headers.get("Authorization")),
-                             variable_values=variables, operation_name=operation)
+            root = Root(world, request.headers.get("Authorization"))
+            result = execute(schema(), document, root_value=root, variable_values=variables,
+                             operation_name=operation)
         errors = [_error(e) for e in result.errors or ()]
-        return answer({"data": result.data, **({"errors": errors} if errors else {})})
+        # variables that do not fit their types stop the request before any field runs: a request error (400), as
+        # Apollo Server answers BAD_USER_INPUT; a field's refusal is an execution error (200)
+        request_error = result.data is None and result.errors and not any(e.path for e in result.errors)
+        response = answer({"data": result.data, **({"errors": errors} if errors else {})},
+                          400 if request_error else 200)
+        if root.task_ids:  # everoute waits on the task a mutation started through this header (graphql.md)
+            response.headers["x-task-id"] = root.task_ids[-1]
+            request.environ[TASK_IDS] = list(root.task_ids)  # for the journal
+        return response
 
 
 def _where(e: GraphQLError) -> dict:
@@ -98,11 +108,14 @@ def _where(e: GraphQLError) -> dict:
 def _error(e: GraphQLError) -> dict:
     original = e.original_error
     if isinstance(original, DomainError):
+        # PERMISSION_DENIED is among the codes everoute knows; the others are Apollo Server's
         code = original.code or {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
                                  404: "NOT_FOUND"}.get(original.status, "BAD_REQUEST")
         return {"message": original.message, "code": code, **_where(e)}
     if isinstance(original, Refused):
         return {"message": original.message, "code": original.code, **_where(e)}
+    if isinstance(original, GraphQLError):  # a variable that does not fit its type
+        return {"message": original.message, "code": "BAD_USER_INPUT", **_where(e)}
     if original is not None:  # a bug in the simulator: an error answer, not a crash
         return {"message": f"cloudtower-sim internal error: {type(original).__name__}: {original}",
                 "code": "INTERNAL_SERVER_ERROR", **_where(e)}
@@ -133,6 +146,14 @@ class Root:
 
     def __init__(self, world, authorization: str | None):
         self.world, self.authorization = world, authorization
+        self.task_ids: list[str] = []
+
+    def _user(self, mutation: str):
+        """The user of the request's token (the bare token, as the Terraform provider sends it to /api), allowed to
+        make `mutation`."""
+        user = self.world.user_for(self.authorization)
+        self.world.may_change(user, mutation)
+        return user
 
     def authnStrategies(self, info):  # noqa: N802 (Tower's name); no token: clients ask it before they log in
         return [{"id": c.id, "type": c.type} for c in self.world.auth_configs.values()]
@@ -144,3 +165,35 @@ class Root:
         except DomainError as e:  # LOGIN_FAILED: among the codes everoute knows (graphql.md)
             raise Refused(e.message, "LOGIN_FAILED") from None
         return {"token": token}
+
+    def updateVm(self, info, data, where, effect=None):  # noqa: N802 (Tower's name)
+        """The VM's edit as REST's update-vm-basic-info makes it (the same rules, one task, resource_mutation
+        updateVm, which the provider then waits on through REST get-tasks); the VM as it stands is the answer."""
+        user = self._user("UpdateVm")
+        vm = _one_vm(self.world, where)
+        rest = {k: data[k] for k in ("name", "description", "ha", "vcpu") if data.get(k) is not None}
+        if data.get("memory") is not None:
+            if data["memory"] != int(data["memory"]):
+                raise Refused(f"data.memory: expected a whole number of bytes, got {data['memory']}", "BAD_REQUEST")
+            rest["memory"] = int(data["memory"])
+        for key in ("cores", "sockets"):
+            if (data.get("cpu") or {}).get(key) is not None:
+                rest[f"cpu_{key}"] = data["cpu"][key]
+        if not rest:
+            raise Refused("data: expected at least one field to change", "BAD_REQUEST")
+        vms.not_recycled([vm])
+        [(task, _)] = vms.update(self.world, user, [vm], rest)
+        self.task_ids.append(task.id)
+        return vm
+
+
+def _one_vm(world, where: dict):
+    """VmWhereUniqueInput: the VM of that id or local_id."""
+    keys = {k: v for k, v in where.items() if v is not None}
+    if len(keys) != 1:
+        raise Refused("where: expected exactly one of id and local_id", "BAD_REQUEST")
+    [(key, value)] = keys.items()
+    found = world.query("Vm", {"where": {key: value}})
+    if not found:
+        raise Refused(f"where.{key}: no VM with {key} {value!r}", "NOT_FOUND")
+    return found[0]
