@@ -175,8 +175,8 @@ def test_an_update_of_a_vm_that_is_not_there_or_of_a_field_not_served_is_refused
     [error] = answer["errors"]
     assert status == 200 and error["code"] == "NOT_FOUND" and "no-such-vm" in error["message"], error
     [vm] = rest(client, "get-vms", {"where": {"name": "test-01"}})
-    status, answer, _ = update_vm(client, vm["id"], {"hostname": "node-1"})
-    assert status == 400 and "hostname" in answer["errors"][0]["message"], answer  # not served yet: never ignored
+    status, answer, _ = update_vm(client, vm["id"], {"vm_nics": {"delete": [{"id": "x"}]}})
+    assert status == 400 and "vm_nics" in answer["errors"][0]["message"], answer  # not served yet: never ignored
 
 
 def test_the_journal_has_the_graphql_update_with_its_task(client):
@@ -184,3 +184,28 @@ def test_the_journal_has_the_graphql_update_with_its_task(client):
     _, _, r = update_vm(client, vm["id"], {"description": "journaled"})
     [entry] = client.get("/_sim/requests", query_string={"path": "/api"}).get_json()
     assert entry["body"]["operationName"] == "updateVm" and entry["task_ids"] == [r.headers["x-task-id"]]
+
+
+ACCOUNT = {"guest_os_username": "root", "guest_os_password": "guest-pw"}
+
+
+def test_hostname_and_dns_servers_are_set_in_a_running_guest_with_a_guest_account(client):
+    """resource_vm.go: the hostname with the guest OS account once VMTools runs, then dns_servers alone."""
+    [vm] = rest(client, "get-vms", {"where": {"name": "web-01"}})
+    assert vm["vm_tools_status"] == "RUNNING"
+    for data in ({"hostname": "web-01.corp"}, {"dns_servers": "10.0.0.2,10.0.0.3"}):
+        status, answer, _ = update_vm(client, vm["id"], data, effect=ACCOUNT)
+        assert status == 200 and answer == {"data": {"updateVm": {"id": vm["id"]}}}, answer
+    [vm] = rest(client, "get-vms", {"where": {"id": vm["id"]}})
+    assert (vm["hostname"], vm["dns_servers"]) == ("web-01.corp", "10.0.0.2,10.0.0.3")
+
+
+@pytest.mark.parametrize("name,effect,named", [
+    ("web-01", {}, "effect.guest_os_username"),
+    ("test-01", ACCOUNT, "VMTools is not running"),
+], ids=["no-guest-account", "vmtools-not-running"])
+def test_a_hostname_that_cannot_reach_the_guest_is_refused_saying_why(client, name, effect, named):
+    [vm] = rest(client, "get-vms", {"where": {"name": name}})
+    status, answer, r = update_vm(client, vm["id"], {"hostname": "h"}, effect=effect)
+    assert status == 200 and named in answer["errors"][0]["message"] and "x-task-id" not in r.headers, answer
+    assert rest(client, "get-vms", {"where": {"id": vm["id"]}}) == [vm]

@@ -171,7 +171,8 @@ class Root:
         updateVm, which the provider then waits on through REST get-tasks); the VM as it stands is the answer."""
         user = self._user("UpdateVm")
         vm = _one_vm(self.world, where)
-        rest = {k: data[k] for k in ("name", "description", "ha", "vcpu") if data.get(k) is not None}
+        rest = {k: data[k] for k in ("name", "description", "ha", "vcpu", "hostname", "dns_servers")
+                if data.get(k) is not None}
         if data.get("memory") is not None:
             if data["memory"] != int(data["memory"]):
                 raise Refused(f"data.memory: expected a whole number of bytes, got {data['memory']}", "BAD_REQUEST")
@@ -182,7 +183,8 @@ class Root:
         if not rest:
             raise Refused("data: expected at least one field to change", "BAD_REQUEST")
         vms.not_recycled([vm])
-        [(task, _)] = vms.update(self.world, user, [vm], rest)
+        account = (effect or {}).get("guest_os_username"), (effect or {}).get("guest_os_password")
+        [(task, _)] = vms.update(self.world, user, [vm], rest, account)
         self.task_ids.append(task.id)
         return vm
 

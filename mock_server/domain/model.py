@@ -390,6 +390,8 @@ class Vm(Entity):
     guest_up: bool = False
     boots: int = 0
     ignores_shutdown: bool = False  # a guest that never answers a shutdown (a scenario says so)
+    guest_hostname: str | None = None  # set in the guest through VMTools (GraphQL updateVm)
+    guest_dns_servers: str | None = None
 
     @property
     def cpu(self):
@@ -425,12 +427,16 @@ class Vm(Entity):
 
     @property
     def hostname(self):
-        return ((self.cloud_init or {}).get("hostname") or self.name) if self.reporting else None
+        if not self.reporting:
+            return None
+        return self.guest_hostname or (self.cloud_init or {}).get("hostname") or self.name
 
     @property
     def dns_servers(self):
+        if not self.reporting:
+            return None
         servers = (self.cloud_init or {}).get("nameservers")
-        return ",".join(servers) if self.reporting and servers else None
+        return self.guest_dns_servers or (",".join(servers) if servers else None)
 
     @property
     def node_ip(self):

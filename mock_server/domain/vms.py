@@ -443,12 +443,13 @@ def _creation_steps(world: World, vm: Vm, host: Host | None, status: str, equipm
             + [Step(f"finish{tag}", POWER_SECONDS if status == RUNNING else 0.5, finish)])
 
 
-def update(world: World, user, vms: list[Vm], data: dict) -> list[tuple[Task, Vm]]:
+def update(world: World, user, vms: list[Vm], data: dict, guest_account: tuple | None = None
+           ) -> list[tuple[Task, Vm]]:
     """`/update-vm-basic-info`: name, description and HA of any VM; vCPU, CPU topology and memory of a stopped one, and
     more of them (never less) for a running one.
     Every VM is checked first, so a refusal changes nothing; each change lands when its VM's task step completes,
     and meanwhile the VM shows entityAsyncStatus UPDATING."""
-    plans = [(vm, _changes(vm, data, len(vms))) for vm in vms]
+    plans = [(vm, {**_changes(vm, data, len(vms)), **_in_guest(vm, data, guest_account)}) for vm in vms]
     world.runner.check_unlocked(*vms)
     started = []
     for vm, changes in plans:
@@ -463,6 +464,25 @@ def update(world: World, user, vms: list[Vm], data: dict) -> list[tuple[Task, Vm
                                 on_failure=lambda error, vm=vm: setattr(vm, "entityAsyncStatus", None))
         started.append((task, vm))
     return started
+
+
+def _in_guest(vm: Vm, data: dict, guest_account: tuple | None) -> dict:
+    """hostname and dns_servers (GraphQL updateVm) are set inside the guest, through VMTools and with a guest account:
+    SmartX's Terraform provider waits for VMTools to run and sends the guest OS account in `effect`
+    (resource_vm.go, ../shared/reference/graphql.md)."""
+    changes = {f"guest_{key}": data[key] for key in ("hostname", "dns_servers") if data.get(key) is not None}
+    if not changes:
+        return changes
+    key = next(iter(changes))[len("guest_"):]
+    if not vm.reporting:
+        raise BadRequest(f"data.{key}: VM {vm.name}'s VMTools is not running (vm_tools_status "
+                         f"{vm.vm_tools_status}); a tower sets it inside the guest, through VMTools")
+    if not guest_account or not all(guest_account):
+        raise BadRequest(f"effect.guest_os_username and effect.guest_os_password: required to set data.{key} inside "
+                         f"VM {vm.name}'s guest")
+    if "guest_hostname" in changes and not changes["guest_hostname"].strip():
+        raise BadRequest("data.hostname: expected a non-empty hostname")
+    return changes
 
 
 def _changes(vm: Vm, data: dict, matched: int) -> dict:
