@@ -8,7 +8,9 @@ import json
 
 import pytest
 
-from .support import make_client
+from cloudtower_sim.mock_server.schema.spec import VERSIONS
+
+from .support import make_client, per_version
 
 
 def post(client, body, headers=None):
@@ -62,7 +64,7 @@ def test_everoutes_login_mutation_gives_a_token_that_rest_takes(client):
 @pytest.mark.parametrize("query,status,code,named", [
     ("{authnStrategies{id nope}}", 400, "GRAPHQL_VALIDATION_FAILED", "nope"),
     ("{authnStrateg", 400, "GRAPHQL_PARSE_FAILED", "Syntax Error"),
-    ("{vms{id}}", 400, "GRAPHQL_VALIDATION_FAILED", "vms"),
+    ("{hosts{id}}", 400, "GRAPHQL_VALIDATION_FAILED", "hosts"),
     ('mutation{login(data:{username:"root",password:"HC!r0cks"}){token}}', 400, "GRAPHQL_VALIDATION_FAILED",
      "source"),
     ("{" + " ".join(f"a{i}: authnStrategies{{id}}" for i in range(1001)) + "}", 400, "GRAPHQL_VALIDATION_FAILED",
@@ -209,3 +211,58 @@ def test_a_hostname_that_cannot_reach_the_guest_is_refused_saying_why(client, na
     status, answer, r = update_vm(client, vm["id"], {"hostname": "h"}, effect=effect)
     assert status == 200 and named in answer["errors"][0]["message"] and "x-task-id" not in r.headers, answer
     assert rest(client, "get-vms", {"where": {"id": vm["id"]}}) == [vm]
+
+
+# --- reads, with REST's filter language ------------------------------------------------------------------------------
+
+TOKEN_HEADER = {"Authorization": "cloudtower-sim-root-token"}
+
+
+def test_vms_answer_what_rest_answers_for_the_same_filter_and_order_with_exactly_the_selection(client):
+    where = {"status": "RUNNING", "memory_gte": 8 * 2**30, "cluster": {"name": "smtx-prod"}}
+    query = ("query($w: VmWhereInput){vms(where: $w, orderBy: memory_DESC, first: 5, skip: 1)"
+             "{id name memory cpu{cores} host{name} labels{key}}}")
+    status, answer, r = post(client, {"query": query, "variables": {"w": where}}, headers=TOKEN_HEADER)
+    assert status == 200 and "errors" not in answer, answer
+    expected = rest(client, "get-vms", {"where": where, "orderBy": "memory_DESC", "first": 5, "skip": 1})
+    assert answer["data"]["vms"] == [
+        {"id": v["id"], "name": v["name"], "memory": v["memory"], "cpu": {"cores": v["cpu"]["cores"]},
+         "host": {"name": v["host"]["name"]}, "labels": [{"key": lb["key"]} for lb in v["labels"]]} for v in expected]
+    assert answer["data"]["vms"] and b".0," not in r.get_data()  # whole bytes written whole: no 8589934592.0
+
+
+def test_one_vm_or_task_by_its_unique_where_and_null_when_there_is_none(client):
+    [vm] = rest(client, "get-vms", {"where": {"name": "db-01"}})
+    _, _, r = update_vm(client, vm["id"], {"description": "read back"})
+    query = ('query($v: VmWhereUniqueInput!, $t: TaskWhereUniqueInput!)'
+             '{vm(where: $v){name description} task(where: $t){status resource_mutation resource_id} '
+             'none: vm(where: {id: "nope"}){id}}')
+    status, answer, _ = post(client, {"query": query, "variables": {
+        "v": {"local_id": vm["local_id"]}, "t": {"id": r.headers["x-task-id"]}}}, headers=TOKEN_HEADER)
+    assert status == 200 and answer == {"data": {
+        "vm": {"name": "db-01", "description": "read back"},
+        "task": {"status": "SUCCESSED", "resource_mutation": "updateVm", "resource_id": vm["id"]}, "none": None}}
+
+
+@pytest.mark.parametrize("query,named", [
+    ('{vms(where: {nmae: "x"}){id}}', "nmae"),
+    ("{vms(orderBy: size_UP){id}}", "size_UP"),
+    ("{vms{id not_a_field}}", "not_a_field"),
+], ids=["unknown-filter", "unknown-order", "unknown-field"])
+def test_a_read_naming_what_vm_does_not_have_is_refused_naming_it(client, query, named):
+    status, answer, _ = post(client, {"query": query}, headers=TOKEN_HEADER)
+    assert status == 400 and named in answer["errors"][0]["message"], answer
+
+
+def test_a_read_needs_a_token(client):
+    status, answer, _ = post(client, {"query": "{vms{id}}"})
+    assert status == 200 and answer["data"] is None and answer["errors"][0]["code"] == "UNAUTHENTICATED"
+
+
+@pytest.mark.parametrize("version", per_version(VERSIONS))
+def test_every_served_version_has_its_graphql_reads(version):
+    from cloudtower_sim.mock_server.domain.simulator import Settings
+
+    client = make_client(Settings(api_version=version))
+    status, answer, _ = post(client, {"query": "{vms(first: 1){id name} tasks(first: 1){id}}"}, headers=TOKEN_HEADER)
+    assert status == 200 and len(answer["data"]["vms"]) == 1, answer
