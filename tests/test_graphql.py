@@ -266,3 +266,21 @@ def test_every_served_version_has_its_graphql_reads(version):
     client = make_client(Settings(api_version=version))
     status, answer, _ = post(client, {"query": "{vms(first: 1){id name} tasks(first: 1){id}}"}, headers=TOKEN_HEADER)
     assert status == 200 and len(answer["data"]["vms"]) == 1, answer
+
+
+def test_a_fault_targets_a_graphql_operation_by_its_root_field(client):
+    [vm] = rest(client, "get-vms", {"where": {"name": "test-01"}})
+    assert client.post("/_sim/faults", json={"path": "/api/updateVm", "status": 503, "message": "down"}
+                       ).status_code == 200
+    status, answer, _ = update_vm(client, vm["id"], {"description": "x"})
+    assert status == 503 and answer == {"data": None, "errors": [{"message": "down", "code": "INJECTED_FAULT"}]}
+    assert client.post("/_sim/faults", json={"path": "/api/updateVm", "task": {
+        "error_code": "VM_UPDATE_FAILED", "error_message": "injected"}}).status_code == 200
+    status, answer, r = update_vm(client, vm["id"], {"description": "y"})
+    assert status == 200 and answer == {"data": {"updateVm": {"id": vm["id"]}}}
+    [task] = rest(client, "get-tasks", {"where": {"id": r.headers["x-task-id"]}})
+    assert (task["status"], task["error_code"]) == ("FAILED", "VM_UPDATE_FAILED")
+    status, answer, _ = update_vm(client, vm["id"], {"description": "z"})  # both spent
+    assert status == 200 and rest(client, "get-vms", {"where": {"id": vm["id"]}})[0]["description"] == "z"
+    journal = client.get("/_sim/requests", query_string={"path": "/api"}).get_json()
+    assert [e.get("fault") is not None for e in journal] == [True, True, False]

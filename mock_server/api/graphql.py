@@ -11,6 +11,7 @@ observed: no public source shows a tower's error answer, and the Terraform provi
 from __future__ import annotations
 
 import json
+import time
 from functools import cache
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from ..domain.errors import DomainError
 from .app_state import state_of
 from ..schema.spec import Spec
 from . import graphql_types
-from .front import GRAPHQL_PATH, SENT, TASK_IDS
+from .faults import DROP_HEADER
+from .front import FAULT, GRAPHQL_PATH, SENT, TASK_IDS
 
 SDL = Path(__file__).with_name("schema.graphql")
 MAX_BYTES = 4 * 1024 * 1024  # as a REST JSON body (wire.MAX_JSON_BYTES)
@@ -66,7 +68,7 @@ def refused(message: str, code: str, status: int) -> Response:
 
 
 def install(app: Flask) -> None:
-    sim = state_of(app).sim
+    sim, faults = state_of(app).sim, state_of(app).faults
 
     @app.post(GRAPHQL_PATH)
     def graphql_endpoint():
@@ -101,10 +103,29 @@ def install(app: Flask) -> None:
         chosen = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)
                   and (operation is None or (d.name and d.name.value == operation))]
         reading = bool(chosen) and all(d.operation.value == "query" for d in chosen)
-        with sim.session(read=reading) as world:
+        # a fault set for "/api/<root field>" (updateVm, login, vms...) takes this request, as REST's take theirs
+        fields = [s.name.value for d in chosen[:1] for s in d.selection_set.selections if isinstance(s, FieldNode)]
+        fault = next((f for f in (faults.take(f"{GRAPHQL_PATH}/{name}", request.environ[SENT]) for name in fields)
+                      if f is not None), None)
+        request.environ[FAULT] = fault
+        effect = fault.effect if fault is not None else {}
+        if "delay_ms" in effect:
+            time.sleep(effect["delay_ms"] / 1000)
+        elif "status" in effect:
+            return refused(effect["message"], effect.get("code", "INJECTED_FAULT"), effect["status"])
+        elif "drop" in effect:
+            request.environ["cloudtower_sim.drop"] = True
+            return Response(b"", 200, headers={DROP_HEADER: "1"})
+        with sim.session(read=reading and "task" not in effect and "unmovable" not in effect) as world:
             root = Root(world, request.headers.get("Authorization"))
-            result = execute(served, document, root_value=root, variable_values=variables,
-                             operation_name=operation)
+            world.failing = effect.get("task")
+            if "unmovable" in effect:
+                world.make_unmovable(effect["unmovable"]["vm"], effect["unmovable"]["reason"])
+            try:
+                result = execute(served, document, root_value=root, variable_values=variables,
+                                 operation_name=operation)
+            finally:
+                world.failing = None
         errors = [_error(e) for e in result.errors or ()]
         # variables that do not fit their types stop the request before any field runs: a request error (400), as
         # Apollo Server answers BAD_USER_INPUT; a field's refusal is an execution error (200)
