@@ -1,8 +1,9 @@
 """Fault injection and the request journal (`/_sim/faults`, `/_sim/requests`): what a CI user's tests need to ask
 "does my code handle a 503, a slow answer, a dropped connection, a failing task?" and "what did my code send?".
 
-A fault names an operation path (`/get-vms`; for GraphQL, `/api/<root field>` such as `/api/updateVm`), how many matching requests it takes (`times`, default 1), optionally a
-`where` that the request body's `where` must hold (each key given, equal), and one effect: `status` (an ErrorBody of
+A fault names an operation path (`/get-vms`; for GraphQL, `/api/<root field>` such as `/api/updateVm`), how many
+matching requests it takes (`times`, default 1), optionally a `where` that the request body's `where` must hold (each
+key given, equal), and one effect: `status` (an ErrorBody of
 that status, with `message` and `code`), `delay_ms` (the request waits, then is answered as usual), `drop` (the
 connection is closed without an answer), or `task` (`error_code`, `error_message`, optionally `step`: the next task
 the request starts fails at that step, the earlier steps applied, as a real failure there would leave the world), or
