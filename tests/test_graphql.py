@@ -177,8 +177,8 @@ def test_an_update_of_a_vm_that_is_not_there_or_of_a_field_not_served_is_refused
     [error] = answer["errors"]
     assert status == 200 and error["code"] == "NOT_FOUND" and "no-such-vm" in error["message"], error
     [vm] = rest(client, "get-vms", {"where": {"name": "test-01"}})
-    status, answer, _ = update_vm(client, vm["id"], {"vm_nics": {"delete": [{"id": "x"}]}})
-    assert status == 400 and "vm_nics" in answer["errors"][0]["message"], answer  # not served yet: never ignored
+    status, answer, _ = update_vm(client, vm["id"], {"vm_disks": {"delete": [{"id": "x"}]}})
+    assert status == 400 and "vm_disks" in answer["errors"][0]["message"], answer  # not served yet: never ignored
 
 
 def test_the_journal_has_the_graphql_update_with_its_task(client):
@@ -284,3 +284,38 @@ def test_a_fault_targets_a_graphql_operation_by_its_root_field(client):
     assert status == 200 and rest(client, "get-vms", {"where": {"id": vm["id"]}})[0]["description"] == "z"
     journal = client.get("/_sim/requests", query_string={"path": "/api"}).get_json()
     assert [e.get("fault") is not None for e in journal] == [True, True, False]
+
+
+
+def test_the_providers_nic_replacement_after_a_clone_is_one_update_with_static_addresses(client):
+    """resource_vm.go lines 2806 and 2825: delete every NIC, create them with static IPs, in one updateVm."""
+    [vm] = rest(client, "get-vms", {"where": {"name": "web-01"}})  # running: VIRTIO NICs are hot-plugged
+    old = rest(client, "get-vm-nics", {"where": {"vm": {"id": vm["id"]}}})
+    [vlan] = rest(client, "get-vlans", {"where": {"name": "vlan-100"}})
+    created = {"enabled": True, "gateway": "10.0.0.1", "ip_address": "10.0.0.77", "mac_address": "", "local_id": "",
+               "subnet_mask": "255.255.255.0", "model": "VIRTIO", "nic": {"connect": {"id": ""}},
+               "vlan": {"connect": {"id": vlan["id"]}}, "ip_type": "STATIC"}
+    status, answer, r = update_vm(client, vm["id"], {"vm_nics": {"create": [created],
+                                                                 "delete": [{"id": n["id"]} for n in old]}})
+    assert status == 200 and answer == {"data": {"updateVm": {"id": vm["id"]}}}, answer
+    [nic] = rest(client, "get-vm-nics", {"where": {"vm": {"id": vm["id"]}}})
+    assert (nic["ip_address"], nic["gateway"], nic["subnet_mask"], nic["vlan"]["name"]) == (
+        "10.0.0.77", "10.0.0.1", "255.255.255.0", "vlan-100")
+    assert len(rest(client, "get-tasks", {"where": {"resource_id": vm["id"], "resource_mutation": "updateVm"}})) == 1
+
+
+@pytest.mark.parametrize("change,named", [
+    ({"delete": [{"id": "not-its-nic"}]}, "data.vm_nics.delete[0].id"),
+    ({"create": [{"local_id": "", "vlan": {"connect": {"id": "nope"}}}]}, "data.vm_nics.create[0].vlan.connect.id"),
+    ({"create": [{"local_id": "", "model": "E1000", "vlan": {"connect": {"id": "@vlan"}}}]}, "RUNNING"),
+    ({"create": [{"local_id": "", "nic": {"connect": {"id": "eth4"}}, "vlan": {"connect": {"id": "@vlan"}}}]},
+     "SR-IOV"),
+], ids=["not-its-nic", "unknown-vlan", "e1000-on-running", "sriov"])
+def test_a_nic_change_that_cannot_be_is_refused_and_changes_nothing(client, change, named):
+    [vm] = rest(client, "get-vms", {"where": {"name": "web-01"}})
+    [vlan] = rest(client, "get-vlans", {"where": {"name": "vlan-100"}})
+    change = json.loads(json.dumps(change).replace("@vlan", vlan["id"]))
+    before = rest(client, "get-vm-nics", {"where": {"vm": {"id": vm["id"]}}})
+    status, answer, r = update_vm(client, vm["id"], {"vm_nics": change})
+    assert status == 200 and named in answer["errors"][0]["message"] and "x-task-id" not in r.headers, answer
+    assert rest(client, "get-vm-nics", {"where": {"vm": {"id": vm["id"]}}}) == before

@@ -18,7 +18,7 @@ from pathlib import Path
 from flask import Flask, Response, request
 from graphql import (FieldNode, GraphQLError, OperationDefinitionNode, build_schema, execute, parse, validate)
 
-from ..domain import vms
+from ..domain import vm_devices, vms
 from ..domain.errors import DomainError
 from .app_state import state_of
 from ..schema.spec import Spec
@@ -240,11 +240,14 @@ class Root:
         for key in ("cores", "sockets"):
             if (data.get("cpu") or {}).get(key) is not None:
                 rest[f"cpu_{key}"] = data["cpu"][key]
-        if not rest:
+        nics = data.get("vm_nics")
+        also = vm_devices.replaced_nics(self.world, vm, nics.get("create") or [], nics.get("delete") or [],
+                                        "data.vm_nics") if nics else None
+        if not rest and also is None:
             raise Refused("data: expected at least one field to change", "BAD_REQUEST")
         vms.not_recycled([vm])
         account = (effect or {}).get("guest_os_username"), (effect or {}).get("guest_os_password")
-        [(task, _)] = vms.update(self.world, user, [vm], rest, account)
+        [(task, _)] = vms.update(self.world, user, [vm], rest, account, also)
         self.task_ids.append(task.id)
         return vm
 

@@ -338,3 +338,44 @@ def update_nic_addresses(world, user, nics: list, data: dict) -> list:
     changes = {STATIC[k]: data[k] for k in ("ip_address", "gateway", "subnet_mask") if data.get(k) is not None}
     return edit(world, user, list(chosen), TaskKey.UpdateVmNicBasicInfo, "NIC",
                  lambda vm: (lambda: [setattr(n, k, v) for n in chosen[vm] for k, v in changes.items()]), data)
+
+
+def replaced_nics(world, vm: Vm, create: list, delete: list, at: str):
+    """GraphQL updateVm's `vm_nics {create, delete}` (SmartX's Terraform provider replaces a VM's NICs so after a
+    clone: delete all, create with static addresses): checked now, as the hot-plug rules say; answers what the
+    update's task applies at its step."""
+    by_id = {n.id: n for n in vm.vm_nics}
+    gone = []
+    for j, d in enumerate(delete):
+        if d.get("id") not in by_id:
+            raise NotFound(f"{at}.delete[{j}].id: VM {vm.name} has no NIC {d.get('id')!r}")
+        gone.append(by_id[d["id"]])
+    plan = devices.DevicePlan()
+    for j, c in enumerate(create):
+        where = f"{at}.create[{j}]"
+        if ((c.get("nic") or {}).get("connect") or {}).get("id"):  # the provider may send "": no host NIC
+            raise BadRequest(f"{where}.nic: cloudtower-sim does not simulate SR-IOV pass-through NICs")
+        vlan_id = ((c.get("vlan") or {}).get("connect") or {}).get("id")
+        if not vlan_id:
+            raise BadRequest(f"{where}.vlan.connect.id: required: the VLAN the NIC connects to")
+        model = c.get("model") or "VIRTIO"
+        if model == "SRIOV":
+            raise BadRequest(f"{where}.model: cloudtower-sim does not simulate SR-IOV NICs")
+        plan.nics.append((devices.vlan_in(world, vm.cluster, vlan_id, f"{where}.vlan.connect.id"), model,
+                          devices.given_mac(c.get("mac_address"), f"{where}.mac_address"), c.get("enabled", True),
+                          c.get("mirror", False), c.get("ip_address") or None, c.get("gateway") or None,
+                          c.get("subnet_mask") or None))
+    models = {n.model for n in gone} | {model for _, model, *_ in plan.nics}
+    hot_plugged(vm, "changing its NICs", models <= set(HOT_PLUG_NIC_MODELS),
+                f"a running VM takes and lets go of {'/'.join(HOT_PLUG_NIC_MODELS)} NICs only")
+
+    def apply():
+        for nic in gone:
+            world.remove(nic)
+        added = devices.attach(world, vm, plan)
+        for order, nic in enumerate(vm.vm_nics):
+            nic.order = order
+        if vm.guest_up:
+            for nic in added:
+                guest.joined(nic)
+    return apply

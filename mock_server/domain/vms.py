@@ -3,7 +3,7 @@ request changes nothing; each VM then gets its own task, whose effect lands when
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .errors import BadRequest, NotFound, TaskError
 from . import devices, folders, gpus, guest, placement_groups
@@ -443,8 +443,8 @@ def _creation_steps(world: World, vm: Vm, host: Host | None, status: str, equipm
             + [Step(f"finish{tag}", POWER_SECONDS if status == RUNNING else 0.5, finish)])
 
 
-def update(world: World, user, vms: list[Vm], data: dict, guest_account: tuple | None = None
-           ) -> list[tuple[Task, Vm]]:
+def update(world: World, user, vms: list[Vm], data: dict, guest_account: tuple | None = None,
+           also: Callable[[], None] | None = None) -> list[tuple[Task, Vm]]:
     """`/update-vm-basic-info`: name, description and HA of any VM; vCPU, CPU topology and memory of a stopped one, and
     more of them (never less) for a running one.
     Every VM is checked first, so a refusal changes nothing; each change lands when its VM's task step completes,
@@ -456,6 +456,8 @@ def update(world: World, user, vms: list[Vm], data: dict, guest_account: tuple |
         def apply(vm=vm, changes=changes):
             for key, value in changes.items():
                 setattr(vm, key, value)
+            if also is not None:  # what else the same edit changes (GraphQL updateVm's NICs)
+                also()
             vm.entityAsyncStatus = None
 
         vm.entityAsyncStatus = EntityAsyncStatus.UPDATING
