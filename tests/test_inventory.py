@@ -476,3 +476,19 @@ def test_a_running_vms_nic_changes_vlan_but_not_model_and_its_disk_keeps_its_bus
                                                                                       "bus": "SCSI"}})
     assert status == 400 and "RUNNING" in answer["message"]
     assert snapshot(api.client) == before
+
+
+@pytest.mark.parametrize("policy,status", [("EC", 400), ("ELF_CP_REPLICA_2_THICK_PROVISION", 200),
+                                           ("REPLICA_1_THICK_PROVISION", 200)])
+def test_a_volumes_policy_is_a_replica_policy_or_refused_and_the_cluster_reads_on(api, policy, status):
+    """EC is refused naming the field (cloudtower-sim does not model erasure-coded storage); an ELF_CP_ replica
+    policy counts its replicas. Both once answered 500s: one at the create, one at every read of the cluster."""
+    cluster = api.ok("get-clusters")[0]
+    code, answer, _ = api("create-vm-volume", [{"cluster_id": cluster["id"], "name": "p", "size": GIB,
+                                               "elf_storage_policy": policy, "sharing": False}])
+    assert code == status, answer
+    if status == 400:
+        assert answer["message"].startswith("[0].elf_storage_policy:"), answer
+    after = api.ok("get-clusters")[0]
+    thick = GIB * int(policy.split("REPLICA_")[1][0]) if status == 200 else 0
+    assert after["used_data_space"] == cluster["used_data_space"] + thick

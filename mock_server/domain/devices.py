@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import BadRequest, NotFound
-from .inventory import VmDisk, VmNic, VmVolume
+from .inventory import VmDisk, VmNic, VmVolume, checked_policy
 from .model import BYTE_UNITS
 
 MAC = re.compile(r"[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}")
@@ -39,7 +39,8 @@ def plan(world, cluster, params: dict, at: str, taken: set) -> DevicePlan:
             raise BadRequest(f"{where}.vm_volume.name: expected a non-empty name")
         if volume.get("path") is not None:
             raise BadRequest(f"{where}.vm_volume.path: cloudtower-sim does not simulate volumes at a given path")
-        out.new_volumes.append((volume["name"], size, volume["elf_storage_policy"], d["bus"], d["boot"]))
+        policy = checked_policy(volume["elf_storage_policy"], f"{where}.vm_volume.elf_storage_policy")
+        out.new_volumes.append((volume["name"], size, policy, d["bus"], d["boot"]))
     for j, d in enumerate(disks.get("mount_disks") or ()):
         where = f"{at}.vm_disks.mount_disks[{j}].vm_volume_id"
         volume = world.vm_volumes.get(d["vm_volume_id"])

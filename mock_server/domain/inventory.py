@@ -5,8 +5,10 @@ are named as CloudTower names its fields; relations are kept both ways by the wo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+from .errors import BadRequest
 from .model import Entity, Cluster, GIB, Vm
 
 
@@ -142,7 +144,7 @@ class VmVolume(Entity):
 
     @property
     def replicas(self) -> int:
-        return int(self.elf_storage_policy.split("_")[1])
+        return replicas(self.elf_storage_policy)
 
     @property
     def thin(self) -> bool:
@@ -250,3 +252,21 @@ class VmNic(Entity):
 
 DEFAULT_DISK = 40 * GIB  # the system volume of a scenario's VM
 INSTALLED_OS = 4 * GIB  # what an installed guest OS has written to its system volume
+
+
+POLICY = re.compile(r"^(?:ELF_CP_)?REPLICA_(\d)_(THIN|THICK)_PROVISION$")
+
+
+def replicas(policy: str) -> int:
+    """The copies a volume of `policy` (VmVolumeElfStoragePolicyType) keeps: REPLICA_<n>_... or
+    ELF_CP_REPLICA_<n>_..."""
+    return int(POLICY.match(policy).group(1))
+
+
+def checked_policy(policy: str, at: str) -> str:
+    """A storage policy a new volume may have: erasure coding (EC) is refused, as cloudtower-sim does not model the
+    storage it takes."""
+    if not POLICY.match(policy):
+        raise BadRequest(f"{at}: cloudtower-sim simulates replica policies (REPLICA_<n>_THIN|THICK_PROVISION, with or "
+                         f"without ELF_CP_), not {policy}")
+    return policy

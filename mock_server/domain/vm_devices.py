@@ -13,7 +13,7 @@ from typing import Callable
 from . import devices, guest
 from .edits import acting, check_name, each, setter
 from .errors import BadRequest, NotFound
-from .inventory import VmVolume
+from .inventory import VmVolume, checked_policy
 from .model import BYTE_UNITS, Vm
 from .states import TaskKey, VmStatus
 from .tasks import Step
@@ -214,7 +214,8 @@ def create_volumes(world, user, batch: list) -> list:
         if not 0 < size <= devices.MAX_VOLUME:
             raise BadRequest(f"[{i}].size: expected more than 0 and at most {devices.MAX_VOLUME} bytes "
                              f"(cloudtower-sim's bound), got {size}")
-        planned.append((cluster, p["name"], size, p["elf_storage_policy"], p["sharing"]))
+        planned.append((cluster, p["name"], size, checked_policy(p["elf_storage_policy"], f"[{i}].elf_storage_policy"),
+                        p["sharing"]))
     started = []
     for cluster, name, size, policy, sharing in planned:
         volume = world.add(VmVolume(world.ids.cuid(), world.ids.uuid(), name, cluster, size, policy,

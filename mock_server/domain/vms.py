@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Callable
 from .errors import BadRequest, NotFound, TaskError
 from . import devices, folders, gpus, guest, placement_groups
 from .frozen import GUEST
+from .inventory import replicas
 from .model import BYTE_UNITS, GIB, Host, Task, Vm
 from .states import EntityAsyncStatus, HostState, HostStatus, TaskKey, VmStatus
 from .edits import acting, each
@@ -406,8 +407,7 @@ def _creation_steps(world: World, vm: Vm, host: Host | None, status: str, equipm
         vm.folder.vms.append(vm)
     # thick volumes are allocated whole, every replica: beyond the cluster's free space the creation fails with the
     # storage's words, EAllocSpace, as SmartX's CAPE matches them (pkg/service/errors.go StorageInsufficientError)
-    need = sum(size * int(policy.split("_")[1]) for _, size, policy, *_ in equipment.new_volumes
-               if "_THICK_" in policy)
+    need = sum(size * replicas(policy) for _, size, policy, *_ in equipment.new_volumes if "_THICK_" in policy)
     free = vm.cluster.total_data_capacity - vm.cluster.used_data_space
     devices.attach(world, vm, equipment)
     for gpu, amount in gpu_plan:
