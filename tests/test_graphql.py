@@ -177,8 +177,8 @@ def test_an_update_of_a_vm_that_is_not_there_or_of_a_field_not_served_is_refused
     [error] = answer["errors"]
     assert status == 200 and error["code"] == "NOT_FOUND" and "no-such-vm" in error["message"], error
     [vm] = rest(client, "get-vms", {"where": {"name": "test-01"}})
-    status, answer, _ = update_vm(client, vm["id"], {"vm_disks": {"delete": [{"id": "x"}]}})
-    assert status == 400 and "vm_disks" in answer["errors"][0]["message"], answer  # not served yet: never ignored
+    status, answer, _ = update_vm(client, vm["id"], {"clock_offset": "LOCALTIME"})
+    assert status == 400 and "clock_offset" in answer["errors"][0]["message"], answer  # not served: never ignored
 
 
 def test_the_journal_has_the_graphql_update_with_its_task(client):
@@ -319,3 +319,47 @@ def test_a_nic_change_that_cannot_be_is_refused_and_changes_nothing(client, chan
     status, answer, r = update_vm(client, vm["id"], {"vm_nics": change})
     assert status == 200 and named in answer["errors"][0]["message"] and "x-task-id" not in r.headers, answer
     assert rest(client, "get-vm-nics", {"where": {"vm": {"id": vm["id"]}}}) == before
+
+
+
+def disks_of(client, vm_id):
+    return rest(client, "get-vm-disks", {"where": {"vm": {"id": vm_id}}, "orderBy": "boot_ASC"})
+
+
+def test_the_providers_disk_edits_add_update_and_remove_in_one_update_each(client):
+    [vm] = rest(client, "get-vms", {"where": {"name": "test-01"}})  # STOPPED: IDE CD-ROM drives too
+    [iso] = rest(client, "get-elf-images", {"where": {"name_ends_with": ".iso"}, "first": 1})
+    status, answer, _ = update_vm(client, vm["id"], {"vm_disks": {"create": [
+        {"boot": 5, "bus": "VIRTIO", "type": "DISK", "vm_volume": {"create": {
+            "name": "tf-data", "path": "", "size": 10 * 2**30, "elf_storage_policy": "REPLICA_2_THIN_PROVISION",
+            "local_created_at": "", "local_id": "", "mounting": False, "sharing": False,
+            "cluster": {"connect": {"id": vm["cluster"]["id"]}}}}},
+        {"boot": 6, "type": "CD_ROM", "elf_image": {"connect": {"id": iso["id"]}}}]}})
+    assert status == 200 and answer == {"data": {"updateVm": {"id": vm["id"]}}}, answer
+    disks = {d["boot"]: d for d in disks_of(client, vm["id"])}
+    assert disks[5]["vm_volume"]["name"] == "tf-data" and disks[6]["elf_image"]["id"] == iso["id"]
+    status, answer, _ = update_vm(client, vm["id"], {"vm_disks": {"update": [
+        {"where": {"id": disks[5]["id"]}, "data": {"bus": "SCSI"}},
+        {"where": {"id": disks[6]["id"]}, "data": {"elf_image": {"disconnect": True}}}]}})
+    assert status == 200, answer
+    disks = {d["boot"]: d for d in disks_of(client, vm["id"])}
+    assert disks[5]["bus"] == "SCSI" and disks[6]["elf_image"] is None
+    status, answer, _ = update_vm(client, vm["id"], {"vm_disks": {"delete": [{"id": disks[5]["id"]}]}})
+    assert status == 200 and 5 not in {d["boot"] for d in disks_of(client, vm["id"])}
+    assert rest(client, "get-vm-volumes", {"where": {"name": "tf-data"}})  # the volume stays, as SMTX keeps it
+
+
+@pytest.mark.parametrize("vm_name,change,named", [
+    ("test-01", {"delete": [{"id": "not-its-disk"}]}, "data.vm_disks.delete[0].id"),
+    ("test-01", {"create": [{"vm_volume": {"create": {"name": "x", "size": 2**30, "elf_storage_policy": "EC"}}}]},
+     "data.vm_disks.create[0].vm_volume.create.elf_storage_policy"),
+    ("test-01", {"create": [{"bus": "VIRTIO"}]}, "data.vm_disks.create[0].vm_volume"),
+    ("web-01", {"create": [{"bus": "IDE", "vm_volume": {"create": {
+        "name": "x", "size": 2**30, "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}}}]}, "RUNNING"),
+], ids=["not-its-disk", "ec", "no-volume", "ide-on-running"])
+def test_a_disk_change_that_cannot_be_is_refused_and_changes_nothing(client, vm_name, change, named):
+    [vm] = rest(client, "get-vms", {"where": {"name": vm_name}})
+    before = disks_of(client, vm["id"])
+    status, answer, r = update_vm(client, vm["id"], {"vm_disks": change})
+    assert status == 200 and named in answer["errors"][0]["message"] and "x-task-id" not in r.headers, answer
+    assert disks_of(client, vm["id"]) == before

@@ -240,9 +240,16 @@ class Root:
         for key in ("cores", "sockets"):
             if (data.get("cpu") or {}).get(key) is not None:
                 rest[f"cpu_{key}"] = data["cpu"][key]
-        nics = data.get("vm_nics")
-        also = vm_devices.replaced_nics(self.world, vm, nics.get("create") or [], nics.get("delete") or [],
-                                        "data.vm_nics") if nics else None
+        nics, disks = data.get("vm_nics"), data.get("vm_disks")
+        changes = []
+        if nics:
+            changes.append(vm_devices.replaced_nics(self.world, vm, nics.get("create") or [],
+                                                    nics.get("delete") or [], "data.vm_nics"))
+        if disks:
+            changes.append(vm_devices.changed_disks(self.world, vm, disks.get("create") or [],
+                                                    disks.get("update") or [], disks.get("delete") or [],
+                                                    "data.vm_disks"))
+        also = (lambda: [change() for change in changes]) if changes else None
         if not rest and also is None:
             raise Refused("data: expected at least one field to change", "BAD_REQUEST")
         vms.not_recycled([vm])

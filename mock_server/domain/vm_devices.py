@@ -380,3 +380,98 @@ def replaced_nics(world, vm: Vm, create: list, delete: list, at: str):
             for nic in added:
                 guest.joined(nic)
     return apply
+
+
+def changed_disks(world, vm: Vm, create: list, update: list, delete: list, at: str):
+    """GraphQL updateVm's `vm_disks {create, update, delete}` as SmartX's Terraform provider sends them
+    (../shared/reference/graphql.md): a disk on a new volume (`vm_volume.create`) or a mounted one
+    (`vm_volume.connect`), a CD-ROM with or without an ISO (`elf_image.connect`); a disk's bus, a CD-ROM's ISO
+    (`elf_image.connect` / `disconnect`); disks gone. Checked now, by the hot-plug rules; answers what the update's
+    task applies at its step."""
+    plan = devices.DevicePlan()
+    for j, c in enumerate(create):
+        where, kind = f"{at}.create[{j}]", c.get("type") or "DISK"
+        boot = c.get("boot", len(vm.vm_disks) + j)
+        if kind == "CD_ROM":
+            image = _image(world, vm, ((c.get("elf_image") or {}).get("connect") or {}).get("id"),
+                           f"{where}.elf_image.connect.id")
+            plan.cd_roms.append((image, boot))
+            continue
+        bus, volume = c.get("bus") or "VIRTIO", c.get("vm_volume") or {}
+        if volume.get("create") is not None:
+            made = volume["create"]
+            if made.get("path"):
+                raise BadRequest(f"{where}.vm_volume.create.path: cloudtower-sim does not simulate volumes at a "
+                                 "given path")
+            if not (made.get("name") or "").strip():
+                raise BadRequest(f"{where}.vm_volume.create.name: expected a non-empty name")
+            size = made.get("size") or 0
+            if size != int(size) or not 0 < size <= devices.MAX_VOLUME:
+                raise BadRequest(f"{where}.vm_volume.create.size: expected whole bytes, more than 0 and at most "
+                                 f"{devices.MAX_VOLUME}, got {size}")
+            policy = checked_policy(made.get("elf_storage_policy") or "REPLICA_2_THIN_PROVISION",
+                                    f"{where}.vm_volume.create.elf_storage_policy")
+            plan.new_volumes.append((made["name"], int(size), policy, bus, boot))
+        elif (volume.get("connect") or {}).get("id"):
+            found = world.vm_volumes.get(volume["connect"]["id"])
+            if found is None or found.cluster is not vm.cluster:
+                raise NotFound(f"{where}.vm_volume.connect.id: no VmVolume {volume['connect']['id']!r} in cluster "
+                               f"{vm.cluster.name}")
+            if not found.sharing and found.vm_disks:
+                raise BadRequest(f"{where}.vm_volume.connect.id: volume {found.name} is mounted and not sharing")
+            plan.volumes.append((found, bus, boot))
+        else:
+            raise BadRequest(f"{where}.vm_volume: a disk takes a volume: connect {{id}} or create {{...}}")
+    disks = {d.id: d for d in vm.vm_disks}
+    gone = []
+    for j, d in enumerate(delete):
+        if d.get("id") not in disks:
+            raise NotFound(f"{at}.delete[{j}].id: VM {vm.name} has no disk or CD-ROM {d.get('id')!r}")
+        gone.append(disks[d["id"]])
+    edits = []
+    for j, u in enumerate(update):
+        where = f"{at}.update[{j}]"
+        disk = disks.get((u.get("where") or {}).get("id"))
+        if disk is None:
+            raise NotFound(f"{where}.where.id: VM {vm.name} has no disk or CD-ROM {(u.get('where') or {}).get('id')!r}")
+        data = u.get("data") or {}
+        if data.get("bus") is not None:
+            if disk.type != "DISK":
+                raise BadRequest(f"{where}.data.bus: {disk.id} is a CD-ROM, on the IDE bus")
+            stopped(vm, "changes the bus of a disk of")
+            edits.append((disk, "bus", data["bus"]))
+        if data.get("elf_image") is not None:
+            if disk.type != "CD_ROM":
+                raise BadRequest(f"{where}.data.elf_image: {disk.id} is a disk, not a CD-ROM")
+            image = None if data["elf_image"].get("disconnect") else _image(
+                world, vm, (data["elf_image"].get("connect") or {}).get("id"), f"{where}.data.elf_image.connect.id")
+            edits.append((disk, "elf_image", image))  # a medium changes whatever the VM's state
+    buses = {b for *_, b, _ in plan.new_volumes} | {b for _, b, _ in plan.volumes} | {d.bus for d in gone}
+    hot_plugged(vm, "adding or removing a disk", not plan.cd_roms and buses <= set(HOT_PLUG_BUSES)
+                and all(d.type == "DISK" for d in gone),
+                "a running VM takes and lets go of VIRTIO and SCSI disks only: an IDE bus is not hot-pluggable")
+
+    def apply():
+        for disk in gone:
+            world.remove(disk)
+        for disk, key, value in edits:
+            if key == "elf_image":  # the ISO it had lets go of it, as eject_isos does
+                for image in (disk.elf_image, disk.svt_image):
+                    if image is not None:
+                        image.vm_disks.remove(disk)
+                disk.elf_image, disk.svt_image = value, None
+                if value is not None:
+                    value.vm_disks.append(disk)
+            else:
+                setattr(disk, key, value)
+        devices.attach(world, vm, plan)
+    return apply
+
+
+def _image(world, vm: Vm, image_id: str | None, at: str):
+    if not image_id:
+        return None
+    image = world.elf_images.get(image_id)
+    if image is None or image.cluster is not vm.cluster:
+        raise NotFound(f"{at}: no ElfImage {image_id!r} in cluster {vm.cluster.name}")
+    return image
