@@ -345,12 +345,7 @@ def replaced_nics(world, vm: Vm, create: list, delete: list, at: str):
     """GraphQL updateVm's `vm_nics {create, delete}` (SmartX's Terraform provider replaces a VM's NICs so after a
     clone: delete all, create with static addresses): checked now, as the hot-plug rules say; answers what the
     update's task applies at its step."""
-    by_id = {n.id: n for n in vm.vm_nics}
-    gone = []
-    for j, d in enumerate(delete):
-        if d.get("id") not in by_id:
-            raise NotFound(f"{at}.delete[{j}].id: VM {vm.name} has no NIC {d.get('id')!r}")
-        gone.append(by_id[d["id"]])
+    gone = _deleted(vm, vm.vm_nics, delete, at, "NIC")
     plan = devices.DevicePlan()
     for j, c in enumerate(create):
         where = f"{at}.create[{j}]"
@@ -423,11 +418,7 @@ def changed_disks(world, vm: Vm, create: list, update: list, delete: list, at: s
         else:
             raise BadRequest(f"{where}.vm_volume: a disk takes a volume: connect {{id}} or create {{...}}")
     disks = {d.id: d for d in vm.vm_disks}
-    gone = []
-    for j, d in enumerate(delete):
-        if d.get("id") not in disks:
-            raise NotFound(f"{at}.delete[{j}].id: VM {vm.name} has no disk or CD-ROM {d.get('id')!r}")
-        gone.append(disks[d["id"]])
+    gone = _deleted(vm, vm.vm_disks, delete, at, "disk or CD-ROM")
     edits = []
     for j, u in enumerate(update):
         where = f"{at}.update[{j}]"
@@ -466,6 +457,15 @@ def changed_disks(world, vm: Vm, create: list, update: list, delete: list, at: s
                 setattr(disk, key, value)
         devices.attach(world, vm, plan)
     return apply
+
+
+def _deleted(vm: Vm, devices_of_vm: list, delete: list, at: str, what: str) -> list:
+    """The VM's devices a nested `delete: [{id}]` names, or a 404 naming the first it does not have."""
+    by_id = {d.id: d for d in devices_of_vm}
+    for j, d in enumerate(delete):
+        if d.get("id") not in by_id:
+            raise NotFound(f"{at}.delete[{j}].id: VM {vm.name} has no {what} {d.get('id')!r}")
+    return [by_id[d["id"]] for d in delete]
 
 
 def _image(world, vm: Vm, image_id: str | None, at: str):
