@@ -363,3 +363,19 @@ def test_a_disk_change_that_cannot_be_is_refused_and_changes_nothing(client, vm_
     status, answer, r = update_vm(client, vm["id"], {"vm_disks": change})
     assert status == 200 and named in answer["errors"][0]["message"] and "x-task-id" not in r.headers, answer
     assert disks_of(client, vm["id"]) == before
+
+
+@pytest.mark.parametrize("variables,named", [
+    ({"w": json.loads('{"AND": [' * 40 + '{"name": "x"}' + ']}' * 40)}, "nested more than"),
+    ({"w": {"OR": [{"name": f"vm-{i}"} for i in range(300)]}}, "input fields"),
+], ids=["deep-where", "wide-where"])
+def test_a_filter_beyond_rests_bounds_is_refused_naming_the_bound(client, variables, named):
+    status, answer, _ = post(client, {"query": "query($w: VmWhereInput){vms(where: $w){id}}", "variables": variables},
+                             headers=TOKEN_HEADER)
+    assert status == 400 and named in answer["errors"][0]["message"], answer
+
+
+def test_a_filter_written_in_the_document_counts_its_clauses_too(client):
+    clauses = ", ".join(f'{{name: "vm-{i}"}}' for i in range(250))
+    status, answer, _ = post(client, {"query": f"{{vms(where: {{OR: [{clauses}]}}){{id}}}}"}, headers=TOKEN_HEADER)
+    assert status == 400 and "input fields" in answer["errors"][0]["message"], answer

@@ -16,7 +16,9 @@ from functools import cache
 from pathlib import Path
 
 from flask import Flask, Response, request
-from graphql import (FieldNode, GraphQLError, OperationDefinitionNode, build_schema, execute, parse, validate)
+from graphql import (FieldNode, GraphQLError, ObjectFieldNode, OperationDefinitionNode, build_schema, execute, parse,
+                     validate)
+from graphql.language import Visitor, visit
 
 from ..domain import vm_devices, vms
 from ..domain.errors import DomainError
@@ -25,6 +27,7 @@ from ..schema.spec import Spec
 from . import graphql_types
 from .faults import DROP_HEADER
 from .front import FAULT, GRAPHQL_PATH, SENT, TASK_IDS
+from .wire import MAX_DEPTH as MAX_VARIABLE_DEPTH, MAX_VALUES, MAX_WHERE_CLAUSES, measure
 
 SDL = Path(__file__).with_name("schema.graphql")
 MAX_BYTES = 4 * 1024 * 1024  # as a REST JSON body (wire.MAX_JSON_BYTES)
@@ -91,7 +94,7 @@ def install(app: Flask) -> None:
             document = parse(body["query"])
         except GraphQLError as e:
             return refused(e.message, "GRAPHQL_PARSE_FAILED", 400)
-        bound = _beyond_bounds(document)
+        bound = _beyond_bounds(document) or _variables_beyond_bounds(document, variables)
         if bound:
             return refused(bound, "GRAPHQL_VALIDATION_FAILED", 400)
         served = schema(sim.spec.version)
@@ -179,6 +182,35 @@ def _beyond_bounds(document) -> str | None:
         if fields > MAX_FIELDS:
             return f"more than {MAX_FIELDS} fields (aliases included) in one document is beyond cloudtower-sim's bound"
         level = [s.selection_set for s in selections if getattr(s, "selection_set", None)]
+    return None
+
+
+class _InputFields(Visitor):
+    """Counts the input object fields written in a document's arguments."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def enter_object_field(self, node: ObjectFieldNode, *_):
+        self.count += 1
+
+
+def _variables_beyond_bounds(document, variables: dict) -> str | None:
+    """REST's bounds on a body (wire.py), held to the variables and the arguments written in the document: how deep
+    they nest, how many values, and how many input fields (each a clause a filter tests every object against)."""
+    depth, values = measure(variables)
+    if depth > MAX_VARIABLE_DEPTH:
+        return f"variables nested more than {MAX_VARIABLE_DEPTH} levels deep is beyond cloudtower-sim's bound"
+    if values > MAX_VALUES:
+        return f"{values} values in the variables is more than cloudtower-sim's bound of {MAX_VALUES}"
+
+    written = _InputFields()
+    visit(document, written)
+    fields = written.count + measure(variables, keys_only=True)[1]
+    if fields > MAX_WHERE_CLAUSES:
+        return (f"{fields} input fields in one request is more than cloudtower-sim's bound of {MAX_WHERE_CLAUSES} "
+                "(each is a clause a filter tests every object against)")
     return None
 
 

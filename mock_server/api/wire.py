@@ -72,12 +72,12 @@ def read_body(op, raw: bytes):
         body = json.loads(raw)
     except (ValueError, RecursionError) as e:
         raise InvalidInput("body", f"the request body is not valid JSON ({e})") from None
-    depth, values = _measure(body)
+    depth, values = measure(body)
     if depth > MAX_DEPTH:
         raise InvalidInput("body", f"nested more than {MAX_DEPTH} levels deep")
     request.environ[SENT] = body  # as sent, for faults' `where` and the journal (front.py); not deeper than MAX_DEPTH
     if isinstance(body, dict) and isinstance(body.get("where"), (dict, list)):
-        clauses = _measure(body["where"], keys_only=True)[1]
+        clauses = measure(body["where"], keys_only=True)[1]
         if clauses > MAX_WHERE_CLAUSES:
             raise InvalidInput("where", f"{clauses} clauses is more than cloudtower-sim's bound of "
                                         f"{MAX_WHERE_CLAUSES} for one filter (an `_in` list counts as one clause)")
@@ -124,7 +124,7 @@ def _client_gone() -> bool:
     return bool(gone and gone())
 
 
-def _measure(value, keys_only: bool = False) -> tuple[int, int]:
+def measure(value, keys_only: bool = False) -> tuple[int, int]:
     """How deep `value` nests, and how many values it holds (with `keys_only`: how many object keys)."""
     depth, count, level = 0, 0, [value]
     while level:
