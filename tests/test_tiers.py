@@ -64,3 +64,12 @@ def test_contract_thorough_asks_the_suite_for_its_deep_run(monkeypatch):
     assert contract_command(parser().parse_args(["contract", "--thorough"])) == 0
     assert contract_command(parser().parse_args(["contract"])) == 0
     assert "--contract-thorough" in seen[0] and "--contract-thorough" not in seen[1]
+
+
+def test_the_map_of_the_tests_names_every_test_file():
+    """tests/README.md is where a reader finds what a file covers: a new file joins it."""
+    from .support import ROOT
+
+    text = (ROOT / "tests" / "README.md").read_text()
+    missing = sorted(p.name for p in (ROOT / "tests").glob("test_*.py") if f"`{p.name}`" not in text)
+    assert missing == [], f"add them to tests/README.md: {missing}"
