@@ -33,15 +33,8 @@ def each(world, user, objs: list, key: TaskKey, what: str, apply: Callable, args
     step = "delete" if key.startswith("Delete") else "update"
     started = []
     for o in objs:
-        def done(o=o):
-            o.entityAsyncStatus = None
-            apply(o)
-        act = done if busy else lambda o=o: apply(o)
-        if busy:
-            o.entityAsyncStatus = EntityAsyncStatus.DELETING if step == "delete" else EntityAsyncStatus.UPDATING
-        task = world.start_task(f"{what} {o.name}", o, key, [Step(step, SECONDS, act)], locks=(o,), user=user,
-                                args=dict(args or {}),
-                                on_failure=(lambda error, o=o: setattr(o, "entityAsyncStatus", None)) if busy else None)
+        task = world.start_task(f"{what} {o.name}", o, key, [Step(step, SECONDS, lambda o=o: apply(o))], locks=(o,),
+                                user=user, args=dict(args or {}), **(acting(o, key) if busy else {}))
         started.append((task, o))
     return started
 

@@ -456,14 +456,11 @@ def update(world: World, user, vms: list[Vm], data: dict, guest_account: tuple |
         def apply(vm=vm, changes=changes):
             for key, value in changes.items():
                 setattr(vm, key, value)
-            if also is not None:  # what else the same edit changes (GraphQL updateVm's NICs)
+            if also is not None:  # what else the same edit changes (GraphQL updateVm's NICs and disks)
                 also()
-            vm.entityAsyncStatus = None
 
-        vm.entityAsyncStatus = EntityAsyncStatus.UPDATING
         task = world.start_task(f"Edit VM {vm.name}", vm, TaskKey.UpdateVm, [Step("update", 1.0, apply)],
-                                locks=(vm,), user=user, args=dict(data),
-                                on_failure=lambda error, vm=vm: setattr(vm, "entityAsyncStatus", None))
+                                locks=(vm,), user=user, args=dict(data), **acting(vm, TaskKey.UpdateVm))
         started.append((task, vm))
     return started
 
