@@ -110,6 +110,11 @@ def _walk_steps(ids):
         ("/enter-maintance-mode", {"where": {"host_id": h["node-3"]}, "data": {"shutdown_vms": []}}),
         ("/exit-maintance-mode-precheck-result", {"where": {"id": h["node-3"]}}),
         ("/exit-maintance-mode", {"where": {"host_id": h["node-3"]}, "data": {}}),
+        ("/connect-cluster", [{"ip": "10.20.0.10", "username": "admin", "password": "edge-pass",
+                               "datacenter_id": ""}]),
+        ("/update-cluster", {"where": {"name": "smtx-edge"}, "data": {
+            "ip": "10.20.0.10", "username": "admin", "password": "edge-pass", "datacenter_id": ids["dc"]}}),
+        ("/delete-cluster", {"where": {"name": "smtx-edge"}}),
     ]
 
 

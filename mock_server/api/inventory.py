@@ -1,8 +1,8 @@
-"""What VMs are built from (domain/inventory.py): networks, storage, images and the VMs' devices; their reads, and the
-operations that edit them (domain/vm_devices.py, domain/networks.py). Each edit chooses its objects by `where` and
-answers one WithTask per object."""
+"""What VMs are built from (domain/inventory.py): networks, storage, images and the VMs' devices, and the clusters that
+hold them (domain/clusters.py); their reads, and the operations that edit them (domain/vm_devices.py,
+domain/networks.py). Each edit chooses its objects by `where` and answers one WithTask per object."""
 
-from ..domain import folders, gpus, images, labels, networks, placement, placement_groups, uploads, vm_devices
+from ..domain import clusters, folders, gpus, images, labels, networks, placement, placement_groups, uploads, vm_devices
 from ..domain.hardware import Seen
 from .registry import acting_on, body_data, nothing, operation, with_tasks
 
@@ -30,7 +30,8 @@ for _path, _entity, _edit, _args in (
         ("/update-datacenter", "Datacenter", placement.update_datacenters, body_data),
         ("/update-vm-folder", "VmFolder", folders.update, body_data),
         ("/add-vm-to-folder", "Vm", folders.file_vms, body_data),
-        ("/remove-vm-from-folder", "Vm", folders.unfile_vms, nothing)):
+        ("/remove-vm-from-folder", "Vm", folders.unfile_vms, nothing),
+        ("/update-cluster", "Cluster", clusters.update, body_data)):
     operation(_path)(acting_on(_entity, _edit, _args))
 for _path, _entity, _delete in (
         ("/delete-vm-volume", "VmVolume", vm_devices.delete_volumes), ("/delete-vm-vlan", "Vlan", networks.delete),
@@ -38,7 +39,8 @@ for _path, _entity, _delete in (
         ("/delete-organization", "Organization", placement.delete_organizations),
         ("/delete-datacenter", "Datacenter", placement.delete_datacenters),
         ("/delete-vm-folder", "VmFolder", folders.delete), ("/delete-label", "Label", labels.delete),
-        ("/delete-vm-placement-group", "VmPlacementGroup", placement_groups.delete)):
+        ("/delete-vm-placement-group", "VmPlacementGroup", placement_groups.delete),
+        ("/delete-cluster", "Cluster", clusters.delete)):
     operation(_path)(acting_on(_entity, _delete, nothing, deleting=True))
 operation("/add-labels-to-resources")(acting_on("Label", lambda w, u, ls, data: labels.tag(w, u, ls, data, True)))
 operation("/remove-labels-from-resources")(acting_on("Label", lambda w, u, ls, data: labels.tag(w, u, ls, data,
@@ -65,7 +67,7 @@ for _path, _create in (("/create-vm-volume", vm_devices.create_volumes), ("/crea
                        ("/create-vds", networks.create_vdses), ("/create-vm-placement-group", placement_groups.create),
                        ("/create-organization", placement.create_organizations),
                        ("/create-datacenter", placement.create_datacenters), ("/create-vm-folder", folders.create),
-                       ("/create-label", labels.create)):
+                       ("/create-label", labels.create), ("/connect-cluster", clusters.connect)):
     operation(_path)(_creating(_create))
 
 

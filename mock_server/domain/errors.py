@@ -28,6 +28,12 @@ class Forbidden(DomainError):
     status = 403
 
 
+class NotSimulated(DomainError):
+    """A form of a simulated operation that cloudtower-sim does not carry out: 501, as an operation it does not
+    simulate at all answers, rather than a guess."""
+    status = 501
+
+
 class ResourceLocked(DomainError):
     """A task is already working on this host or VM (upstream's only `ErrorCode`)."""
     code = "ResourceLocked"

@@ -109,6 +109,11 @@ class Cluster(Entity):
     vm_volumes: list = field(default_factory=list)  # kept by the world; what its storage holds
     datacenters: list = field(default_factory=list)  # placement.Datacenter
     zones: list = field(default_factory=list)  # placement.Zone: a stretched cluster's preferred and secondary zone
+    entityAsyncStatus: str | None = None  # CREATING while connect-cluster loads it, then UPDATING or DELETING
+    # how the tower reaches it (clusters.py): the scenario entry it is loaded from, and the username and password the
+    # tower logs in with; never on the wire
+    entry: dict | None = None
+    credentials: tuple = ("", "")
 
     @property
     def stretch(self):

@@ -44,7 +44,7 @@ _STR, _INT, _NUM, _BOOL = (str,), (int,), (int, float), (bool,)
 SHAPES = {
     "scenario": {"seed": _INT, "start_time": _STR, "api_version": _STR, "organization": _STR, "users": (list,),
                  "auth_configs": (list,),
-                 "clusters": (list,), "labels": (list,),
+                 "clusters": (list,), "labels": (list,), "reachable_clusters": (list,),
                  "generate": (dict,)},
     "user": {"username": _STR, "password": _STR, "role": _STR, "source": _STR, "tokens": (list,),
              "auth_config": _STR},  # an LDAP user's auth config, by id (the scenario's only one by default)
@@ -52,7 +52,9 @@ SHAPES = {
     "auth_config": {"id": _STR, "name": _STR, "type": _STR},
     "cluster": {"name": _STR, "ip": _STR, "version": _STR, "type": _STR, "architecture": _STR,
                 "datacenter": _STR, "stretch": _BOOL, "hosts": (list,), "vms": (list,), "placement_groups": (list,),
-                "folders": (list,), "subnets": (dict,)},  # subnets: VLAN name -> its subnet (furnish, guest.py)
+                "folders": (list,), "subnets": (dict,),  # subnets: VLAN name -> its subnet (furnish, guest.py)
+                # what a tower logs in to it with (connect-cluster, update-cluster: clusters.py)
+                "username": _STR, "password": _STR},
     "folder": {"name": _STR, "vms": (list,)},  # a VmFolder (folders.py) and the VMs filed in it, by name
     # a VmPlacementGroup (placement_groups.py): its rules are on when named; hosts and VMs by name
     "placement_group": {"name": _STR, "description": _STR, "enabled": _BOOL, "vm_vm_policy": _STR, "vms": (list,),
@@ -72,7 +74,11 @@ SHAPES = {
               "content_library_vm_templates": (list,)},
     "generate": {"clusters": _INT, "hosts_per_cluster": _INT, "vms_per_host": _INT},
 }
+# a cluster the tower can reach and has not connected (connect-cluster adds it, clusters.py): a cluster entry, in the
+# datacenter connect-cluster names; without hosts, it has three
+SHAPES["reachable_cluster"] = {k: v for k, v in SHAPES["cluster"].items() if k not in ("datacenter", "stretch")}
 REQUIRED = {"user": ("username", "password"), "auth_config": ("id", "name"), "cluster": ("name",),
+            "reachable_cluster": ("name", "ip", "username", "password"),
             "host": ("name", "memory_gib"), "gpu": ("name",),
             "placement_group": ("name",), "label": ("key",), "folder": ("name",),
             "vm": ("name", "status", "memory_gib", "vcpu"), "generate": ("clusters", "hosts_per_cluster")}
@@ -83,6 +89,7 @@ CHOICES = {("auth_config", "type"): ("LDAP",), ("vm", "status"): VM_STATUSES, ("
            ("cluster", "architecture"): ("AARCH64", "X86_64"), ("gpu", "usage"): ("PASS_THROUGH", "VGPU"),
            ("host", "zone"): ("preferred", "secondary"), ("placement_group", "vm_vm_policy"): VM_VM_POLICIES,
            ("scenario", "api_version"): API_VERSIONS}
+CHOICES.update({("reachable_cluster", key): CHOICES[("cluster", key)] for key in ("type", "architecture")})
 
 
 @dataclass
@@ -192,8 +199,8 @@ def _check(path, entry, kind, value):
             raise ScenarioError(path, where, f"missing required key {key!r}")
     # Only these kinds nest entries; generate.clusters is a count, not a list.
     children = {"scenario": {"users": "user", "clusters": "cluster", "labels": "label",
-                             "auth_configs": "auth_config"},
-                "cluster": {"hosts": "host", "vms": "vm", "placement_groups": "placement_group", "folders": "folder"},
+                             "auth_configs": "auth_config", "reachable_clusters": "reachable_cluster"},
+                "cluster": CLUSTER_CHILDREN, "reachable_cluster": CLUSTER_CHILDREN,
                 "host": {"gpu_devices": "gpu"}}.get(kind, {})
     for key, child in children.items():
         for i, item in enumerate(value.get(key) or ()):
@@ -206,6 +213,10 @@ def _check(path, entry, kind, value):
         if hosts > MAX_GENERATED_HOSTS or vms > MAX_GENERATED_VMS:
             raise ScenarioError(path, "generate", f"{hosts} hosts and {vms} VMs is more than the bound of "
                                                   f"{MAX_GENERATED_HOSTS} hosts and {MAX_GENERATED_VMS} VMs")
+
+
+CLUSTER_CHILDREN = {"hosts": "host", "vms": "vm", "placement_groups": "placement_group", "folders": "folder"}
+DEFAULT_CREDENTIALS = ("root", "HC!r0cks")  # a declared cluster's, unless it says (cloudtower-sim's choice)
 
 
 def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: int | None = None,
@@ -247,7 +258,10 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
     # a tower has an organization from its installation on; datacenters are the scenario's
     world.add(Organization(world.ids.cuid(), data.get("organization", "SmartX")))
     for i, c in enumerate(data.get("clusters") or ()):
-        _build_cluster(world, scenario.path, f"clusters[{i}]", c)
+        cluster = build_cluster(world, scenario.path, f"clusters[{i}]", c)
+        _reachable(world, scenario.path, f"clusters[{i}]", {**c, "ip": cluster.ip}, cluster)
+    for i, c in enumerate(data.get("reachable_clusters") or ()):
+        _reachable(world, scenario.path, f"reachable_clusters[{i}]", c)
     if "generate" in data:
         _generate(world, data["generate"])
     for image in list(world.elf_images.values()):
@@ -256,12 +270,7 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
         _label(world, scenario.path, f"labels[{i}]", entry, iso(start))
     # the scenario's VMs exist at the start instant (they are its starting point, not created one after another);
     # what the API creates later is stamped from the start on
-    for table in (world.vms, world.vm_volumes, world.elf_images, world.svt_images, world.usb_devices,
-                  world.gpu_devices):
-        for obj in table.values():
-            obj.local_created_at = iso(start)
-    for group in world.vm_placement_groups.values():
-        group.local_created_at = group.local_updated_at = iso(start)
+    _stamp(world, lambda: iso(start), every=True)
     for frozen in (*world.vm_snapshots.values(), *world.vm_templates.values()):
         frozen.local_created_at = iso(start)
     for library in world.content_library_vm_templates.values():
@@ -271,13 +280,20 @@ def build(scenario: Scenario, mode: str = "instant", speed: float = 1.0, seed: i
     return world
 
 
-def _build_cluster(world, path, entry, c):
-    if any(x.name == c["name"] for x in world.clusters.values()):
-        raise ScenarioError(path, f"{entry}.name", f"a cluster named {c['name']!r} is already declared")
-    n = len(world.clusters) + 1
-    cluster = world.add(Cluster(world.ids.cuid(), world.ids.uuid(), c["name"], c.get("ip", f"10.{n}.0.10"),
-                                **{k: c[k] for k in ("version", "type", "architecture") if k in c}))
-    _place(world, path, entry, cluster, c)
+def build_cluster(world, path, entry, c, cluster=None):
+    """The cluster entry `c` describes, with all it holds; `cluster`: the record connect-cluster made, which gets
+    it (clusters.py)."""
+    if cluster is None:
+        if any(x.name == c["name"] for x in world.clusters.values()):
+            raise ScenarioError(path, f"{entry}.name", f"a cluster named {c['name']!r} is already declared")
+        n = len(world.clusters) + 1
+        cluster = world.add(Cluster(world.ids.cuid(), world.ids.uuid(), c["name"], c.get("ip", f"10.{n}.0.10"),
+                                    **{k: c[k] for k in ("version", "type", "architecture") if k in c}))
+        _place(world, path, entry, cluster, c)
+    else:
+        cluster.name = c["name"]
+        for key in ("version", "type", "architecture"):
+            setattr(cluster, key, c.get(key, Cluster.__dataclass_fields__[key].default))
     for j, h in enumerate(c.get("hosts") or ()):
         if any(x.name == h["name"] for x in cluster.hosts):
             raise ScenarioError(path, f"{entry}.hosts[{j}].name", f"a host named {h['name']!r} is already declared")
@@ -357,6 +373,56 @@ def _build_cluster(world, path, entry, c):
         _placement_group(world, path, f"{entry}.placement_groups[{k}]", cluster, p)
     for k, f in enumerate(c.get("folders") or ()):
         _folder(world, path, f"{entry}.folders[{k}]", cluster, f)
+    return cluster
+
+
+def _reachable(world, path, at, c, cluster=None) -> None:
+    """Keep entry `c` as the cluster a tower reaches at its ip with its username and password (clusters.py):
+    `cluster` when the scenario has it connected, else one connect-cluster adds. Such an entry is built into a world
+    of its own now, so that a broken one stops the start instead of failing its connect."""
+    ip = c["ip"]
+    if ip in world.reachable:
+        raise ScenarioError(path, f"{at}.ip", f"{ip} is already the ip of cluster {world.reachable[ip]['name']!r}")
+    if cluster is None:
+        try:
+            address = ipaddress.IPv4Address(ip)
+        except ValueError:
+            raise ScenarioError(path, f"{at}.ip", f"expected an IPv4 address, got {_show(ip)}") from None
+        if not c.get("hosts"):
+            c = {**c, "hosts": _default_hosts(c["name"], address)}
+        build_cluster(World(Clock(world.clock.now(), "manual", 1.0), 0, world.grammar, world.api_version), path, at,
+                      c)
+    username, password = (c.get("username", DEFAULT_CREDENTIALS[0]), c.get("password", DEFAULT_CREDENTIALS[1]))
+    world.reachable[ip] = {**c, "username": username, "password": password}
+    if cluster is not None:
+        cluster.entry, cluster.credentials = world.reachable[ip], (username, password)
+
+
+def _default_hosts(name: str, address) -> list:
+    """A reachable cluster's hosts when its entry declares none: three, at the addresses after the cluster's."""
+    return [{"name": f"{name}-node-{k}", "management_ip": str(address + k), "memory_gib": 256, "os_memory_gib": 32}
+            for k in (1, 2, 3)]
+
+
+def load_cluster(world, cluster) -> None:
+    """connect-cluster's last step: `cluster` gets what its entry describes, made now, as a tower loads a cluster it
+    has just reached."""
+    images = set(world.elf_images)
+    build_cluster(world, "reachable_clusters", f"the cluster at {cluster.ip}", cluster.entry, cluster)
+    for image_id in set(world.elf_images) - images:
+        uploads.uploaded(world, world.elf_images[image_id])
+    _stamp(world, world.created_at)
+
+
+def _stamp(world, when, every: bool = False) -> None:
+    """Creation stamps for the objects a scenario made without them (`every`: for all of them): `when()` each."""
+    for table in (world.vms, world.vm_volumes, world.elf_images, world.svt_images, world.usb_devices,
+                  world.gpu_devices, world.vm_placement_groups):
+        for obj in table.values():
+            if every or not obj.local_created_at:
+                obj.local_created_at = when()
+                if table is world.vm_placement_groups:
+                    obj.local_updated_at = obj.local_created_at
 
 
 def _folder(world, path, at, cluster, f):
@@ -539,6 +605,10 @@ def _generate(world, g):
                 _add_vm(world, cluster, host, {"name": f"gen-c{i:02d}-h{j + 1:03d}-vm-{k + 1:04d}", "status": status,
                                                "memory_gib": mem, "vcpu": max(1, mem // 2)})
         furnish(world, cluster)
+        # removed and connected again, it comes back as three hosts of its name
+        _reachable(world, "generate", f"generate: cluster {cluster.name}", {
+            "name": cluster.name, "ip": cluster.ip,
+            "hosts": _default_hosts(cluster.name, ipaddress.IPv4Address(cluster.ip))}, cluster)
 
 
 # each VLAN's subnet unless the scenario's cluster says (`subnets: {vlan-100: 192.168.100.0/24}`): DHCP leases its

@@ -74,6 +74,7 @@ class World:
             setattr(self, table, {})
         self.tokens: dict[str, User] = {}
         self.auth_configs: dict = {}  # id -> model.AuthConfig
+        self.reachable: dict[str, dict] = {}  # ip -> the scenario entry of the cluster a tower reaches there
         self._logins: dict[str, deque] = {}  # user id -> the tokens of its logins, oldest first
         self.task_history, self.task_history_age = TASK_HISTORY, TASK_HISTORY_AGE
         self.lock = threading.RLock()  # replaced by the owning Simulator's lock
