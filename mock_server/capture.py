@@ -20,7 +20,8 @@ from .schema.spec import VERSIONS
 
 GIB = 1024**3
 LEFT_OUT = ("users' passwords: the replica's user is root / HC!r0cks, token cloudtower-sim-root-token",
-            "VM templates and content-library templates", "each VM's disks and NICs (replica VMs get default ones)")
+            "VM templates and content-library templates", "each VM's disks and NICs (replica VMs get default ones)",
+            "clusters' logins: a replica's clusters answer connect-cluster and update-cluster to root / HC!r0cks")
 
 
 class Names:

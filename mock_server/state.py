@@ -39,6 +39,21 @@ def load(path: Path) -> scenarios.Scenario | None:
                          "away to start from the scenario") from None
 
 
+def _logins(sim, scenario: dict) -> None:
+    """What the API does not show and the world needs to work on after a restart: the auth configs LDAP users log in
+    through, each connected cluster's login, and the clusters a tower can reach and has not connected."""
+    if sim.scenario.data.get("auth_configs"):
+        scenario["auth_configs"] = sim.scenario.data["auth_configs"]
+    with sim.session() as world:
+        logins = {c.ip: c.credentials for c in world.clusters.values()}
+        reachable = [{k: v for k, v in entry.items() if k in scenarios.SHAPES["reachable_cluster"]}
+                     for ip, entry in world.reachable.items() if ip not in logins]
+    for entry in scenario.get("clusters") or ():
+        entry["username"], entry["password"] = logins.get(entry.get("ip"), scenarios.DEFAULT_CREDENTIALS)
+    if reachable:
+        scenario["reachable_clusters"] = reachable
+
+
 def save(app, sim, path: Path) -> None:
     """Read the served world through the API in-process and write it as the state, atomically."""
     from cloudtower_sim.client import CloudTowerClient, wsgi_session
@@ -55,6 +70,7 @@ def save(app, sim, path: Path) -> None:
         with sim.session() as world:
             world.tokens.pop(token, None)
     scenario["users"] = sim.scenario.data.get("users") or scenario["users"]  # the served users, with passwords
+    _logins(sim, scenario)
     part = path.with_name(path.name + ".part")
     part.write_text(HEADER + "\n" + dump(scenario, "cloudtower-sim serve --state"))
     part.replace(path)

@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+import requests
 
 from cloudtower_sim.client import CloudTowerClient
 from cloudtower_sim.mock_server.state import HEADER
@@ -42,6 +43,31 @@ def test_created_vms_and_changes_survive_a_restart(tmp_path):
         # and so are its other users
         viewer = CloudTowerClient(served.base_url, username="viewer", password="viewer-pass")
         assert len(viewer.get_vms()) == 19
+    finally:
+        served.stop()
+
+
+def test_logins_a_restart_needs_are_kept_an_ldap_config_and_each_clusters(tmp_path):
+    """The API shows neither an auth config nor a cluster's login: the state keeps them from the world, so that
+    after a restart an LDAP user still logs in, a connected cluster is updated with its login, and a cluster not yet
+    connected is still reachable."""
+    kept = tmp_path / "state.yaml"
+    served = Process("--state", str(kept))
+    client = CloudTowerClient(served.base_url, token=TOKEN)
+    edge = {"ip": "10.20.0.10", "username": "admin", "password": "edge-pass"}
+    client.wait_tasks([t["task_id"] for t in client.call("/connect-cluster", [edge])])
+    code, out, err = served.stop(signal.SIGINT)
+    assert code == 0, (out, err)
+    served = Process("--state", str(kept))
+    try:
+        client = CloudTowerClient(served.base_url, token=TOKEN)
+        [cluster] = client.call("/get-clusters", {"where": {"name": "smtx-edge"}})
+        assert cluster["connect_state"] == "CONNECTED" and cluster["host_num"] == 3
+        client.wait_tasks([t["task_id"] for t in client.call("/update-cluster", {
+            "where": {"id": cluster["id"]}, "data": edge})])
+        ldap = requests.post(f"{served.base_url}/login", json={
+            "username": "ldap-user", "password": "ldap-pass", "source": "AUTHN", "auth_config_id": "ldap-corp"})
+        assert ldap.status_code == 200, ldap.text
     finally:
         served.stop()
 
