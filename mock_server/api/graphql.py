@@ -11,6 +11,7 @@ observed: no public source shows a tower's error answer, and the Terraform provi
 from __future__ import annotations
 
 import json
+import re
 import time
 from functools import cache
 from pathlib import Path
@@ -93,14 +94,15 @@ def install(app: Flask) -> None:
         try:
             document = parse(body["query"])
         except GraphQLError as e:
-            return refused(e.message, "GRAPHQL_PARSE_FAILED", 400)
+            return refused(_as_graphql_js(e.message), "GRAPHQL_PARSE_FAILED", 400)
         bound = _beyond_bounds(document) or _variables_beyond_bounds(document, variables)
         if bound:
             return refused(bound, "GRAPHQL_VALIDATION_FAILED", 400)
         served = schema(sim.spec.version)
         problems = validate(served, document)
         if problems:
-            return answer({"data": None, "errors": [{"message": p.message, "code": "GRAPHQL_VALIDATION_FAILED",
+            return answer({"data": None, "errors": [{"message": _as_graphql_js(p.message),
+                                                     "code": "GRAPHQL_VALIDATION_FAILED",
                                                      **_where(p)} for p in problems]}, 400)
         operation = body.get("operationName") or None
         chosen = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)
@@ -160,11 +162,18 @@ def _error(e: GraphQLError) -> dict:
     if isinstance(original, Refused):
         return {"message": original.message, "code": original.code, **_where(e)}
     if isinstance(original, GraphQLError):  # a variable that does not fit its type
-        return {"message": original.message, "code": "BAD_USER_INPUT", **_where(e)}
+        return {"message": _as_graphql_js(original.message), "code": "BAD_USER_INPUT", **_where(e)}
     if original is not None:  # a bug in the simulator: an error answer, not a crash
         return {"message": f"cloudtower-sim internal error: {type(original).__name__}: {original}",
                 "code": "INTERNAL_SERVER_ERROR", **_where(e)}
-    return {"message": e.message, "code": "BAD_USER_INPUT", **_where(e)}
+    return {"message": _as_graphql_js(e.message), "code": "BAD_USER_INPUT", **_where(e)}
+
+
+def _as_graphql_js(message: str) -> str:
+    """graphql-core words its messages as graphql-js does, but quotes names with ' where graphql-js, Tower's server,
+    uses ": everoute matches `^Cannot query field "(\\w+)" on type "(\\w+)"\\.` to leave out a field its tower lacks
+    and ask again (plugin/tower/pkg/informer/reflector.go)."""
+    return re.sub(r"'([^'\s]*)'", r'"\1"', message)
 
 
 def _beyond_bounds(document) -> str | None:
@@ -240,23 +249,20 @@ class Root:
             raise Refused(e.message, "LOGIN_FAILED") from None
         return {"token": token}
 
-    def _read(self, kind: str, **args):
-        self.world.user_for(self.authorization)  # a read needs a token too
-        return self.world.query(kind, {k: v for k, v in args.items() if v is not None})
+    def __getattr__(self, field: str):
+        """The reads (graphql_types.READS): `vms(where, orderBy, first, ...)` as REST's get-vms takes the same body,
+        and `vm(where)`, the one object its unique where names, or null. A read needs a token too."""
+        for kind, (one, many) in graphql_types.READS.items():
+            if field == many:
+                return lambda info, **args: self.world.query(kind, {
+                    k: v for k, v in args.items() if v is not None}) if self._reader() else None
+            if field == one:
+                return lambda info, where: _one(self.world, kind, where, required=False) if self._reader() else None
+        raise AttributeError(field)
 
-    def vms(self, info, **args):
-        return self._read("Vm", **args)
-
-    def tasks(self, info, **args):
-        return self._read("Task", **args)
-
-    def vm(self, info, where):
+    def _reader(self) -> bool:
         self.world.user_for(self.authorization)
-        return _one(self.world, "Vm", where, required=False)
-
-    def task(self, info, where):
-        self.world.user_for(self.authorization)
-        return _one(self.world, "Task", where, required=False)
+        return True
 
     def updateVm(self, info, data, where, effect=None):  # noqa: N802 (Tower's name)
         """The VM's edit as REST's update-vm-basic-info makes it (the same rules, one task, resource_mutation
