@@ -232,3 +232,27 @@ def test_a_vds_is_created_updated_and_deleted_through_the_sdk(sdk):
     [gone] = VdsApi(sdk).delete_vds({"where": {"id": vds.id}})
     wait_task(gone.task_id, sdk)
     assert gone.data.id == vds.id and VdsApi(sdk).get_vdses({"where": {"id": vds.id}}) == []
+
+
+def test_a_cluster_is_connected_updated_and_removed_through_the_sdk_as_the_terraform_provider_does(sdk):
+    """The provider's cluster resource (resource_cluster.go) through the SDK: its models validate what is answered,
+    and wait_task raises on the failed login."""
+    from cloudtower.api import DatacenterApi
+
+    clusters = ClusterApi(sdk)
+    [made] = clusters.connect_cluster([{"ip": "10.20.0.10", "username": "admin", "password": "edge-pass",
+                                        "datacenter_id": ""}])
+    assert made.data.connect_state == "INITIALIZING"
+    wait_task(made.task_id, sdk)
+    [edge] = clusters.get_clusters({"where": {"id": made.data.id}})
+    assert (edge.name, edge.connect_state, edge.host_num) == ("smtx-edge", "CONNECTED", 3)
+    dc = DatacenterApi(sdk).get_datacenters({"where": {"name": "dc-1"}})[0]
+    wait_task(clusters.update_cluster({"where": {"id": edge.id}, "data": {
+        "ip": "10.20.0.10", "username": "admin", "password": "edge-pass", "datacenter_id": dc.id}})[0].task_id, sdk)
+    assert [d.name for d in clusters.get_clusters({"where": {"id": edge.id}})[0].datacenters] == ["dc-1"]
+    [refused] = clusters.update_cluster({"where": {"id": edge.id}, "data": {"password": "wrong"}})
+    with pytest.raises(Exception, match="401"):
+        wait_task(refused.task_id, sdk)
+    [gone] = clusters.delete_cluster({"where": {"id": edge.id}})
+    wait_task(gone.task_id, sdk)
+    assert gone.data.id == edge.id and clusters.get_clusters({"where": {"id": edge.id}}) == []
