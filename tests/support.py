@@ -449,3 +449,140 @@ def snapshot(client) -> str:
         assert r.status_code == 200
         out[op] = r.get_json()
     return json.dumps(out, sort_keys=True)
+
+
+# --- every mutation once: the walk (test_mutation_walk.py), and a world holding every kind (test_saved.py) ----------
+
+def walk_steps(ids):
+    """Every simulated mutation once, valid for the default scenario, in an order where each one is allowed."""
+    h = ids["hosts"]
+    return [
+        ("/add-vm-nic", {"where": {"name": "test-01"}, "data": {"vm_nics": [{"connect_vlan_id": ids["vlan"]}]}}),
+        ("/add-vm-disk", {"where": {"name": "test-01"}, "data": {"vm_disks": {"mount_new_create_disks": [
+            {"vm_volume": {"name": "t1-data", "size": GiB, "elf_storage_policy": "REPLICA_2_THIN_PROVISION"},
+             "bus": "VIRTIO", "boot": 2}]}}}),
+        ("/expand-vm-disk", {"where": {"id": ids["disk"]}, "size": 50 * GiB}),
+        ("/create-vm-vlan", [{"vds_id": ids["vds"], "name": "walk-vlan", "vlan_id": 42}]),
+        ("/create-vds", [{"cluster_id": ids["cluster"], "name": "walk-vds", "nic_ids": ids["free_nics"]}]),
+        ("/update-vds", {"where": {"name": "walk-vds"}, "data": {"bond_mode": "balance-slb"}}),
+        ("/delete-vds", {"where": {"name": "walk-vds"}}),
+        ("/update-elf-image", {"where": {"name_ends_with": ".iso"}, "data": {"description": "walked"}}),
+        ("/eject-iso-from-vm-cd-rom", {"where": {"type": "CD_ROM"}}),
+        ("/delete-elf-image", {"where": {"name_ends_with": ".iso"}}),
+        ("/create-vm-placement-group", [{"cluster_id": ids["cluster"], "name": "walk-pg", "enabled": True,
+                                         "vm_vm_policy_enabled": True, "vm_vm_policy": "PREFER_SAME",
+                                         "vms": {"name_in": ["web-01", "web-02"]}}]),
+        ("/update-vm-placement-group", {"where": {"name": "walk-pg"}, "data": {
+            "vm_host_prefer_enabled": True, "prefer_hosts": {"name": "node-1"}}}),
+        ("/delete-vm-placement-group", {"where": {"name": "walk-pg"}}),
+        ("/create-label", [{"key": "walk", "value": "1"}]),
+        ("/add-labels-to-resources", {"where": {"key": "walk"}, "data": {"vms": {"name": "web-01"},
+                                                                         "clusters": {}}}),
+        ("/remove-labels-from-resources", {"where": {"key": "walk"}, "data": {"vms": {}}}),
+        ("/update-label", {"where": {"key": "walk"}, "data": {"value": "2"}}),
+        ("/delete-label", {"where": {"key": "walk"}}),
+        ("/create-organization", [{"name": "walk-org"}]),
+        ("/update-organization", {"where": {"name": "walk-org"}, "data": {"name": "walk-org-2"}}),
+        ("/create-datacenter", [{"organization_id": ids["org"], "name": "walk-dc"}]),
+        ("/remove-clusters-from-datacenter", [{"where": {"id": ids["dc"]}, "data": {"clusters": {}}}]),
+        ("/add-clusters-to-datacenter", [{"where": {"id": ids["dc"]}, "data": {"clusters": {}}}]),
+        ("/update-datacenter", {"where": {"name": "walk-dc"}, "data": {"name": "walk-dc-2"}}),
+        ("/delete-datacenter", {"where": {"name": "walk-dc-2"}}),
+        ("/delete-organization", {"where": {"name": "walk-org-2"}}),
+        ("/create-vm-folder", [{"cluster_id": ids["cluster"], "name": "walk-folder"}]),
+        ("/update-vm-folder", {"where": {"name": "walk-folder"}, "data": {"name": "walk-folder-2"}}),
+        ("/add-vm-to-folder", {"where": {"name": "test-01"}, "data": {"folder_id": "@walk-folder"}}),
+        ("/remove-vm-from-folder", {"where": {"name": "test-01"}}),
+        ("/delete-vm-folder", {"where": {"name": "walk-folder-2"}}),
+        ("/create-vm-snapshot", {"data": [{"vm_id": ids["test-01"], "name": "walk-snap"}]}),
+        ("/rollback-vm", {"where": {"name": "test-01"}, "data": {"snapshot_id": "@walk-snap"}}),
+        ("/rebuild-vm-from-snapshot", [{"rebuild_from_snapshot_id": "@walk-snap", "name": "walk-rebuilt"}]),
+        ("/delete-vm-snapshot", {"where": {"name": "walk-snap"}}),
+        ("/clone-vm-template-from-vm", [{"vm_id": ids["test-01"], "name": "walk-tpl",
+                                         "cloud_init_supported": False}]),
+        ("/update-vm-template", {"where": {"name": "walk-tpl"}, "data": {"description": "walked"}}),
+        ("/create-vm-from-template", [{"template_id": "@walk-tpl", "name": "walk-from-tpl", "is_full_copy": True}]),
+        ("/convert-vm-template-to-vm", [{"converted_from_template_id": "@walk-tpl", "name": "walk-converted"}]),
+        ("/convert-vm-template-from-vm", [{"vm_id": "@walk-converted", "name": "walk-tpl-2",
+                                           "cloud_init_supported": True}]),
+        ("/delete-vm-template", {"where": {"name": "walk-tpl-2"}}),
+        ("/clone-vm", [{"src_vm_id": ids["test-01"], "name": "walk-clone", "is_full_copy": False}]),
+        ("/clone-content-library-vm-template-from-vm", [{"vm": {"id": ids["test-01"]}, "name": "walk-lib",
+                                                         "clusters": {"id": ids["cluster"]}}]),
+        ("/update-content-library-vm-template", {"where": {"name": "walk-lib"}, "data": {"description": "walked"}}),
+        ("/distribute-content-library-vm-template-clusters", {"where": {"name": "walk-lib"},
+                                                              "data": {"clusters": {"id": ids["cluster"]}}}),
+        ("/create-vm-from-content-library-template", [{"template_id": "@walk-lib", "cluster_id": ids["cluster"],
+                                                       "name": "walk-from-lib", "is_full_copy": False}]),
+        ("/create-vm-from-content-library-template-batch", {"template_id": "@walk-lib", "vms": [
+            {"cluster_id": ids["cluster"], "name": f"walk-batch-{i}", "is_full_copy": True} for i in range(2)]}),
+        ("/convert-content-library-vm-template-from-vm", [{"vm": {"id": "@walk-clone"}, "name": "walk-lib-2",
+                                                           "clusters": {"id": ids["cluster"]}}]),
+        ("/delete-content-library-vm-template", {"where": {"name_in": ["walk-lib", "walk-lib-2"]}}),
+        ("/move-vm-to-recycle", {"where": {"name": "build-01"}}),
+        ("/recover-vm-from-recycle", {"where": {"name": "build-01"}}),
+        ("/create-vm-volume", [{"cluster_id": ids["cluster"], "name": "walk-volume", "size": GiB, "sharing": False,
+                                "elf_storage_policy": "REPLICA_2_THIN_PROVISION"}]),
+        ("/shutdown-vm", {"where": {"name": "web-01"}}),
+        ("/suspend-vm", {"where": {"name": "web-02"}}),
+        ("/resume-vm", {"where": {"name": "cache-01"}}),
+        ("/start-vm", {"where": {"name": "test-01"}}),
+        ("/start-vm", {"where": {"name": "build-01"}, "data": {"host_id": h["node-3"]}}),
+        ("/restart-vm", {"where": {"name": "app-01"}}),
+        ("/force-restart-vm", {"where": {"name": "app-02"}}),
+        ("/poweroff-vm", {"where": {"name": "web-03"}}),
+        ("/update-vm-basic-info", {"where": {"name": "web-03"}, "data": {"ha": False}}),
+        ("/add-vm-gpu-device", {"where": {"name": "web-03"}, "data": [{"gpu_id": ids["vgpu"], "amount": 3}]}),
+        ("/remove-vm-gpu-device", {"where": {"name": "web-03"}, "data": [{"gpu_id": ids["vgpu"], "amount": 1}]}),
+        ("/migrate-vm", {"where": {"name": "monitor-01"}, "data": {"host_id": h["node-3"]}}),
+        ("/delete-vm", {"where": {"name": "template-builder"}, "effect": {"include_snapshots": True}}),
+        ("/create-vm", [{"name": "new-01", "cluster_id": ids["cluster"], "status": "STOPPED", "firmware": "BIOS",
+                         "ha": True, "vm_nics": [], "vm_disks": {}, "memory": 2 * GiB, "cpu_cores": 1,
+                         "cpu_sockets": 1}]),
+        ("/enter-maintenance-mode-precheck", {"where": {"id": h["node-3"]}}),
+        ("/enter-maintance-mode-precheck-result", {"where": {"task_id": "@last-task"}}),
+        ("/enter-maintance-mode", {"where": {"host_id": h["node-3"]}, "data": {"shutdown_vms": []}}),
+        ("/exit-maintance-mode-precheck-result", {"where": {"id": h["node-3"]}}),
+        ("/exit-maintance-mode", {"where": {"host_id": h["node-3"]}, "data": {}}),
+        ("/connect-cluster", [{"ip": "10.20.0.10", "username": "admin", "password": "edge-pass",
+                               "datacenter_id": ""}]),
+        ("/update-cluster", {"where": {"name": "smtx-edge"}, "data": {
+            "ip": "10.20.0.10", "username": "admin", "password": "edge-pass", "datacenter_id": ids["dc"]}}),
+        ("/delete-cluster", {"where": {"name": "smtx-edge"}}),
+    ]
+
+
+def walk_ids(api) -> dict:
+    """What the walk's steps name in the default world."""
+    ids = {"hosts": {h["name"]: h["id"] for h in api.ok("get-hosts")}, "cluster": api.ok("get-clusters")[0]["id"]}
+    ids.update(vlan=api.ok("get-vlans", {"where": {"name": "vlan-100"}})[0]["id"], vds=api.ok("get-vdses")[0]["id"],
+               disk=api.ok("get-vm-disks", {"where": {"vm": {"name": "web-01"}, "type": "DISK"}})[0]["id"],
+               vgpu=api.ok("get-gpu-devices", {"where": {"user_usage": "VGPU"}})[0]["id"],
+               free_nics=[n["id"] for n in api.ok("get-nics", {"where": {"name_in": ["eth4", "eth5"]}})],
+               org=api.ok("get-organizations")[0]["id"], dc=api.ok("get-datacenters")[0]["id"],
+               **{"test-01": api.ok("get-vms", {"where": {"name": "test-01"}})[0]["id"]})
+    return ids
+
+
+def walk_body(api, body, last_task):
+    """A step's body with the objects the walk made before it named by their ids."""
+    if isinstance(body, dict) and body.get("where", {}).get("task_id") == "@last-task":
+        body = {"where": {"task_id": last_task}}
+    for marker, kind in (("@walk-tpl", "vm-templates"), ("@walk-converted", "vms"), ("@walk-clone", "vms"),
+                         ("@walk-lib", "content-library-vm-templates")):
+        if marker in json.dumps(body):
+            found = api.ok(f"get-{kind}", {"where": {"name": marker[1:]}})[0]["id"]
+            body = json.loads(json.dumps(body).replace(f'"{marker}"', f'"{found}"'))
+    if "@walk-snap" in json.dumps(body):
+        snap = api.ok("get-vm-snapshots", {"where": {"name": "walk-snap"}})[0]["id"]
+        body = json.loads(json.dumps(body).replace("@walk-snap", snap))
+    if isinstance(body, dict) and isinstance(body.get("data"), dict) and body["data"].get("folder_id"):
+        body = {**body, "data": {"folder_id": api.ok("get-vm-folders", {"where": {"name_starts_with":
+                                                                                 "walk-folder"}})[0]["id"]}}
+    return body
+
+
+def walk_task(data, last_task):
+    """The last task an answer names, else `last_task`."""
+    tasks = [data] if isinstance(data, dict) else data
+    return next((t["task_id"] for t in tasks if isinstance(t, dict) and t.get("task_id")), last_task)

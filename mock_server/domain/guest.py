@@ -29,8 +29,16 @@ def boot(world, vm) -> None:
     """A start: the guest comes up GUEST_BOOT_SECONDS later, if the VM is still running that same boot."""
     vm.guest_up = False
     vm.boots += 1
+    vm.guest_due = world.runner.now() + GUEST_BOOT_SECONDS
     boot_number = vm.boots
     world.runner.after(GUEST_BOOT_SECONDS, lambda: _up(world, vm, boot_number))
+
+
+def resume(world, vm) -> None:
+    """A world read back from a file (saved.py): a guest that was booting comes up when it would have."""
+    if vm.guest_due is not None and not vm.guest_up and vm.status == "RUNNING":
+        boot_number = vm.boots
+        world.runner.after(max(0.0, vm.guest_due - world.runner.now()), lambda: _up(world, vm, boot_number))
 
 
 def _up(world, vm, boot_number: int) -> None:
@@ -42,6 +50,7 @@ def _up(world, vm, boot_number: int) -> None:
 def up(vm) -> None:
     """The guest has booted: at its first boot, cloud-init's networks configured; a lease for each NIC with no
     static address."""
+    vm.guest_due = None
     for net in ((vm.cloud_init or {}).get("networks") or ()) if vm.boots <= 1 else ():  # cloud-init: first boot
         if net.get("type") == "IPV4" and net["nic_index"] < len(vm.vm_nics):
             nic = sorted(vm.vm_nics, key=lambda n: n.order)[net["nic_index"]]
@@ -62,7 +71,7 @@ def joined(nic) -> None:
 
 def halt(vm) -> None:
     """A stop (power off, shutdown, deletion): the guest state goes away and its leases are released."""
-    vm.guest_up = False
+    vm.guest_up, vm.guest_due = False, None
     for nic in vm.vm_nics:
         release(nic)
 

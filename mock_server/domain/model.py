@@ -394,6 +394,7 @@ class Vm(Entity):
     cloud_init_supported: bool = False
     guest_up: bool = False
     boots: int = 0
+    guest_due: float | None = None  # when the booting guest comes up (simulated seconds)
     ignores_shutdown: bool = False  # a guest that never answers a shutdown (a scenario says so)
     guest_hostname: str | None = None  # set in the guest through VMTools (GraphQL updateVm)
     guest_dns_servers: str | None = None

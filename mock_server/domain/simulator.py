@@ -105,6 +105,15 @@ class Simulator:
                 setattr(self.settings, key, value)
             return self._install(self._build())
 
+    def adopt(self, world: World) -> World:
+        """`world` (read back from a file: saved.py) as the current world, with this simulator's lock and task
+        history bounds; waits for requests in flight."""
+        with self.lock:
+            world.lock = self.lock
+            world.task_history, world.task_history_age = self.settings.task_history, self.settings.task_history_age
+            world.api_version = self.spec.version
+            return self._install(world)
+
     def reset(self) -> World:
         """Back to the loaded scenario, keeping the clock's current mode and speed; waits for requests in flight."""
         with self.lock:

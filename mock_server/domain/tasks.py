@@ -39,6 +39,7 @@ class TaskRunner:
         self.locks: dict[str, list[tuple[Task, bool]]] = {}
         self._event_time: float | None = None
         self._working: dict[str, _Job] = {}  # task id -> its job, while a step of it is under way
+        self._jobs: dict[str, _Job] = {}  # task id -> its job, until it ends
 
     # locks ---------------------------------------------------------------------------------------------------------
     def check_unlocked(self, *objs, shared: bool = False) -> None:
@@ -60,6 +61,7 @@ class TaskRunner:
         task.steps = [{"key": s.key, "current": 0.0, "total": 1.0, "finished": False, "unit": "PERCENT",
                        "per_second": None} for s in steps]
         job = _Job(task, steps, [o.id for o in (*locks, *shared)], on_success, on_failure)
+        self._jobs[task.id] = job
         self._schedule(self.now() + QUEUE_DELAY, lambda: self._begin(job))
         return task
 
@@ -73,6 +75,8 @@ class TaskRunner:
         heapq.heappush(self._events, (t, self._seq, fn))
 
     def _begin(self, job: "_Job") -> None:
+        if job.task.id not in self._jobs:  # ended meanwhile (fail_all)
+            return
         job.task.status = TaskStatus.EXECUTING
         job.task.started_at = iso(self.now())
         self._next(job)
@@ -87,6 +91,8 @@ class TaskRunner:
         self._schedule(self.now() + step.duration, lambda: self._complete(job))
 
     def _complete(self, job: "_Job") -> None:
+        if job.task.id not in self._jobs:  # ended meanwhile (fail_all)
+            return
         task, step = job.task, job.steps[job.index]
         try:
             if step.apply:
@@ -106,6 +112,7 @@ class TaskRunner:
     def _end(self, job: "_Job", error: TaskError | None) -> None:
         task = job.task
         self._working.pop(task.id, None)
+        self._jobs.pop(task.id, None)
         for oid in job.locked:
             held = [h for h in self.locks.get(oid, ()) if h[0] is not task]
             if held:
@@ -128,6 +135,20 @@ class TaskRunner:
                 job.on_failure(error)
             except Exception:  # the task stays FAILED with its own error; the cleanup's failure is only logged
                 log.exception("task %s (%s): on_failure raised", task.id, task.description)
+
+    @property
+    def working(self) -> bool:
+        """A task has not ended yet."""
+        return bool(self._jobs)
+
+    def fail_all(self, error: TaskError) -> int:
+        """End every task not yet ended with `error`, each through its own failure path (a stop); how many."""
+        jobs = list(self._jobs.values())
+        for job in jobs:
+            if job.task.started_at is None:
+                job.task.started_at = iso(self.now())
+            self._end(job, error)
+        return len(jobs)
 
     # time ------------------------------------------------------------------------------------------------------------
     def run_due(self) -> None:
