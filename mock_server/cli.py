@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from . import state
+from .domain import saved
 from .domain.clock import MODES, check_speed
 from .domain.scenario import ScenarioError
 from .domain.simulator import JOURNAL_SIZE, Settings, Simulator
@@ -224,10 +225,17 @@ def serve(args) -> int:
         return refuse(str(e))
     try:
         sim = Simulator(settings)
-        if kept is not None:
+        if isinstance(kept, dict):
+            sim.adopt(saved.load(kept, sim.spec.filters))
+        elif kept is not None:
+            print(f"cloudtower-sim: {state_path} is a state file of format 1 (a scenario): loaded as one, with ids "
+                  "made anew; it is written back whole", file=sys.stderr, flush=True)
             sim.start_over(kept)
     except ScenarioError as e:
         return refuse(f"scenario error: {e}")
+    except saved.SavedError as e:
+        return refuse(f"--state {state_path}: a corrupt state file ({e}); refusing to load or overwrite it: move it "
+                      "away to start from the scenario")
     try:
         app = create_app(simulator=sim)
         server = Server(app, args.host, args.port, args.threads)
@@ -256,7 +264,7 @@ def serve(args) -> int:
 
     left = server.run()
     if state_path:
-        state.save(app, sim, state_path)
+        state.save(sim, state_path, stopping=True)
         print(f"cloudtower-sim: state written to {state_path}", flush=True)
     print("cloudtower-sim: stopped" + (f", {left} request(s) unfinished after the grace period" if left else ""),
           flush=True)
@@ -264,7 +272,8 @@ def serve(args) -> int:
 
 
 def _keep_writing(app, sim, path, interval: float) -> None:
-    """Write the state every `interval` seconds, in a daemon thread (a failed write is said, and tried again)."""
+    """Write the state every `interval` seconds, in a daemon thread, at the first moment after it that no task runs
+    (tried every second); a failed write is said, and tried again."""
     import threading
     import time
 
@@ -272,7 +281,8 @@ def _keep_writing(app, sim, path, interval: float) -> None:
         while True:
             time.sleep(interval)
             try:
-                state.save(app, sim, path)
+                while not state.save(sim, path):
+                    time.sleep(1)
             except Exception as e:  # noqa: BLE001 - said, and the next round tries again
                 print(f"cloudtower-sim: writing --state {path} failed: {e}", file=sys.stderr, flush=True)
     threading.Thread(target=loop, daemon=True, name="cloudtower-sim-state").start()

@@ -151,7 +151,7 @@ def update(world, user, clusters: list, data: dict) -> list:
             username = data["username"] if data.get("username") is not None else cluster.credentials[0]
             password = data["password"] if data.get("password") is not None else cluster.credentials[1]
             entry = _reach(world, address, username, password)
-            if entry is not cluster.entry:
+            if entry != cluster.entry:
                 raise TaskError(f"cluster {address} is not cluster {cluster.name}: it is "
                                 f"{entry['name']}", NOT_FOUND)
             cluster.ip, cluster.credentials = address, (username, password)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import json
 import sys
 import typing
 from collections import deque
@@ -27,6 +28,8 @@ from .model import KINDS, AuthConfig, Entity
 from .world import World
 
 FORMAT = 2  # 1: a scenario, read back through the API (ids made anew); 2: this
+# a saved world's file: this line, then the world as JSON (`serve --state` writes it; `--scenario` takes it too)
+HEADER = "# cloudtower-sim state: written by `cloudtower-sim serve --state`; loaded by it on the next start"
 INTERRUPTED = "TASK_INTERRUPTED"
 _PACKAGE = __name__.rsplit(".", 1)[0]  # the domain package: only its dataclasses are made from a file
 
@@ -111,6 +114,45 @@ def interrupt(world: World) -> int:
 
 
 # reading -------------------------------------------------------------------------------------------------------------
+def parse(text: str) -> dict | None:
+    """A saved world's file as data for `load`; None when it is no saved world but a scenario (format 1 files are
+    YAML after the same header). JSON that is not a world of this format is refused (SavedError)."""
+    body = text[len(HEADER):] if text.startswith(HEADER) else text
+    if not body.lstrip().startswith("{"):
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError as e:
+        raise SavedError(f"not JSON ({e})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        found = data.get("format") if isinstance(data, dict) else None
+        raise SavedError(f"a saved world of format {found!r}; this cloudtower-sim reads format {FORMAT}")
+    return data
+
+
+def read(path) -> dict | None:
+    """The saved world in file `path`, or None when the file is something else (a scenario)."""
+    try:
+        with open(path) as f:
+            if f.readline().rstrip("\n") != HEADER:
+                return None
+            return parse(HEADER + f.read())
+    except (OSError, UnicodeDecodeError):
+        return None  # the scenario loader says what is wrong with the file
+
+
+def as_scenario(data: dict, path):
+    """What the simulator tells of a saved world as of a scenario: its file, version and users (cli.py prints the
+    first user's login)."""
+    from pathlib import Path
+
+    from .scenario import Scenario
+    users = [{"username": u["username"], "password": u["password"],
+              "tokens": [t for t, owner in data["tokens"].items() if owner == u["id"]][:1]}
+             for u in data["kinds"].get("User", ())]
+    return Scenario(Path(path), {"api_version": data["api_version"], "users": users})
+
+
 def load(data: dict, grammar=None) -> World:
     """The world `data` (from dump) describes. A file of another format, or one that does not hold together, is
     refused with SavedError naming what is wrong."""

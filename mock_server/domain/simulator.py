@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..schema.spec import DEFAULT_VERSION, Spec
-from . import scenario as scenarios
+from . import saved, scenario as scenarios
 from .rwlock import ReadWriteLock
 from .world import TASK_HISTORY, TASK_HISTORY_AGE, World
 
@@ -37,7 +37,10 @@ class Settings:
 class Simulator:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings()
-        self.scenario = scenarios.load(self.settings.scenario)
+        # a saved world (`serve --state` writes one) serves as a scenario too: the world it holds, ids and all
+        self.saved = saved.read(self.settings.scenario) if self.settings.scenario else None
+        self.scenario = saved.as_scenario(self.saved, self.settings.scenario) if self.saved else scenarios.load(
+            self.settings.scenario)
         # one lock over whichever world is current: held for each request and for a reset, so a request never
         # answers from, or writes to, a world a reset has discarded
         self.lock = ReadWriteLock()
@@ -51,8 +54,12 @@ class Simulator:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            world = scenarios.build(self.scenario, s.task_mode, s.speed, s.seed, self.spec.filters,
-                                    self.spec.version, s.start_time)
+            if self.saved is not None:
+                world = saved.load(self.saved, self.spec.filters)
+                world.clock.set_mode(s.task_mode, s.speed)
+            else:
+                world = scenarios.build(self.scenario, s.task_mode, s.speed, s.seed, self.spec.filters,
+                                        self.spec.version, s.start_time)
         finally:
             if collecting:
                 gc.enable()
@@ -100,7 +107,7 @@ class Simulator:
         """A new world of `scenario` (scenario.Scenario) with these settings changed (task_mode, speed, seed,
         start_time); the served API version stays. Waits for requests in flight."""
         with self.lock:
-            self.scenario = scenario
+            self.scenario, self.saved = scenario, None
             for key, value in settings.items():
                 setattr(self.settings, key, value)
             return self._install(self._build())
@@ -110,6 +117,7 @@ class Simulator:
         history bounds; waits for requests in flight."""
         with self.lock:
             world.lock = self.lock
+            world.clock.set_mode(self.settings.task_mode, self.settings.speed)
             world.task_history, world.task_history_age = self.settings.task_history, self.settings.task_history_age
             world.api_version = self.spec.version
             return self._install(world)
