@@ -69,7 +69,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--journal-size", type=_whole(1, 10**7), default=JOURNAL_SIZE, metavar="N",
                        help=f"requests the journal (GET /_sim/requests) keeps, the oldest dropped first (default "
                             f"{JOURNAL_SIZE})")
-    capture = sub.add_parser("capture", help="read a CloudTower (read-only) into a scenario that serve loads",
+    capture = sub.add_parser("capture", help="read a CloudTower (read-only) into a world file that serve loads",
                              description="Read a tower's inventory, read-only, into a scenario file that `serve "
                                          "--scenario FILE` loads: a replica of your own inventory.")
     capture.add_argument("--target-url", required=True, help="CloudTower base URL, e.g. https://tower/v2/api")
@@ -78,7 +78,8 @@ def parser() -> argparse.ArgumentParser:
     capture.add_argument("--password", help="($CLOUDTOWER_PASSWORD)")
     capture.add_argument("--insecure", action="store_true", help="accept a self-signed TLS certificate")
     capture.add_argument("--anonymize", action="store_true", help="rename everything and move every IP, consistently")
-    capture.add_argument("--output", required=True, metavar="FILE", help="the scenario file to write")
+    capture.add_argument("--output", required=True, metavar="FILE",
+                         help="the world file to write (serve --scenario FILE serves it)")
     contract = sub.add_parser("contract", help="run the contract suite against the simulator or a CloudTower",
                               description="Run the contract suite (pytest underneath). Without --target-url it runs "
                                           "against the simulator in-process. Against a URL it only reads unless "
@@ -139,7 +140,7 @@ def capture(args) -> int:
 
     from cloudtower_sim.client import CloudTowerClient, CloudTowerError, ConnectionFailed
 
-    from .capture import capture as read_tower, dump
+    from .capture import capture as read_tower
 
     token = args.token or os.environ.get("CLOUDTOWER_TOKEN")
     username = args.username or os.environ.get("CLOUDTOWER_USERNAME")
@@ -150,18 +151,16 @@ def capture(args) -> int:
     try:
         client = CloudTowerClient(args.target_url, token=token, username=None if token else username,
                                   password=None if token else password, verify=not args.insecure)
-        scenario = read_tower(client, args.anonymize, lambda line: print(f"cloudtower-sim: {line}", file=sys.stderr,
-                                                                         flush=True))
+        world = read_tower(client, args.anonymize, lambda line: print(f"cloudtower-sim: {line}", file=sys.stderr,
+                                                                      flush=True))
     except (CloudTowerError, ConnectionFailed) as e:
         print(f"cloudtower-sim: capture failed: {e}", file=sys.stderr)
         return 2
     out = Path(args.output)
-    part = out.with_name(out.name + ".part")
-    part.write_text(dump(scenario, args.target_url))
-    part.replace(out)  # whole or not at all
-    vms = sum(len(c.get("vms") or ()) for c in scenario["clusters"])
-    print(f"cloudtower-sim: wrote {out}: {len(scenario['clusters'])} clusters, {vms} VMs; serve it with "
-          f"cloudtower-sim serve --scenario {out}")
+    world["source"] = args.target_url
+    saved.write(world, out)  # whole or not at all
+    print(f"cloudtower-sim: wrote {out}: {len(world['kinds']['Cluster'])} clusters, {len(world['kinds']['Vm'])} VMs; "
+          f"serve it with cloudtower-sim serve --scenario {out}")
     return 0
 
 

@@ -7,7 +7,6 @@ cloudtower-sim before the whole world was kept) is still loaded, as the scenario
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from .domain import saved
@@ -56,9 +55,5 @@ def save(sim, path: Path, stopping: bool = False) -> bool:
             if world.runner.working:
                 return False
             data = saved.dump(world)
-    part = path.with_name(path.name + ".part")
-    with open(part, "w") as f:
-        f.write(HEADER + "\n")
-        json.dump(data, f, separators=(",", ":"))
-    part.replace(path)
+    saved.write(data, path)
     return True

@@ -107,6 +107,18 @@ def dump(world: World) -> dict:
     }
 
 
+def write(data: dict, path) -> None:
+    """Write `data` (dump's, or capture's) to the file `path`, whole or not at all."""
+    from pathlib import Path
+
+    path = Path(path)
+    part = path.with_name(path.name + ".part")
+    with open(part, "w") as f:
+        f.write(HEADER + "\n")
+        json.dump(data, f, separators=(",", ":"))
+    part.replace(path)
+
+
 def interrupt(world: World) -> int:
     """Fail every running task through its own failure path (a stop: see the module's docstring); how many."""
     return world.runner.fail_all(TaskError("cloudtower-sim stopped while this task ran, and a restarted tower does "
