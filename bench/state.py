@@ -5,7 +5,8 @@ For each world: the time to read the world out (saved.dump, under the read hold)
 any hold), the file's size, the time to read it back (json + saved.load) beside the time to build the same world
 from its scenario (the baseline: a start without --state), and, while a write runs in a thread, the longest wait of
 a get-vms by id (reads go on) and of a change (update-vm-basic-info: waits for the read-out) against the same
-requests with no write. Medians of 3.
+requests with no write. Medians of 3. Then a capture of the same world (through the API, in-process): its time, its
+file and its load.
 
     .venv/bin/python bench/state.py [--worlds 10k,100k] [--out bench/state.json]
 """
@@ -83,6 +84,14 @@ def measure(name: str, tmp: Path) -> dict:
         writes.append(timed(lambda: state.save(sim, path)))
         text = path.read_text()
         loads.append(timed(lambda: saved.load(saved.parse(text), sim.spec.filters)))
+    from cloudtower_sim.client import CloudTowerClient, wsgi_session
+    from cloudtower_sim.mock_server.capture import capture
+
+    captured = tmp / f"{name}.captured"
+    api = CloudTowerClient("http://bench/v2/api", token=TOKEN, session=wsgi_session(create_app(simulator=sim)))
+    capture_s = timed(lambda: saved.write(capture(api), captured))
+    capture_text = captured.read_text()
+    capture_load_s = timed(lambda: saved.load(saved.parse(capture_text), sim.spec.filters))
     vm_id = next(iter(sim.world.vms))
     quiet = waits(client, vm_id)
     writing = waits(client, vm_id, lambda: state.save(sim, path))
@@ -90,7 +99,8 @@ def measure(name: str, tmp: Path) -> dict:
     return {"vms": len(sim.world.vms), "build_s": statistics.median(built), "dump_s": statistics.median(dumps),
             "write_s": statistics.median(writes), "size_mb": os.path.getsize(path) / 1e6,
             "load_s": statistics.median(loads), "load_vs_build": statistics.median(loads) / statistics.median(built),
-            "quiet": quiet, "while_writing": writing}
+            "quiet": quiet, "while_writing": writing, "capture_s": capture_s,
+            "capture_mb": os.path.getsize(captured) / 1e6, "capture_load_s": capture_load_s}
 
 
 def main() -> None:
@@ -107,6 +117,8 @@ def main() -> None:
                   f"| read max {r['while_writing']['read_max_ms']:.0f} ms (quiet {r['quiet']['read_max_ms']:.0f}) "
                   f"| change max {r['while_writing']['change_max_ms']:.0f} ms (quiet "
                   f"{r['quiet']['change_max_ms']:.0f}) |", flush=True)
+            print(f"| capture of {r['vms']:,} VMs | {r['capture_s']:.2f} s | {r['capture_mb']:.0f} MB "
+                  f"| {r['capture_load_s']:.2f} s |", flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=1))
 

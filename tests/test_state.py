@@ -164,7 +164,9 @@ def test_a_foreign_or_corrupt_state_file_is_refused_and_left_as_it_was(tmp_path)
             ("scenario.yaml", (ROOT / "mock_server" / "scenarios" / "default.yaml").read_text(),
              "not a cloudtower-sim state file"),
             ("corrupt.yaml", HEADER + "\nclusters: [{name: 1}]\n", "corrupt state file"),
-            ("binary.yaml", HEADER + "\n\x00\x01: [\n", "corrupt state file")):
+            ("binary.yaml", HEADER + "\n\x00\x01: [\n", "corrupt state file"),
+            ("broken.json", HEADER + '\n{"format": 2, "kinds": {', "corrupt state file"),
+            ("newer.json", HEADER + '\n{"format": 3}', "this cloudtower-sim reads format 2")):
         path = tmp_path / name
         path.write_text(text)
         proc = subprocess.run([sys.executable, "-m", "cloudtower_sim", "serve", "--port", "0", "--state", str(path)],
