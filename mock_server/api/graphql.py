@@ -254,15 +254,16 @@ class Root:
         and `vm(where)`, the one object its unique where names, or null. A read needs a token too."""
         for kind, (one, many) in graphql_types.READS.items():
             if field == many:
-                return lambda info, **args: self.world.query(kind, {
-                    k: v for k, v in args.items() if v is not None}) if self._reader() else None
+                def read_many(info, **args):
+                    self.world.user_for(self.authorization)
+                    return self.world.query(kind, {k: v for k, v in args.items() if v is not None})
+                return read_many
             if field == one:
-                return lambda info, where: _one(self.world, kind, where, required=False) if self._reader() else None
+                def read_one(info, where):
+                    self.world.user_for(self.authorization)
+                    return _one(self.world, kind, where, required=False)
+                return read_one
         raise AttributeError(field)
-
-    def _reader(self) -> bool:
-        self.world.user_for(self.authorization)
-        return True
 
     def updateVm(self, info, data, where, effect=None):  # noqa: N802 (Tower's name)
         """The VM's edit as REST's update-vm-basic-info makes it (the same rules, one task, resource_mutation

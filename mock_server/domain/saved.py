@@ -20,11 +20,13 @@ import json
 import sys
 import typing
 from collections import deque
+from pathlib import Path
 
 from . import guest
 from .clock import Clock
 from .errors import TaskError
 from .model import KINDS, AuthConfig, Entity
+from .scenario import Scenario
 from .world import World
 
 FORMAT = 2  # 1: a scenario, read back through the API (ids made anew); 2: this
@@ -109,8 +111,6 @@ def dump(world: World) -> dict:
 
 def write(data: dict, path) -> None:
     """Write `data` (dump's, or capture's) to the file `path`, whole or not at all."""
-    from pathlib import Path
-
     path = Path(path)
     part = path.with_name(path.name + ".part")
     with open(part, "w") as f:
@@ -156,9 +156,6 @@ def read(path) -> dict | None:
 def as_scenario(data: dict, path):
     """What the simulator tells of a saved world as of a scenario: its file, version and users (cli.py prints the
     first user's login)."""
-    from pathlib import Path
-
-    from .scenario import Scenario
     users = [{"username": u["username"], "password": u["password"],
               "tokens": [t for t, owner in data["tokens"].items() if owner == u["id"]][:1]}
              for u in data["kinds"].get("User", ())]
