@@ -128,9 +128,11 @@ class Orderings:
 
 
 def select(grammar: Grammar, entity: str, items: Iterable, body: dict | None, index: dict,
-           ordered: Callable[[str], list | None] = lambda order: None) -> list:
+           ordered: Callable[[str], list | None] = lambda order: None,
+           narrow: Callable[[dict], list | None] | None = None) -> list:
     """Filter, order and page `items` (in creation order, `index` by id) as upstream's query body says; `ordered`
-    may give all of `items` in an order already (Orderings), or None."""
+    may give all of `items` in an order already (Orderings), or None; `narrow` gives, for a `where`, the objects that
+    can match it in table order (indexes.py), or None: every object can."""
     body = body or {}
     where = body.get("where") or {}
     order = body.get("orderBy")
@@ -142,20 +144,22 @@ def select(grammar: Grammar, entity: str, items: Iterable, body: dict | None, in
         return list(islice(in_order, skip, None if first is None else skip + first))
     matches = compile_where(grammar, entity, where)
     if body.get("after") is None and body.get("before") is None:
+        narrowed = (narrow or (lambda w: _by_id(w, index)))(where) if where else None
+        candidates = items if narrowed is None else narrowed
         # the whole table already in order, if kept: filtering it then orders the matches (the sort is stable)
-        in_order = ordered(order) if order and _whole_table(where) else None
+        in_order = ordered(order) if order and narrowed is None else None
         first, skip = body.get("first"), body.get("skip") or 0
         if first is not None and first >= 0 and skip >= 0 and body.get("last") is None:
             # a page from the start: only its objects need be found (the rest are neither sorted nor tested)
             _page([], body)
             if in_order is not None:
                 return list(islice(filter(matches, in_order), skip, skip + first))
-            found = filter(matches, _candidates(where, items, index))
+            found = filter(matches, candidates)
             return _ordered_first(found, order, skip + first)[skip:]
         if in_order is not None:
             result = [o for o in in_order if matches(o)]
         else:
-            result = _ordered([o for o in _candidates(where, items, index) if matches(o)], order)
+            result = _ordered([o for o in candidates if matches(o)], order)
     else:
         # As Prisma pages: a cursor is a place in the whole ordered collection, so it need not match `where` (a loop
         # that pages through RUNNING VMs while stopping them goes on)
@@ -218,20 +222,15 @@ def _cursor(entity: str, index: dict, body: dict, key: str):
     return found
 
 
-def _whole_table(where: dict) -> bool:
-    """Whether the candidates of `where` are the whole table (_candidates)."""
-    return not isinstance(where.get("id"), str) and not isinstance(where.get("id_in"), list)
-
-
-def _candidates(where: dict, items, index: dict):
-    """Lookups by `id` / `id_in` read the index instead of scanning every object."""
+def _by_id(where: dict, index: dict) -> list | None:
+    """Without the world's indexes: lookups by `id` / `id_in` read the table by id instead of every object."""
     if isinstance(where.get("id"), str):
         o = index.get(where["id"])
         return [o] if o is not None else []
     if isinstance(where.get("id_in"), list):
         found = {index[i] for i in where["id_in"] if i in index}
         return sorted(found, key=lambda o: o.id)  # cuids order by creation (ids.py), as the table does
-    return items
+    return None
 
 
 def _page(result: list, body: dict) -> list:

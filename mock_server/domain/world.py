@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import threading
-from collections import deque
+from collections import Counter, deque
 from contextlib import contextmanager
 
 from .clock import Clock, iso
@@ -21,6 +21,7 @@ from .model import KINDS as DECLARED, Cluster, Host, Task, User, Vm
 from . import (content_library, folders, inventory, placement, placement_groups,  # noqa: F401
                snapshots, templates, uploads)
 from .states import UserRole, UserSource
+from .indexes import Indexes, watch_names
 from .query import Orderings, select
 from .tasks import Step, TaskRunner
 
@@ -84,6 +85,9 @@ class World:
         # computed at one generation is the answer while the generation stays (api/answers.py keeps reads' by it)
         self.generation = next(_GENERATIONS)
         self.orderings = Orderings()
+        self.membership: Counter = Counter()  # kind -> how many times its table gained or lost an object
+        self.indexes = Indexes(self)
+        watch_names()
 
     # access ----------------------------------------------------------------------------------------------------------
     @contextmanager
@@ -118,6 +122,7 @@ class World:
     def add(self, obj):
         # a table keeps its objects in creation order (the default order of every list), as their ids sort
         getattr(self, KINDS[type(obj).__name__])[obj.id] = obj
+        self.membership[type(obj).__name__] += 1
         if isinstance(obj, Host):
             obj.cluster.hosts.append(obj)
         elif isinstance(obj, Vm):
@@ -137,6 +142,7 @@ class World:
             holder.remove(obj)
         self._unlabel(obj)
         del getattr(self, KINDS[type(obj).__name__])[obj.id]
+        self.membership[type(obj).__name__] += 1
 
     def holds(self, obj) -> bool:
         """`obj` is (still) in the world."""
@@ -181,6 +187,7 @@ class World:
         self.place(vm, None)
         vm.cluster.vms.remove(vm)
         del self.vms[vm.id]
+        self.membership["Vm"] += 1
 
     def place(self, vm: Vm, host: Host | None) -> None:
         """Put `vm` on `host` (None: on no host), keeping `Host.vms` in step."""
@@ -214,11 +221,12 @@ class World:
 
     def query(self, kind: str, body: dict | None) -> list:
         table = getattr(self, KINDS[kind])
+        narrow = lambda where: self.indexes.candidates(self.grammar, kind, where)  # noqa: E731
         if not getattr(self.lock, "held_to_read", False):
-            return select(self.grammar, kind, table.values(), body, table)
+            return select(self.grammar, kind, table.values(), body, table, narrow=narrow)
         # held to read, so no one changes the world meanwhile: an order of the whole table holds for the generation
         return select(self.grammar, kind, table.values(), body, table,
-                      lambda order: self.orderings.get(self.generation, kind, order, table.values()))
+                      lambda order: self.orderings.get(self.generation, kind, order, table.values()), narrow)
 
     def make_unmovable(self, vm_ref: str, reason: str) -> None:
         """An injected fault (api/faults.py): the VM with this id, local_id or name cannot live-migrate."""
@@ -274,6 +282,7 @@ class World:
             excess -= 1
         for task_id in doomed:
             del self.tasks[task_id]
+        self.membership["Task"] += len(doomed)
 
     def user_for(self, header: str | None) -> User:
         """The user whose token `header` carries: bare, as the docs and the SDKs send it, or `Bearer <token>`, as

@@ -1,0 +1,179 @@
+"""What a selective `where` reads instead of every object (issue 33): a few objects that surely include every match,
+in table order; query.select then tests only those with the whole `where`, so an index narrows a query and never
+decides it. Each index is the world's own, current whenever it is read:
+
+- by `id` (and `id_in`): the table itself;
+- by name (`name`, `name_in`, `name_contains`, `name_starts_with`, `name_ends_with`): a column of the table's names
+  packed into one string, searched with str.find; made again when the table gains or loses an object, or an object
+  of any kind is renamed (every kind's `name` is watched: `watch_names`);
+- by relation: the related object's own list of what names it (`host: {id}` reads the host's `vms`, `cluster: {name}`
+  the cluster's, `vm: {id}` a VM's disks or NICs, `labels_some: {...}` each matching label's), which the world keeps
+  with every change;
+- `AND` takes its narrowest part; `OR` the union of its parts, when each part narrows.
+
+Anything else (a status, a range, a negation) is tested on the candidates, or on the whole table when nothing
+narrows it. tests/test_indexes.py holds the two paths to the same answers on random worlds, changes and queries."""
+
+from __future__ import annotations
+
+import dataclasses
+from bisect import bisect_right
+
+from .model import KINDS
+
+SEPARATOR = "\x00"  # between names in the packed column (a name with it, or a fragment, is searched the long way)
+# a relation's other side: (kind, where key) -> the related object's list of objects of that kind
+REVERSE = {("Vm", "host"): "vms", ("Vm", "cluster"): "vms", ("Vm", "folder"): "vms", ("Host", "cluster"): "hosts",
+           ("VmDisk", "vm"): "vm_disks", ("VmNic", "vm"): "vm_nics", ("VmVolume", "cluster"): "vm_volumes",
+           ("Vds", "cluster"): "vdses", ("Vlan", "vds"): "vlans"}
+_RENAMES = [0]  # how many times an object of any kind was renamed (watch_names)
+
+
+def watch_names() -> None:
+    """Every kind's `name` slot counts its writes (once per process), so that name columns know when to be made
+    again: a slot's own descriptor, wrapped in a property that keeps reading it as fast."""
+    for kind in KINDS.values():
+        slot = kind.__dict__.get("name")
+        if slot is None or isinstance(slot, property) or not hasattr(slot, "__set__"):
+            continue
+
+        def renamed(obj, value, slot=slot):
+            slot.__set__(obj, value)
+            _RENAMES[0] += 1
+        setattr(kind, "name", property(slot.__get__, renamed))
+
+
+class NameColumn:
+    """A table's names, in table order, packed into one string."""
+
+    def __init__(self, objs: list):
+        self.objs = objs
+        names = [o.name if isinstance(o.name, str) else "" for o in objs]
+        self.clean = not any(SEPARATOR in n for n in names)
+        self.packed = SEPARATOR + SEPARATOR.join(names) + SEPARATOR
+        self.starts, at = [], 1
+        for n in names:
+            self.starts.append(at)
+            at += len(n) + 1
+        self._by_name: dict | None = None
+
+    def equal(self, names) -> list:
+        if self._by_name is None:
+            self._by_name = {}
+            for o in self.objs:
+                self._by_name.setdefault(o.name, []).append(o)
+        found = [o for n in dict.fromkeys(names) for o in self._by_name.get(n, ())]
+        return found
+
+    def finding(self, needle: str) -> list | None:
+        """The objects whose SEPARATOR-framed name holds `needle`, in table order; None when it cannot say."""
+        if not self.clean:
+            return None
+        hits, at, packed, starts = [], 0, self.packed, self.starts
+        while True:
+            at = packed.find(needle, at)
+            if at < 0:
+                return hits
+            # the row of the match's first character of a name (a needle may begin with the separator before it)
+            row = bisect_right(starts, at + (needle[0] == SEPARATOR)) - 1
+            if not hits or hits[-1] is not self.objs[row]:
+                hits.append(self.objs[row])
+            # the next search starts at the next name (one hit a row is enough), and always further on
+            at = max(at + 1, starts[row + 1] - 1 if row + 1 < len(starts) else len(packed))
+
+
+class Indexes:
+    """A world's indexes (see the module's docstring)."""
+
+    def __init__(self, world):
+        self.world = world
+        self._columns: dict[str, tuple] = {}  # kind -> ((membership, renames), NameColumn)
+        self._positions: dict[str, tuple] = {}  # kind -> (membership, {id(obj): position})
+
+    def candidates(self, grammar, entity: str, where: dict) -> list | None:
+        """Objects of `entity` including every one `where` matches, in table order; None: no index narrows it."""
+        found = self._narrowest(grammar, entity, where)
+        if found is None:
+            return None
+        position = self._position(entity)
+        return sorted({id(o): o for o in found}.values(), key=lambda o: position.get(id(o), -1))
+
+    def _narrowest(self, grammar, entity: str, where: dict) -> list | None:
+        best = None
+        for key, x in where.items():
+            found = self._clause(grammar, entity, key, x)
+            if found is not None and (best is None or len(found) < len(best)):
+                best = found
+        return best
+
+    def _clause(self, grammar, entity: str, key: str, x) -> list | None:
+        table = getattr(self.world, KINDS[entity].table)
+        if key == "AND" and isinstance(x, list):
+            parts = [p for p in (self._narrowest(grammar, entity, w) for w in x if isinstance(w, dict))
+                     if p is not None]
+            return min(parts, key=len) if parts else None
+        if key == "OR" and isinstance(x, list) and x:
+            parts = [self._narrowest(grammar, entity, w) if isinstance(w, dict) else None for w in x]
+            return None if any(p is None for p in parts) else [o for p in parts for o in p]
+        if key == "id" and isinstance(x, str):
+            return [table[x]] if x in table else []
+        if key == "id_in" and isinstance(x, list):
+            return [table[i] for i in x if isinstance(i, str) and i in table]
+        if key.startswith("name") and "name" in _fields(entity):
+            return self._by_name(entity, table, key[len("name"):], x)
+        reverse = REVERSE.get((entity, key))
+        if reverse and isinstance(x, dict) and x:
+            target = _target(grammar, entity, key)
+            related = self._narrowest(grammar, target, x) if target else None
+            if related is not None:
+                return [o for r in related for o in getattr(r, reverse, ())]
+        if key == "labels_some" and isinstance(x, dict) and x and "Label" in KINDS:
+            labels = self._narrowest(grammar, "Label", x)
+            if labels is None:
+                labels = list(self.world.labels.values())  # few: each tested with the whole where later
+            table_name = KINDS[entity].table
+            return [o for label in labels for o in getattr(label, table_name, ())]
+        return None
+
+    def _by_name(self, entity, table, op: str, x) -> list | None:
+        if op == "" and isinstance(x, str):
+            return self._column(entity, table).equal([x])
+        if op == "_in" and isinstance(x, list) and all(isinstance(n, str) for n in x):
+            return self._column(entity, table).equal(x)
+        if op in ("_contains", "_starts_with", "_ends_with") and isinstance(x, str) and x and SEPARATOR not in x:
+            needle = {"_contains": x, "_starts_with": SEPARATOR + x, "_ends_with": x + SEPARATOR}[op]
+            return self._column(entity, table).finding(needle)
+        return None
+
+    def _column(self, entity, table) -> NameColumn:
+        version = (self.world.membership[entity], _RENAMES[0])
+        kept = self._columns.get(entity)
+        if kept is None or kept[0] != version:
+            kept = self._columns[entity] = (version, NameColumn(list(table.values())))
+        return kept[1]
+
+    def _position(self, entity) -> dict:
+        version = self.world.membership[entity]
+        kept = self._positions.get(entity)
+        if kept is None or kept[0] != version:
+            table = getattr(self.world, KINDS[entity].table)
+            kept = self._positions[entity] = (version, {id(o): i for i, o in enumerate(table.values())})
+        return kept[1]
+
+
+_FIELDS: dict[str, set] = {}
+
+
+def _fields(entity: str) -> set:
+    found = _FIELDS.get(entity)
+    if found is None:
+        found = _FIELDS[entity] = {f.name for f in dataclasses.fields(KINDS[entity])}
+    return found
+
+
+def _target(grammar, entity: str, key: str) -> str | None:
+    """The kind a to-one where key of `entity` names (from the served grammar)."""
+    if grammar is None:
+        return None
+    found = grammar(entity).get(key)
+    return found.target if found is not None and found.kind == "to_one" and found.target in KINDS else None

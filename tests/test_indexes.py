@@ -1,0 +1,128 @@
+"""The world's indexes agree with reading every object (issue 33; domain/indexes.py): on random worlds, after random
+changes (renames, moves, new and deleted VMs, labels on and off), random `where`s, orders and pages give the same
+objects in the same order, and the same counts, through the indexes as through every object."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cloudtower_sim.mock_server.domain import labels, scenario
+from cloudtower_sim.mock_server.domain.model import GIB, Vm
+from cloudtower_sim.mock_server.domain.query import select
+from cloudtower_sim.mock_server.domain.states import VmStatus
+
+from .support import examples
+
+LETTERS = "ab-1"  # few letters: names share fragments
+names = st.text(LETTERS, min_size=0, max_size=4)
+FRAGMENTS = st.one_of(st.text(LETTERS, min_size=0, max_size=3), st.just("a\x00"))  # the separator: the long way
+
+
+def _world(vm_names: list[str]):
+    hosts = [{"name": f"h{i}", "memory_gib": 512} for i in range(3)]
+    vms = [{"name": n, "status": "STOPPED", "memory_gib": 1 + i % 4, "vcpu": 1} for i, n in enumerate(vm_names)]
+    world = scenario.build(scenario.from_data({
+        "clusters": [{"name": "c1", "hosts": hosts, "vms": vms, "folders": [{"name": "f1"}]},
+                     {"name": "c2", "hosts": [{"name": "h9", "memory_gib": 64}]}],
+        "labels": [{"key": "k", "value": "v1"}, {"key": "k", "value": "v2"}]}))
+    return world
+
+
+change = st.one_of(
+    st.tuples(st.just("rename"), st.integers(0, 50), names),
+    st.tuples(st.just("place"), st.integers(0, 50), st.integers(0, 3)),
+    st.tuples(st.just("add"), names, st.integers(0, 1)),
+    st.tuples(st.just("remove"), st.integers(0, 50)),
+    st.tuples(st.just("label"), st.integers(0, 50), st.integers(0, 1), st.booleans()),
+)
+
+
+def _apply(world, step) -> None:
+    vms, hosts = list(world.vms.values()), list(world.hosts.values())
+    if step[0] == "add":
+        cluster = list(world.clusters.values())[step[2]]
+        world.add(Vm(world.ids.cuid(), world.ids.uuid(), step[1], cluster, memory=GIB, vcpu=1,
+                     status=VmStatus.STOPPED, host=None, local_created_at=world.created_at()))
+        return
+    if not vms:
+        return
+    vm = vms[step[1] % len(vms)]
+    if step[0] == "rename":
+        vm.name = step[2]
+    elif step[0] == "place":
+        world.place(vm, None if step[2] == 3 else hosts[step[2] % len(hosts)])
+    elif step[0] == "remove":
+        world.remove_vm(vm)
+    else:
+        label = list(world.labels.values())[step[2]]
+        (labels.attach if step[3] else labels.detach)(label, vm)
+
+
+def _wheres(world):
+    host_ids = [h.id for h in world.hosts.values()]
+    # fragments of the names the world has, most of the time: searches that find something
+    held = sorted({v.name[i:j] for v in world.vms.values() for i in range(len(v.name)) for j in range(i + 1,
+                                                                                                     len(v.name) + 1)})
+    fragments = st.one_of(st.sampled_from(held), FRAGMENTS) if held else FRAGMENTS
+    leaf = st.one_of(
+        st.fixed_dictionaries({"name": names}), st.fixed_dictionaries({"name_in": st.lists(names, max_size=3)}),
+        st.fixed_dictionaries({"name_contains": fragments}), st.fixed_dictionaries({"name_starts_with": fragments}),
+        st.fixed_dictionaries({"name_ends_with": fragments}), st.fixed_dictionaries({"name_not_contains": fragments}),
+        st.fixed_dictionaries({"host": st.one_of(st.fixed_dictionaries({"id": st.sampled_from(host_ids)}),
+                                                 st.fixed_dictionaries({"name": st.sampled_from(["h0", "h1", "x"])}))}),
+        st.fixed_dictionaries({"cluster": st.fixed_dictionaries({"name": st.sampled_from(["c1", "c2"])})}),
+        st.fixed_dictionaries({"folder": st.fixed_dictionaries({"name": st.just("f1")})}),
+        st.fixed_dictionaries({"labels_some": st.fixed_dictionaries({"value": st.sampled_from(["v1", "v2"])})}),
+        st.fixed_dictionaries({"memory_gt": st.sampled_from([GIB, 2 * GIB])}),
+        st.fixed_dictionaries({"id_in": st.lists(st.sampled_from(list(world.vms) or ["none"]), max_size=3)}),
+    )
+    return st.recursive(leaf, lambda inner: st.one_of(
+        st.builds(lambda a, b: {**a, **b}, inner, inner),
+        st.fixed_dictionaries({"AND": st.lists(inner, max_size=3)}),
+        st.fixed_dictionaries({"OR": st.lists(inner, max_size=3)}),
+        st.fixed_dictionaries({"NOT": st.lists(inner, max_size=2)})), max_leaves=4)
+
+
+@settings(max_examples=examples(1), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(names, min_size=3, max_size=12, unique=True), st.booleans(), st.lists(change, max_size=12), st.data())
+def test_indexed_and_whole_table_answers_agree(vm_names, separated, changes, data):
+    world = _world(vm_names + ["a\x00b"] * separated)  # a name with the column's separator: searched the long way
+    for step in changes:
+        _apply(world, step)
+    for _ in range(5):
+        where = data.draw(_wheres(world))
+        body = {"where": where, **data.draw(st.fixed_dictionaries({}, optional={
+            "orderBy": st.sampled_from(["name_ASC", "memory_DESC", "local_created_at_DESC"]),
+            "first": st.integers(0, 5), "skip": st.integers(0, 3)}))}
+        for kind in ("Vm", "Host"):
+            table = getattr(world, {"Vm": "vms", "Host": "hosts"}[kind])
+            kind_where = body if kind == "Vm" else {"where": {"cluster": {"name": "c1"}, **(
+                {"name_contains": where["name_contains"]} if "name_contains" in where else {})}}
+            indexed = world.query(kind, kind_where)
+            everything = select(world.grammar, kind, table.values(), kind_where, table, narrow=lambda w: None)
+            assert [o.id for o in indexed] == [o.id for o in everything], (kind, kind_where)
+
+
+def test_an_index_narrows_the_objects_tested():
+    """The indexes are used, not only agreed with: a selective read tests a few objects, not the table."""
+    world = _world([f"vm-{i:03d}" for i in range(200)])
+    tested = []
+    vm_type = Vm
+    original = vm_type.__dict__["status"]
+
+    class Counting:
+        def __get__(self, obj, owner=None):
+            if obj is not None:
+                tested.append(obj)
+            return original.__get__(obj, owner)
+
+        def __set__(self, obj, value):
+            original.__set__(obj, value)
+    vm_type.status = Counting()
+    try:
+        found = world.query("Vm", {"where": {"name_contains": "-12", "status": "STOPPED"}})
+    finally:
+        vm_type.status = original
+    assert [v.name for v in found] == [f"vm-{i}" for i in range(120, 130)]
+    assert len(tested) == 10
