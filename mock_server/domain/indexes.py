@@ -17,6 +17,7 @@ narrows it. tests/test_indexes.py holds the two paths to the same answers on ran
 from __future__ import annotations
 
 import dataclasses
+from array import array
 from bisect import bisect_right
 
 from .model import KINDS
@@ -51,7 +52,7 @@ class NameColumn:
         names = [o.name if isinstance(o.name, str) else "" for o in objs]
         self.clean = not any(SEPARATOR in n for n in names)
         self.packed = SEPARATOR + SEPARATOR.join(names) + SEPARATOR
-        self.starts, at = [], 1
+        self.starts, at = array("q"), 1  # where each name begins (8 bytes each, not an int object each)
         for n in names:
             self.starts.append(at)
             at += len(n) + 1
@@ -88,15 +89,16 @@ class Indexes:
     def __init__(self, world):
         self.world = world
         self._columns: dict[str, tuple] = {}  # kind -> ((membership, renames), NameColumn)
-        self._positions: dict[str, tuple] = {}  # kind -> (membership, {id(obj): position})
+        self.share = 0.5  # candidates past this share of the table: the table is read instead
 
     def candidates(self, grammar, entity: str, where: dict) -> list | None:
-        """Objects of `entity` including every one `where` matches, in table order; None: no index narrows it."""
+        """Objects of `entity` including every one `where` matches, in table order (their ids order by creation, as
+        the table does: ids.py); None when no index narrows it to `share` of the table or less (the table is read in
+        order then, and may be kept in the order asked: query.Orderings)."""
         found = self._narrowest(grammar, entity, where)
-        if found is None:
+        if found is None or len(found) > self.share * len(getattr(self.world, KINDS[entity].table)):
             return None
-        position = self._position(entity)
-        return sorted({id(o): o for o in found}.values(), key=lambda o: position.get(id(o), -1))
+        return sorted({id(o): o for o in found}.values(), key=lambda o: o.id)
 
     def _narrowest(self, grammar, entity: str, where: dict) -> list | None:
         best = None
@@ -150,14 +152,6 @@ class Indexes:
         kept = self._columns.get(entity)
         if kept is None or kept[0] != version:
             kept = self._columns[entity] = (version, NameColumn(list(table.values())))
-        return kept[1]
-
-    def _position(self, entity) -> dict:
-        version = self.world.membership[entity]
-        kept = self._positions.get(entity)
-        if kept is None or kept[0] != version:
-            table = getattr(self.world, KINDS[entity].table)
-            kept = self._positions[entity] = (version, {id(o): i for i, o in enumerate(table.values())})
         return kept[1]
 
 
