@@ -136,6 +136,9 @@ def select(grammar: Grammar, entity: str, items: Iterable, body: dict | None, in
     body = body or {}
     where = body.get("where") or {}
     order = body.get("orderBy")
+    if len(where) == 1 and isinstance(where.get("id"), str) and len(body) == 1:  # the commonest read: one object
+        found = index.get(where["id"])
+        return [found] if found is not None else []
     if (entity in STAMPED_IN_ORDER and not where and order in ("local_created_at_ASC", "local_created_at_DESC")
             and body.get("after") is None and body.get("before") is None and body.get("last") is None):
         _page([], body)  # the same refusals of negative counts
