@@ -230,3 +230,23 @@ def test_orders_kept_in_a_generation_are_bounded_and_each_is_the_order_made_afre
                 again = orderings.get(world.generation, "Vm", order, vms)
                 assert again is None or again == _ordered(list(vms), order)
         assert len(orderings._kept) == 3
+
+
+def test_an_order_of_an_earlier_generation_is_made_again_from_itself_while_its_table_holds_the_same_objects():
+    """The first read after a change re-sorts the order it had (the values read afresh) instead of a heap of the whole
+    table; a table that gained or lost an object is ordered from scratch, when asked twice."""
+    from cloudtower_sim.mock_server.domain.query import Orderings, _ordered
+
+    world = make_client().sim.world
+    orderings, vms, order = Orderings(), world.vms, "memory_DESC"
+    for _ in range(2):
+        kept = orderings.get(world.generation, "Vm", order, vms.values(), world.membership["Vm"])
+    assert kept == _ordered(list(vms.values()), order)
+    smallest = kept[-1]
+    world.moved_on()
+    smallest.memory = kept[0].memory + 1  # a change: the smallest VM is now the largest
+    again = orderings.get(world.generation, "Vm", order, vms.values(), world.membership["Vm"])
+    assert again == _ordered(list(vms.values()), order) and again[0] is smallest
+    world.moved_on()
+    world.remove_vm(kept[1])
+    assert orderings.get(world.generation, "Vm", order, vms.values(), world.membership["Vm"]) is None

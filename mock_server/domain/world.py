@@ -226,7 +226,8 @@ class World:
             return select(self.grammar, kind, table.values(), body, table, narrow=narrow)
         # held to read, so no one changes the world meanwhile: an order of the whole table holds for the generation
         return select(self.grammar, kind, table.values(), body, table,
-                      lambda order: self.orderings.get(self.generation, kind, order, table.values()), narrow)
+                      lambda order: self.orderings.get(self.generation, kind, order, table.values(),
+                                                       self.membership[kind]), narrow)
 
     def make_unmovable(self, vm_ref: str, reason: str) -> None:
         """An injected fault (api/faults.py): the VM with this id, local_id or name cannot live-migrate."""
