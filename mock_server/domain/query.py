@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import json
 from itertools import islice
+from operator import attrgetter
 from typing import Callable, Iterable
 
 from ..schema.types import get
@@ -196,8 +197,17 @@ def _ordered(result: list, order: str | None) -> list:
     if not order:
         return result
     name, _, direction = order.rpartition("_")
+    if result and not isinstance(result[0], dict) and isinstance(getattr(result[0], name, None), (int, float, str)):
+        try:  # scalars of one kind, none null (the usual): sorted by the key alone, in C
+            return sorted(result, key=attrgetter(name), reverse=direction == "DESC")
+        except (TypeError, AttributeError):  # a null, or values that do not compare: the general way below
+            pass
+    return _ordered_generally(result, name, direction == "DESC")
+
+
+def _ordered_generally(result: list, name: str, desc: bool) -> list:
+    """Nulls last ascending and first descending, embedded objects by their JSON text, ties in the order given."""
     objs, nulls, key = _valued(result, name)
-    desc = direction == "DESC"
     ranked = [objs[i] for i in sorted(range(len(objs)), key=key, reverse=desc)]  # (stable, reversed or not)
     return nulls + ranked if desc else ranked + nulls  # nulls last when ascending, first when descending
 
