@@ -439,3 +439,16 @@ def test_a_filter_written_in_the_document_counts_its_clauses_too(client):
     clauses = ", ".join(f'{{name: "vm-{i}"}}' for i in range(250))
     status, answer, _ = post(client, {"query": f"{{vms(where: {{OR: [{clauses}]}}){{id}}}}"}, headers=TOKEN_HEADER)
     assert status == 400 and "input fields" in answer["errors"][0]["message"], answer
+
+
+def test_the_start_does_not_import_graphql_core():
+    """graphql-core takes 15 MB and 0.18 s to import: a simulator that is never asked GraphQL never pays them."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom cloudtower_sim.mock_server.api import create_app\napp = create_app()\n"
+            "assert 'graphql' not in sys.modules, 'imported at start'\n"
+            "r = app.test_client().post('/api', json={'query': '{authnStrategies{id}}'})\n"
+            "assert r.status_code == 200 and 'graphql' in sys.modules, r.get_data()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -36,6 +36,7 @@ change = st.one_of(
     st.tuples(st.just("add"), names, st.integers(0, 1)),
     st.tuples(st.just("remove"), st.integers(0, 50)),
     st.tuples(st.just("label"), st.integers(0, 50), st.integers(0, 1), st.booleans()),
+    st.tuples(st.just("local_id"), st.integers(0, 50), st.integers(0, 50)),  # as a creation's end sets it
 )
 
 
@@ -55,6 +56,8 @@ def _apply(world, step) -> None:
         world.place(vm, None if step[2] == 3 else hosts[step[2] % len(hosts)])
     elif step[0] == "remove":
         world.remove_vm(vm)
+    elif step[0] == "local_id":
+        vm.local_id = vms[step[2] % len(vms)].local_id  # (shared, as no real VM does: a lookup finds both)
     else:
         label = list(world.labels.values())[step[2]]
         (labels.attach if step[3] else labels.detach)(label, vm)
@@ -66,6 +69,7 @@ def _wheres(world):
     held = sorted({v.name[i:j] for v in world.vms.values() for i in range(len(v.name)) for j in range(i + 1,
                                                                                                      len(v.name) + 1)})
     fragments = st.one_of(st.sampled_from(held), FRAGMENTS) if held else FRAGMENTS
+    local_ids = [v.local_id for v in world.vms.values()] + ["none"]
     leaf = st.one_of(
         st.fixed_dictionaries({"name": names}), st.fixed_dictionaries({"name_in": st.lists(names, max_size=3)}),
         st.fixed_dictionaries({"name_contains": fragments}), st.fixed_dictionaries({"name_starts_with": fragments}),
@@ -77,6 +81,8 @@ def _wheres(world):
         st.fixed_dictionaries({"labels_some": st.fixed_dictionaries({"value": st.sampled_from(["v1", "v2"])})}),
         st.fixed_dictionaries({"memory_gt": st.sampled_from([GIB, 2 * GIB])}),
         st.fixed_dictionaries({"id_in": st.lists(st.sampled_from(list(world.vms) or ["none"]), max_size=3)}),
+        st.fixed_dictionaries({"local_id": st.sampled_from(local_ids)}),
+        st.fixed_dictionaries({"local_id_in": st.lists(st.sampled_from(local_ids), max_size=3)}),
     )
     return st.recursive(leaf, lambda inner: st.one_of(
         st.builds(lambda a, b: {**a, **b}, inner, inner),

@@ -9,13 +9,13 @@ from pathlib import Path
 from flask import Flask
 
 from ..domain.simulator import Settings, Simulator
-from . import control, graphql
+from . import control
 # the handler modules: importing them fills the registry (the reads come from the kinds, domain/model.py)
 from . import content_library, hosts, inventory, users, vms  # noqa: F401
 from .answers import Answers, Rendered
 from .app_state import KEY, AppState
 from .faults import Faults, Journal
-from .front import Front
+from .front import GRAPHQL_PATH, Front
 from .registry import bind
 from .wire import MAX_BODY_BYTES, install_error_handlers, install_routes
 
@@ -29,10 +29,19 @@ def create_app(settings: Settings | None = None, simulator: Simulator | None = N
     install_routes(app, bind(sim.spec))
     if sim.settings.control:
         app.register_blueprint(control.bp)
-    graphql.install(app)  # POST /api: served with or without the control API
+    _graphql(app)  # POST /api: served with or without the control API
     install_error_handlers(app, upstream_operations(sim))
     app.wsgi_app = Front(app)  # every request's id and journal entry, and kept answers of reads, before Flask
     return app
+
+
+def _graphql(app: Flask) -> None:
+    """POST /api. graphql-core takes 15 MB and 0.18 s to import: the first GraphQL request imports it, not the start
+    (api/graphql.py)."""
+    @app.post(GRAPHQL_PATH)
+    def graphql_endpoint():
+        from . import graphql
+        return graphql.serve(app)
 
 
 def upstream_operations(sim: Simulator) -> dict[str, tuple[str, str]]:

@@ -71,76 +71,75 @@ def refused(message: str, code: str, status: int) -> Response:
     return answer({"data": None, "errors": [{"message": message, "code": code}]}, status)
 
 
-def install(app: Flask) -> None:
+def serve(app: Flask) -> Response:
+    """POST /api: the request at hand (api/__init__.py routes it here, importing this module, and with it
+    graphql-core, at the first GraphQL request rather than at start)."""
     sim, faults = state_of(app).sim, state_of(app).faults
-
-    @app.post(GRAPHQL_PATH)
-    def graphql_endpoint():
-        raw = request.get_data(cache=False)
-        if len(raw) > MAX_BYTES:
-            return refused(f"the request body is larger than cloudtower-sim's bound of {MAX_BYTES} bytes",
-                           "BAD_REQUEST", 400)
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_BYTES:
+        return refused(f"the request body is larger than cloudtower-sim's bound of {MAX_BYTES} bytes",
+                       "BAD_REQUEST", 400)
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        return refused("the request body is not JSON: expected {query, variables, operationName}", "BAD_REQUEST",
+                       400)
+    if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+        return refused("query: expected the GraphQL document as a string", "BAD_REQUEST", 400)
+    request.environ[SENT] = {"operationName": body.get("operationName"), "variables": body.get("variables")}
+    variables = body.get("variables") or {}
+    if not isinstance(variables, dict):
+        return refused("variables: expected an object", "BAD_REQUEST", 400)
+    try:
+        document = parse(body["query"])
+    except GraphQLError as e:
+        return refused(_as_graphql_js(e.message), "GRAPHQL_PARSE_FAILED", 400)
+    bound = _beyond_bounds(document) or _variables_beyond_bounds(document, variables)
+    if bound:
+        return refused(bound, "GRAPHQL_VALIDATION_FAILED", 400)
+    served = schema(sim.spec.version)
+    problems = validate(served, document)
+    if problems:
+        return answer({"data": None, "errors": [{"message": _as_graphql_js(p.message),
+                                                 "code": "GRAPHQL_VALIDATION_FAILED",
+                                                 **_where(p)} for p in problems]}, 400)
+    operation = body.get("operationName") or None
+    chosen = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)
+              and (operation is None or (d.name and d.name.value == operation))]
+    reading = bool(chosen) and all(d.operation.value == "query" for d in chosen)
+    # a fault set for "/api/<root field>" (updateVm, login, vms...) takes this request, as REST's take theirs
+    fields = [s.name.value for d in chosen[:1] for s in d.selection_set.selections if isinstance(s, FieldNode)]
+    fault = next((f for f in (faults.take(f"{GRAPHQL_PATH}/{name}", request.environ[SENT]) for name in fields)
+                  if f is not None), None)
+    request.environ[FAULT] = fault
+    effect = fault.effect if fault is not None else {}
+    if "delay_ms" in effect:
+        time.sleep(effect["delay_ms"] / 1000)
+    elif "status" in effect:
+        return refused(effect["message"], effect.get("code", "INJECTED_FAULT"), effect["status"])
+    elif "drop" in effect:
+        request.environ["cloudtower_sim.drop"] = True
+        return Response(b"", 200, headers={DROP_HEADER: "1"})
+    with sim.session(read=reading and "task" not in effect and "unmovable" not in effect) as world:
+        root = Root(world, request.headers.get("Authorization"))
+        world.failing = effect.get("task")
+        if "unmovable" in effect:
+            world.make_unmovable(effect["unmovable"]["vm"], effect["unmovable"]["reason"])
         try:
-            body = json.loads(raw)
-        except (ValueError, RecursionError):
-            return refused("the request body is not JSON: expected {query, variables, operationName}", "BAD_REQUEST",
-                           400)
-        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
-            return refused("query: expected the GraphQL document as a string", "BAD_REQUEST", 400)
-        request.environ[SENT] = {"operationName": body.get("operationName"), "variables": body.get("variables")}
-        variables = body.get("variables") or {}
-        if not isinstance(variables, dict):
-            return refused("variables: expected an object", "BAD_REQUEST", 400)
-        try:
-            document = parse(body["query"])
-        except GraphQLError as e:
-            return refused(_as_graphql_js(e.message), "GRAPHQL_PARSE_FAILED", 400)
-        bound = _beyond_bounds(document) or _variables_beyond_bounds(document, variables)
-        if bound:
-            return refused(bound, "GRAPHQL_VALIDATION_FAILED", 400)
-        served = schema(sim.spec.version)
-        problems = validate(served, document)
-        if problems:
-            return answer({"data": None, "errors": [{"message": _as_graphql_js(p.message),
-                                                     "code": "GRAPHQL_VALIDATION_FAILED",
-                                                     **_where(p)} for p in problems]}, 400)
-        operation = body.get("operationName") or None
-        chosen = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)
-                  and (operation is None or (d.name and d.name.value == operation))]
-        reading = bool(chosen) and all(d.operation.value == "query" for d in chosen)
-        # a fault set for "/api/<root field>" (updateVm, login, vms...) takes this request, as REST's take theirs
-        fields = [s.name.value for d in chosen[:1] for s in d.selection_set.selections if isinstance(s, FieldNode)]
-        fault = next((f for f in (faults.take(f"{GRAPHQL_PATH}/{name}", request.environ[SENT]) for name in fields)
-                      if f is not None), None)
-        request.environ[FAULT] = fault
-        effect = fault.effect if fault is not None else {}
-        if "delay_ms" in effect:
-            time.sleep(effect["delay_ms"] / 1000)
-        elif "status" in effect:
-            return refused(effect["message"], effect.get("code", "INJECTED_FAULT"), effect["status"])
-        elif "drop" in effect:
-            request.environ["cloudtower_sim.drop"] = True
-            return Response(b"", 200, headers={DROP_HEADER: "1"})
-        with sim.session(read=reading and "task" not in effect and "unmovable" not in effect) as world:
-            root = Root(world, request.headers.get("Authorization"))
-            world.failing = effect.get("task")
-            if "unmovable" in effect:
-                world.make_unmovable(effect["unmovable"]["vm"], effect["unmovable"]["reason"])
-            try:
-                result = execute(served, document, root_value=root, variable_values=variables,
-                                 operation_name=operation)
-            finally:
-                world.failing = None
-        errors = [_error(e) for e in result.errors or ()]
-        # variables that do not fit their types stop the request before any field runs: a request error (400), as
-        # Apollo Server answers BAD_USER_INPUT; a field's refusal is an execution error (200)
-        request_error = result.data is None and result.errors and not any(e.path for e in result.errors)
-        response = answer({"data": result.data, **({"errors": errors} if errors else {})},
-                          400 if request_error else 200)
-        if root.task_ids:  # everoute waits on the task a mutation started through this header (graphql.md)
-            response.headers["x-task-id"] = root.task_ids[-1]
-            request.environ[TASK_IDS] = list(root.task_ids)  # for the journal
-        return response
+            result = execute(served, document, root_value=root, variable_values=variables,
+                             operation_name=operation)
+        finally:
+            world.failing = None
+    errors = [_error(e) for e in result.errors or ()]
+    # variables that do not fit their types stop the request before any field runs: a request error (400), as
+    # Apollo Server answers BAD_USER_INPUT; a field's refusal is an execution error (200)
+    request_error = result.data is None and result.errors and not any(e.path for e in result.errors)
+    response = answer({"data": result.data, **({"errors": errors} if errors else {})},
+                      400 if request_error else 200)
+    if root.task_ids:  # everoute waits on the task a mutation started through this header (graphql.md)
+        response.headers["x-task-id"] = root.task_ids[-1]
+        request.environ[TASK_IDS] = list(root.task_ids)  # for the journal
+    return response
 
 
 def _where(e: GraphQLError) -> dict:

@@ -2,7 +2,8 @@
 in table order; query.select then tests only those with the whole `where`, so an index narrows a query and never
 decides it. Each index is the world's own, current whenever it is read:
 
-- by `id` (and `id_in`): the table itself;
+- by `id` (and `id_in`): the table itself; by `local_id` (and `local_id_in`): a map made again when the table
+  gains or loses an object or a local_id is written (a VM's is set when its creation ends);
 - by name (`name`, `name_in`, `name_contains`, `name_starts_with`, `name_ends_with`): a column of the table's names
   packed into one string, searched with str.find; made again when the table gains or loses an object, or an object
   of any kind is renamed (every kind's `name` is watched: `watch_names`);
@@ -27,21 +28,24 @@ SEPARATOR = "\x00"  # between names in the packed column (a name with it, or a f
 REVERSE = {("Vm", "host"): "vms", ("Vm", "cluster"): "vms", ("Vm", "folder"): "vms", ("Host", "cluster"): "hosts",
            ("VmDisk", "vm"): "vm_disks", ("VmNic", "vm"): "vm_nics", ("VmVolume", "cluster"): "vm_volumes",
            ("Vds", "cluster"): "vdses", ("Vlan", "vds"): "vlans"}
-_RENAMES = [0]  # how many times an object of any kind was renamed (watch_names)
+WATCHED = ("name", "local_id")  # the fields indexes look up by value: their writes are counted
+_WRITES = {field: [0] for field in WATCHED}  # field -> how many times an object of any kind had it written
+_RENAMES = _WRITES["name"]
 
 
 def watch_names() -> None:
-    """Every kind's `name` slot counts its writes (once per process), so that name columns know when to be made
-    again: a slot's own descriptor, wrapped in a property that keeps reading it as fast."""
+    """Every kind's `name` and `local_id` slots count their writes (once per process), so that the indexes of them
+    know when to be made again: a slot's own descriptor, wrapped in a property that keeps reading it as fast."""
     for kind in KINDS.values():
-        slot = kind.__dict__.get("name")
-        if slot is None or isinstance(slot, property) or not hasattr(slot, "__set__"):
-            continue
+        for field in WATCHED:
+            slot = kind.__dict__.get(field)
+            if slot is None or isinstance(slot, property) or not hasattr(slot, "__set__"):
+                continue
 
-        def renamed(obj, value, slot=slot):
-            slot.__set__(obj, value)
-            _RENAMES[0] += 1
-        setattr(kind, "name", property(slot.__get__, renamed))
+            def written(obj, value, slot=slot, count=_WRITES[field]):
+                slot.__set__(obj, value)
+                count[0] += 1
+            setattr(kind, field, property(slot.__get__, written))
 
 
 class NameColumn:
@@ -89,6 +93,7 @@ class Indexes:
     def __init__(self, world):
         self.world = world
         self._columns: dict[str, tuple] = {}  # kind -> ((membership, renames), NameColumn)
+        self._local_ids: dict[str, tuple] = {}  # kind -> ((membership, local_id writes), {local_id: [objects]})
         self.share = 0.5  # candidates past this share of the table: the table is read instead
 
     def candidates(self, grammar, entity: str, where: dict) -> list | None:
@@ -121,6 +126,11 @@ class Indexes:
             return [table[x]] if x in table else []
         if key == "id_in" and isinstance(x, list):
             return [table[i] for i in x if isinstance(i, str) and i in table]
+        if key in ("local_id", "local_id_in") and "local_id" in _fields(entity):
+            wanted = [x] if key == "local_id" else x
+            if isinstance(wanted, list) and all(isinstance(i, str) for i in wanted):
+                by_local_id = self._by_local_id(entity, table)
+                return [o for i in dict.fromkeys(wanted) for o in by_local_id.get(i, ())]
         if key.startswith("name") and "name" in _fields(entity):
             return self._by_name(entity, table, key[len("name"):], x)
         reverse = REVERSE.get((entity, key))
@@ -146,6 +156,16 @@ class Indexes:
             needle = {"_contains": x, "_starts_with": SEPARATOR + x, "_ends_with": x + SEPARATOR}[op]
             return self._column(entity, table).finding(needle)
         return None
+
+    def _by_local_id(self, entity, table) -> dict:
+        version = (self.world.membership[entity], _WRITES["local_id"][0])
+        kept = self._local_ids.get(entity)
+        if kept is None or kept[0] != version:
+            found: dict = {}
+            for o in table.values():
+                found.setdefault(o.local_id, []).append(o)
+            kept = self._local_ids[entity] = (version, found)
+        return kept[1]
 
     def _column(self, entity, table) -> NameColumn:
         version = (self.world.membership[entity], _RENAMES[0])
