@@ -106,16 +106,22 @@ def run_cold(server, body: dict, seconds, connections, workdir):
     where = {**body["where"], "name_not": "cold-@@"}
     text = json.dumps({**body, "where": where}, separators=(",", ":"))
     before, after = text.split("@@")
-    script = os.path.join(workdir, "cold.lua")
+    lua = COLD_LUA % (floor.lua_string(floor.PATH), floor.lua_string(floor.TOKEN), floor.lua_string(before),
+                      floor.lua_string(after))
+    return run_script(server, lua, seconds, connections, workdir, f"cold {body}")
+
+
+def run_script(server, lua: str, seconds, connections, workdir, what: str) -> dict:
+    """wrk with the request script `lua` (2 threads): its requests a second; any answer but a 200 stops the bench."""
+    script = os.path.join(workdir, "requests.lua")
     with open(script, "w") as f:
-        f.write(COLD_LUA % (floor.lua_string(floor.PATH), floor.lua_string(floor.TOKEN), floor.lua_string(before),
-                            floor.lua_string(after)))
+        f.write(lua)
     out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s", "-s",
                           script, f"http://{server.host}:{server.port}"], capture_output=True, text=True,
                          check=True).stdout
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     if bad:
-        raise SystemExit(f"cold {body}: {bad.group(1)} answers were not 200")
+        raise SystemExit(f"{what}: {bad.group(1)} answers were not 200")
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
 
 

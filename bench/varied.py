@@ -18,10 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 
@@ -47,17 +45,9 @@ BODIES = {
 
 def run_varied(server, body: dict, values: list, seconds, connections, workdir) -> dict:
     before, after = json.dumps(body, separators=(",", ":")).split("@@")
-    script = os.path.join(workdir, "varied.lua")
-    with open(script, "w") as f:
-        f.write(VARIED_LUA % (",".join(floor.lua_string(v) for v in values), floor.lua_string(floor.PATH),
-                              floor.lua_string(floor.TOKEN), floor.lua_string(before), floor.lua_string(after)))
-    out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s", "-s",
-                          script, f"http://{server.host}:{server.port}"], capture_output=True, text=True,
-                         check=True).stdout
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    if bad:
-        raise SystemExit(f"{body}: {bad.group(1)} answers were not 200")
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    lua = VARIED_LUA % (",".join(floor.lua_string(v) for v in values), floor.lua_string(floor.PATH),
+                        floor.lua_string(floor.TOKEN), floor.lua_string(before), floor.lua_string(after))
+    return run.run_script(server, lua, seconds, connections, workdir, f"varied {body}")
 
 
 def main() -> int:
