@@ -233,8 +233,10 @@ def serve(args) -> int:
     except ScenarioError as e:
         return refuse(f"scenario error: {e}")
     except saved.SavedError as e:
-        return refuse(f"--state {state_path}: a corrupt state file ({e}); refusing to load or overwrite it: move it "
-                      "away to start from the scenario")
+        if isinstance(kept, dict):
+            return refuse(f"--state {state_path}: a corrupt state file ({e}); refusing to load or overwrite it: move "
+                          "it away to start from the scenario")
+        return refuse(f"--scenario {args.scenario}: a world file that cannot be read ({e})")
     try:
         app = create_app(simulator=sim)
         server = Server(app, args.host, args.port, args.threads)

@@ -173,3 +173,13 @@ def test_a_foreign_or_corrupt_state_file_is_refused_and_left_as_it_was(tmp_path)
                               cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
         assert path.read_text() == text
+
+
+@pytest.mark.slow  # a process of its own
+def test_a_broken_world_file_as_the_scenario_is_refused_saying_why(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text(HEADER + '\n{"format": 2, "kinds": {')
+    proc = subprocess.run([sys.executable, "-m", "cloudtower_sim", "serve", "--port", "0", "--scenario", str(path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "a world file that cannot be read" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
