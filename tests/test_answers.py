@@ -250,3 +250,26 @@ def test_an_order_of_an_earlier_generation_is_made_again_from_itself_while_its_t
     world.moved_on()
     world.remove_vm(kept[1])
     assert orderings.get(world.generation, "Vm", order, vms.values(), world.membership["Vm"]) is None
+
+
+def test_an_order_by_a_watched_field_stays_as_it_is_until_that_field_is_written():
+    """A VM's description changing leaves the order by memory as it was (no sort at all); a memory written sorts it
+    again. Either way it is the order made afresh."""
+    from cloudtower_sim.mock_server.domain.indexes import writes
+    from cloudtower_sim.mock_server.domain.query import Orderings, _ordered
+
+    world = make_client().sim.world
+    orderings, vms, order = Orderings(), world.vms, "memory_DESC"
+
+    def get():
+        return orderings.get(world.generation, "Vm", order, vms.values(), world.membership["Vm"],
+                             writes("Vm", "memory"))
+    get()
+    kept = get()
+    world.moved_on()
+    kept[-1].description = "changed"
+    assert get() is kept
+    world.moved_on()
+    kept[-1].memory = kept[0].memory + 1
+    again = get()
+    assert again is not kept and again == _ordered(list(vms.values()), order) and again[0] is kept[-1]

@@ -28,15 +28,19 @@ SEPARATOR = "\x00"  # between names in the packed column (a name with it, or a f
 REVERSE = {("Vm", "host"): "vms", ("Vm", "cluster"): "vms", ("Vm", "folder"): "vms", ("Host", "cluster"): "hosts",
            ("VmDisk", "vm"): "vm_disks", ("VmNic", "vm"): "vm_nics", ("VmVolume", "cluster"): "vm_volumes",
            ("Vds", "cluster"): "vdses", ("Vlan", "vds"): "vlans"}
-WATCHED = ("name", "local_id")  # the fields indexes look up by value: their writes are counted
+# the fields whose writes are counted: those indexes look up by value, and those reads most often order by (a kept
+# order by one of them stays as it is while none of them is written: query.Orderings)
+WATCHED = ("name", "local_id", "memory", "vcpu", "status", "local_created_at")
 _WRITES = {field: [0] for field in WATCHED}  # field -> how many times an object of any kind had it written
 _RENAMES = _WRITES["name"]
+_SLOTS: set = set()  # (kind, field) of the watched fields that are a kind's own slots (not properties)
 
 
 def watch_names() -> None:
-    """Every kind's `name` and `local_id` slots count their writes (once per process), so that the indexes of them
-    know when to be made again: a slot's own descriptor, wrapped in a property that keeps reading it as fast."""
-    for kind in KINDS.values():
+    """Every kind's slots of the WATCHED fields count their writes (once per process), so that what is made of them
+    knows when to be made again: a slot's own descriptor, wrapped in a property that keeps reading it as fast (a
+    write costs 0.3 µs more: 0.03 s a field at 100,000 VMs)."""
+    for name, kind in KINDS.items():
         for field in WATCHED:
             slot = kind.__dict__.get(field)
             if slot is None or isinstance(slot, property) or not hasattr(slot, "__set__"):
@@ -46,6 +50,13 @@ def watch_names() -> None:
                 slot.__set__(obj, value)
                 count[0] += 1
             setattr(kind, field, property(slot.__get__, written))
+            _SLOTS.add((name, field))
+
+
+def writes(entity: str, field: str) -> int | None:
+    """How many times `field` has been written, if it is a watched slot of `entity`; else None (it may change
+    unseen: a property, or a field not watched)."""
+    return _WRITES[field][0] if (entity, field) in _SLOTS else None
 
 
 class NameColumn:

@@ -116,10 +116,13 @@ class Orderings:
     def __init__(self, size: int = 16):
         self.size = size
         self.generation = None
-        self._kept: dict[tuple, tuple] = {}  # (entity, order) -> (generation, membership, the ordered table)
+        self._kept: dict[tuple, tuple] = {}  # (entity, order) -> (generation, membership, ordered table, writes)
         self._asked: set[tuple] = set()
 
-    def get(self, generation: int, entity: str, order: str, items: Iterable, membership=None) -> list | None:
+    def get(self, generation: int, entity: str, order: str, items: Iterable, membership=None,
+            writes: int | None = None) -> list | None:
+        """`writes`: how many times the order's field has been written (indexes.writes), when that is known: an
+        order kept while none was written, of a table holding the same objects, is the order still."""
         if generation != self.generation:
             self.generation, self._asked = generation, set()
         key = (entity, order)
@@ -127,19 +130,22 @@ class Orderings:
         if kept is not None and kept[0] == generation:
             return kept[2]
         if kept is not None and membership is not None and kept[1] == membership:
+            if writes is not None and kept[3] == writes:
+                self._kept[key] = (generation, membership, kept[2], writes)
+                return kept[2]
             found = _ordered(kept[2], order)
         else:
             if key not in self._asked or not self._room(key, generation):
                 self._asked.add(key)
                 return None
             found = _ordered(list(items), order)
-        self._kept[key] = (generation, membership, found)
+        self._kept[key] = (generation, membership, found, writes)
         return found
 
     def _room(self, key, generation) -> bool:
         if key in self._kept or len(self._kept) < self.size:
             return True
-        old = next((k for k, (g, _, _) in self._kept.items() if g != generation), None)
+        old = next((k for k, kept in self._kept.items() if kept[0] != generation), None)
         if old is None:
             return False
         del self._kept[old]

@@ -21,7 +21,7 @@ from .model import KINDS as DECLARED, Cluster, Host, Task, User, Vm
 from . import (content_library, folders, inventory, placement, placement_groups,  # noqa: F401
                snapshots, templates, uploads)
 from .states import UserRole, UserSource
-from .indexes import Indexes, watch_names
+from .indexes import Indexes, watch_names, writes
 from .query import Orderings, select
 from .tasks import Step, TaskRunner
 
@@ -227,7 +227,8 @@ class World:
         # held to read, so no one changes the world meanwhile: an order of the whole table holds for the generation
         return select(self.grammar, kind, table.values(), body, table,
                       lambda order: self.orderings.get(self.generation, kind, order, table.values(),
-                                                       self.membership[kind]), narrow)
+                                                       self.membership[kind],
+                                                       writes(kind, order.rpartition("_")[0])), narrow)
 
     def make_unmovable(self, vm_ref: str, reason: str) -> None:
         """An injected fault (api/faults.py): the VM with this id, local_id or name cannot live-migrate."""
