@@ -7,8 +7,8 @@ field added to a kind is kept without a word here. A field left at its default i
 object names is written as a reference: {"$": kind, "id": id} when the world holds it, else (a deleted image a
 snapshot still names, a content-library template's frozen source) once under `detached` and named by its number.
 
-What a world cannot say is a task's next step: a step is code. So the world is written while no task runs
-(`idle`), and at shutdown every running task is first failed through its own failure path, as a step's failure
+What a world cannot say is a task's next step: a step is code. So the world is written while no task runs (`dump`
+refuses otherwise; `serve --state` waits for such a moment), and at shutdown every running task is first failed through its own failure path, as a step's failure
 fails it (`interrupt`): its VM, host or cluster is left as a failed task leaves it, and the task says why. Inferred:
 a restarted tower does not resume a task it was running."""
 
