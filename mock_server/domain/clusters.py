@@ -168,10 +168,9 @@ def delete(world, user, clusters: list) -> list:
         running = next((t for t in world.tasks.values() if not t.done and t.cluster is cluster), None)
         if running is not None:
             raise ResourceLocked(f"where: task {running.id} ({running.description}) is running on cluster "
-                             f"{cluster.name}; remove the cluster once it has finished")
-    started = each(world, user, clusters, TaskKey.DeleteCluster, "Remove cluster", lambda c: forget(world, c),
-                   busy=True)
-    return started
+                                 f"{cluster.name}; remove the cluster once it has finished")
+    return each(world, user, clusters, TaskKey.DeleteCluster, "Remove cluster", lambda c: forget(world, c),
+                busy=True)
 
 
 def forget(world, cluster) -> None:

@@ -21,7 +21,7 @@ from .model import KINDS as DECLARED, Cluster, Host, Task, User, Vm
 from . import (content_library, folders, inventory, placement, placement_groups,  # noqa: F401
                snapshots, templates, uploads)
 from .states import UserRole, UserSource
-from .indexes import Indexes, watch_names, writes
+from .indexes import Indexes, watch_fields, writes
 from .query import Orderings, select
 from .tasks import Step, TaskRunner
 
@@ -87,7 +87,7 @@ class World:
         self.orderings = Orderings()
         self.membership: Counter = Counter()  # kind -> how many times its table gained or lost an object
         self.indexes = Indexes(self)
-        watch_names()
+        watch_fields()
 
     # access ----------------------------------------------------------------------------------------------------------
     @contextmanager
