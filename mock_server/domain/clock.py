@@ -33,16 +33,24 @@ def parse_time(text: str) -> float:
 
 
 def iso(t: float) -> str:
-    """CloudTower's timestamp format: ISO 8601 in UTC with milliseconds."""
-    global _second
-    seconds, ms = divmod(int(t * 1000), 1000)
-    last = _second  # (one read: another thread may replace it)
-    if last[0] != seconds:  # a world of 100,000 VMs is stamped within a few seconds: each written out once
-        last = _second = (seconds, datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S."))
-    return f"{last[1]}{ms:03d}Z"
+    """CloudTower's timestamp format: ISO 8601 in UTC with milliseconds. The same instant gives the same string
+    object: a scenario's objects are stamped with one instant, and 200,000 copies of it cost 15 MB at 100,000 VMs."""
+    global _second, _last
+    whole = int(t * 1000)
+    last = _last  # (one read: another thread may replace it)
+    if last[0] == whole:
+        return last[1]
+    seconds, ms = divmod(whole, 1000)
+    second = _second
+    if second[0] != seconds:  # a world of 100,000 VMs is stamped within a few seconds: each written out once
+        second = _second = (seconds, datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S."))
+    text = f"{second[1]}{ms:03d}Z"
+    _last = (whole, text)
+    return text
 
 
 _second: tuple = (None, "")
+_last: tuple = (None, "")
 
 
 class Clock:
