@@ -126,7 +126,8 @@ def parser() -> argparse.ArgumentParser:
     extract = sub.add_parser("extract", help="write the checked-in extracts of the upstream specs (a developer's "
                                              "command: run it after registering an operation)",
                              description="Write mock_server/schema/extracts/<version>.json from the upstream specs: "
-                                         "the registered operations and every schema they reach.")
+                                         "the registered operations and every schema they reach; and beside it "
+                                         "<version>.whole.json.gz, every operation and schema, for spec-diff.")
     extract.add_argument("--upstream", metavar="DIR", help="folder of cloudtower-openapi-<version>.json (default "
                                                            "$CLOUDTOWER_UPSTREAM_SPEC, else ../shared/upstream)")
     extract.add_argument("--version", action="append", choices=VERSIONS, help="one version (default: all)")

@@ -75,6 +75,7 @@ def test_the_wheel_adds_one_import_package_and_a_fixture_plugin(wheel):
     assert "cloudtower_sim = cloudtower_sim.pytest_plugin" in text, text
     assert "cloudtower-sim = cloudtower_sim.mock_server.cli:main" in text, text
     assert {"cloudtower_sim/mock_server/scenarios/default.yaml", "cloudtower_sim/mock_server/schema/extracts/4.6.0.json",
+            "cloudtower_sim/mock_server/schema/extracts/4.0.0.whole.json.gz",  # what spec-diff runs on
             "cloudtower_sim/client/__init__.py", "cloudtower_sim/contracts/plugin.py"} <= set(names)
 
 

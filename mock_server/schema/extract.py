@@ -2,6 +2,10 @@
 every schema they reach (the whole WhereInput/OrderByInput graph and its enums), plus the list of all upstream
 operations (to answer 501 rather than 404). Descriptions and examples are dropped; what is left are facts.
 
+Beside it, `<version>.whole.json.gz`: every upstream operation (its request, parameters and success answer) and every
+schema, for `cloudtower-sim spec-diff` alone (the simulator never loads it): 1.4 to 2.0 MB of JSON a version, 90 to
+125 KiB gzipped. Its text, not its bytes, is what --check compares, since zlib builds may compress one text apart.
+
     cloudtower-sim extract [--upstream DIR] [--version V ...] [--check]
 
 The operations come from the registry (`mock_server.api.registry.wanted`, which the command passes in: the schema
@@ -10,6 +14,7 @@ imports nothing of the simulator): its paths, and for each entity it reads, the 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import sys
@@ -97,6 +102,29 @@ def extract(spec: dict, paths: list[str], entities: list[str], source: str = "")
     }
 
 
+def whole(spec: dict, source: str = "") -> dict:
+    """Every operation of `spec` with what spec-diff compares (operationId, parameters, request body, the 200 answer
+    without its headers) and every schema; the errors are all upstream's one ErrorBody."""
+    def operation(op: dict) -> dict:
+        kept = {k: _strip(op[k]) for k in ("operationId", "parameters", "requestBody") if k in op}
+        kept["responses"] = {"200": {k: v for k, v in _strip(op["responses"]["200"]).items() if k != "headers"}}
+        return kept
+    return {
+        "version": spec["info"]["version"],
+        "source": source,
+        "paths": {p: {m: operation(o) for m, o in ms.items()} for p, ms in sorted(spec["paths"].items())},
+        "schemas": {n: _strip(s) for n, s in sorted(spec["components"]["schemas"].items())},
+    }
+
+
+def whole_path(version: str) -> Path:
+    return EXTRACTS / f"{version}.whole.json.gz"
+
+
+def read_whole(version: str) -> dict:
+    return json.loads(gzip.decompress(whole_path(version).read_bytes()))
+
+
 def dumps(data: dict) -> str:
     """One top-level key per line, and one path or schema per line: small diffs when upstream changes."""
     lines = ["{"]
@@ -114,25 +142,37 @@ def dumps(data: dict) -> str:
 
 def build(upstream_file: Path, paths: list[str], entities: list[str]) -> str:
     """The extract of `upstream_file` for the registered `paths` and read `entities` (`api.registry.wanted()`)."""
+    return builds(upstream_file, paths, entities)[0]
+
+
+def builds(upstream_file: Path, paths: list[str], entities: list[str]) -> tuple[str, str]:
+    """The texts of the extract and of the whole file of `upstream_file`, read once."""
     raw = upstream_file.read_bytes()
     source = f"{upstream_file.name} sha256:{hashlib.sha256(raw).hexdigest()[:16]}"
-    return dumps(extract(json.loads(raw), paths, entities, source))
+    spec = json.loads(raw)
+    return dumps(extract(spec, paths, entities, source)), dumps(whole(spec, source))
 
 
 def write(upstream: Path, paths: list[str], entities: list[str], versions=VERSIONS, check: bool = False) -> int:
     """Write each version's extract from `upstream`, a folder of cloudtower-openapi-<v>.json (only say which are stale
     with `check`); 1 when `check` found one stale."""
     stale = []
+    if not check:
+        EXTRACTS.mkdir(exist_ok=True)
     for version in versions:
-        text = build(upstream / f"cloudtower-openapi-{version}.json", paths, entities)
-        target = EXTRACTS / f"{version}.json"
-        if target.is_file() and target.read_text() == text:
-            continue
-        stale.append(version)
-        if not check:
-            EXTRACTS.mkdir(exist_ok=True)
-            target.write_text(text)
-            print(f"wrote {target} ({len(text) // 1024} KiB)")
+        text, everything = builds(upstream / f"cloudtower-openapi-{version}.json", paths, entities)
+        target, whole_target = EXTRACTS / f"{version}.json", whole_path(version)
+        if not (target.is_file() and target.read_text() == text):
+            stale.append(target.name)
+            if not check:
+                target.write_text(text)
+                print(f"wrote {target} ({len(text) // 1024} KiB)")
+        if not (whole_target.is_file() and gzip.decompress(whole_target.read_bytes()).decode() == everything):
+            stale.append(whole_target.name)
+            if not check:
+                packed = gzip.compress(everything.encode(), 9, mtime=0)  # no time in the header: same text, same file
+                whole_target.write_bytes(packed)
+                print(f"wrote {whole_target} ({len(packed) // 1024} KiB, {len(everything) // 1024} KiB of JSON)")
     if check and stale:
         print(f"stale extracts: {', '.join(stale)}; run cloudtower-sim extract", file=sys.stderr)
         return 1
