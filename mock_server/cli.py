@@ -132,6 +132,26 @@ def parser() -> argparse.ArgumentParser:
                                                            "$CLOUDTOWER_UPSTREAM_SPEC, else ../shared/upstream)")
     extract.add_argument("--version", action="append", choices=VERSIONS, help="one version (default: all)")
     extract.add_argument("--check", action="store_true", help="only say whether the checked-in extracts are current")
+    spec_diff = sub.add_parser("spec-diff", help="what changed in the API from one upstream version to another",
+                               description="What changed in CloudTower's API for a client built against FROM that "
+                                           "talks to a tower at TO: operations, request and response fields, what is "
+                                           "required or nullable, enum values; each change once, with the operations "
+                                           "it reaches, classed breaking or not by the rule it names.",
+                               epilog="exit status: 0 nothing used changed in a breaking way; 1 something used did; 2 "
+                                      "bad input (an unknown version, a file or journal that cannot be read)")
+    spec_diff.add_argument("old", metavar="FROM",
+                           help=f"the version the client was built against ({', '.join(VERSIONS)})")
+    spec_diff.add_argument("new", metavar="TO", help="the version of the tower it talks to")
+    used = spec_diff.add_mutually_exclusive_group()
+    used.add_argument("--ops", metavar="FILE", help="only the operations a project uses: one path a line (/get-vms); "
+                                                    "blank lines and # comments are skipped")
+    used.add_argument("--journal", metavar="URL|FILE",
+                      help="only the operations of a request journal (GET /_sim/requests after a CI run against the "
+                           "simulator): its URL, e.g. http://127.0.0.1:8080/_sim/requests, or a file of it")
+    spec_diff.add_argument("--json", action="store_true", help="the report as JSON: one entry a change")
+    spec_diff.add_argument("--upstream", metavar="DIR",
+                           help="compare the upstream specs in DIR (cloudtower-openapi-<version>.json), not the "
+                                "shipped ones")
     return p
 
 
@@ -326,6 +346,58 @@ def extract(args) -> int:
     return code
 
 
+def spec_diff(args) -> int:
+    from .schema import diff
+
+    try:
+        if args.upstream:
+            old, new = diff.upstream(Path(args.upstream), args.old), diff.upstream(Path(args.upstream), args.new)
+        else:
+            old, new = diff.shipped(args.old), diff.shipped(args.new)
+        named = _used_operations(args)
+    except diff.SpecError as e:
+        print(f"cloudtower-sim: spec-diff: {e}", file=sys.stderr)
+        return 2
+    used, ignored = diff.used_operations(named, old, new) if named is not None else (None, ())
+    report = diff.diff(old, new, used, ignored)
+    print(json.dumps(report.as_json(), indent=1) if args.json else diff.text(report), end="\n" if args.json else "")
+    return 1 if report.breaking else 0
+
+
+def _used_operations(args) -> list[str] | None:
+    """The operation paths --ops or --journal name; None: all."""
+    from .schema.diff import SpecError, journal_operations, listed_operations
+
+    if args.ops:
+        try:
+            return listed_operations(Path(args.ops).read_text())
+        except (OSError, UnicodeDecodeError) as e:
+            raise SpecError(f"--ops {args.ops}: cannot read it ({getattr(e, 'strerror', None) or e})") from None
+    if not args.journal:
+        return None
+    source = args.journal
+    if source.startswith(("http://", "https://")):
+        import requests
+
+        try:
+            answer = requests.get(source, timeout=30)
+            answer.raise_for_status()
+        except requests.RequestException as e:
+            raise SpecError(f"--journal {source}: cannot fetch it ({e})") from None
+        text = answer.text
+    else:
+        try:
+            text = Path(source).read_text()
+        except (OSError, UnicodeDecodeError) as e:
+            raise SpecError(f"--journal {source}: cannot read it ({getattr(e, 'strerror', None) or e})") from None
+    try:
+        return journal_operations(json.loads(text))
+    except ValueError:
+        raise SpecError(f"--journal {source}: not JSON; expected what GET /_sim/requests answers") from None
+    except SpecError as e:
+        raise SpecError(f"--journal {source}: {e}") from None
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     if args.command == "extract":
@@ -336,6 +408,8 @@ def main(argv=None) -> int:
         return capture(args)
     if args.command == "contract":
         return contract(args)
+    if args.command == "spec-diff":
+        return spec_diff(args)
     return 2
 
 

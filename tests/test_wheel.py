@@ -75,7 +75,7 @@ def test_the_wheel_adds_one_import_package_and_a_fixture_plugin(wheel):
     assert "cloudtower_sim = cloudtower_sim.pytest_plugin" in text, text
     assert "cloudtower-sim = cloudtower_sim.mock_server.cli:main" in text, text
     assert {"cloudtower_sim/mock_server/scenarios/default.yaml", "cloudtower_sim/mock_server/schema/extracts/4.6.0.json",
-            "cloudtower_sim/mock_server/schema/extracts/4.0.0.whole.json.gz",  # what spec-diff runs on
+            "cloudtower_sim/mock_server/schema/extracts/4.0.0.whole.json.gz",  # spec-diff reads it
             "cloudtower_sim/client/__init__.py", "cloudtower_sim/contracts/plugin.py"} <= set(names)
 
 
@@ -134,3 +134,13 @@ def test_the_wheel_alone_serves_validates_and_answers_the_sdk(site, tmp_path):
     assert out["vms"] == 18
     assert out["bad"][0] == 400 and "where.nmae" in out["bad"][1], out
     assert out["graphql"] == {"data": {"authnStrategies": [{"type": "LDAP"}]}}, out  # its SDL ships in the wheel
+
+
+def test_the_wheel_alone_runs_spec_diff_on_what_it_ships(site, tmp_path):
+    """No ../shared and no checkout: spec-diff reads the whole files the wheel carries."""
+    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
+    r = subprocess.run([sys.executable, "-m", "cloudtower_sim", "spec-diff", "4.6.0", "4.0.0", "--json"], cwd=tmp_path,
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stderr[-3000:]
+    changes = json.loads(r.stdout)["changes"]
+    assert any((c["schema"], c["field"], c["breaking"]) == ("NestedLabel", "key", True) for c in changes)
