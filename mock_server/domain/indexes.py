@@ -116,19 +116,29 @@ class SortedKeys:
             self.nulls = [o for o in objs if get(o) is None]
             self.objs = sorted((o for o in objs if get(o) is not None), key=get)  # (a TypeError: no index)
 
-    def finding(self, op: str, x) -> list | None:
-        """The objects whose value satisfies `op` `x`, as query.SCALAR_OPS tests it; None when it cannot say."""
+    def finding(self, op: str, x, most: float) -> list | None:
+        """The objects whose value satisfies `op` `x`, as query.SCALAR_OPS tests it; None when it cannot say, or
+        when they are more than `most` (counted before they are gathered: a `status: RUNNING` would copy most of the
+        table to no use)."""
+        spans = self._spans(op, x)
+        if spans is None or sum(hi - lo for lo, hi in spans) > most:
+            return None
+        return [o for lo, hi in spans for o in self.objs[lo:hi]]
+
+    def count(self, op: str, x) -> int | None:
+        spans = self._spans(op, x)
+        return None if spans is None else sum(hi - lo for lo, hi in spans)
+
+    def _spans(self, op: str, x) -> list[tuple[int, int]] | None:
         objs, key = self.objs, self.get
         try:
-            if op == "":
-                return objs[bisect_left(objs, x, key=key):bisect_right(objs, x, key=key)]
-            if op == "_in":
-                return [o for v in dict.fromkeys(x)
-                        for o in objs[bisect_left(objs, v, key=key):bisect_right(objs, v, key=key)]]
+            if op in ("", "_in"):
+                return [(bisect_left(objs, v, key=key), bisect_right(objs, v, key=key))
+                        for v in (dict.fromkeys(x) if op == "_in" else (x,))]
             if op in ("_gt", "_gte"):
-                return objs[(bisect_right if op == "_gt" else bisect_left)(objs, x, key=key):]
+                return [((bisect_right if op == "_gt" else bisect_left)(objs, x, key=key), len(objs))]
             if op in ("_lt", "_lte"):
-                return objs[:(bisect_left if op == "_lt" else bisect_right)(objs, x, key=key)]
+                return [(0, (bisect_left if op == "_lt" else bisect_right)(objs, x, key=key))]
         except TypeError:  # an operand that does not compare with the values
             return None
         return None
@@ -163,22 +173,23 @@ class Indexes:
         for key, x in where.items():  # a value's or a range's objects, until a few are left
             if best is not None and len(best) <= self.few:
                 break
-            found = self._valued(grammar, entity, key, x)
-            if found is not None and (best is None or len(found) < len(best)):
+            found = self._valued(grammar, entity, key, x, len(best) - 1 if best is not None else None)
+            if found is not None:
                 best = found
         return best
 
-    def _valued(self, grammar, entity: str, key: str, x) -> list | None:
-        """By a watched field's value or range (`status`, `memory_gt`, `local_created_at_lte`, `vcpu_in`, ...)."""
+    def _valued(self, grammar, entity: str, key: str, x, most: int | None) -> list | None:
+        """By a watched field's value or range (`status`, `memory_gt`, `local_created_at_lte`, `vcpu_in`, ...): at
+        most `most` objects, and never more than the share of the table that narrows."""
         where_key = grammar(entity).get(key) if grammar is not None else None
         if where_key is None or where_key.kind != "scalar" or where_key.op not in SORTED_OPS or x is None:
             return None
         if writes(entity, where_key.field) is None or (where_key.op == "_in" and not isinstance(x, list)):
             return None
+        narrows = self.share * len(getattr(self.world, KINDS[entity].table))
         keys = self._sorted_keys(entity, where_key.field, lambda stale, changes: (
-            (found := stale.finding(where_key.op, x)) is not None
-            and len(found) - changes > self.share * len(getattr(self.world, KINDS[entity].table))))
-        return keys.finding(where_key.op, x) if keys is not None else None
+            (found := stale.count(where_key.op, x)) is not None and found - changes > narrows))
+        return None if keys is None else keys.finding(where_key.op, x, narrows if most is None else min(most, narrows))
 
     def _clause(self, grammar, entity: str, key: str, x) -> list | None:
         table = getattr(self.world, KINDS[entity].table)
