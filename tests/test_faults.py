@@ -171,3 +171,59 @@ def test_the_journal_keeps_a_multipart_body_whose_field_has_no_name(client):
                     headers={"Authorization": TOKEN})
     assert r.status_code == 400, r.get_data(as_text=True)
     assert client.get("/_sim/requests").get_json()[-1]["status"] == 400
+
+
+@pytest.mark.parametrize("spec, words", [
+    ({"path": "/no-such-op", "status": 503}, "no operation of this path is simulated"),
+    ({"path": "/get-cluster-storage-info", "status": 503}, "no operation of this path is simulated"),  # 501s first
+    ({"path": "/api/noSuchField", "status": 503}, "no GraphQL root field 'noSuchField'"),
+    ({"path": "/get-vms", "task": {"error_code": "X"}}, "/get-vms starts no task"),
+    ({"path": "/api/vms", "task": {"error_code": "X"}}, "/api/vms starts no task"),
+    ({"path": "/start-vm", "task": {"step": "nope"}}, "its steps are 0 start"),
+    ({"path": "/start-vm", "task": {"step": 99}}, "past the last step of a /start-vm task: its steps are 0 start"),
+    ({"path": "/restart-vm", "task": {"step": 2}}, "its steps are 0 stop, 1 start"),
+    ({"path": "/enter-maintance-mode", "task": {"step": "live_migrate:"}}, "live_migrate:<vm>"),
+    ({"path": "/start-vm", "task": {"step": -1}}, "a step's number from 0"),
+])
+def test_a_fault_that_can_never_fire_is_refused_saying_why_and_what_would_fire(api, spec, words):
+    """Issue 35: each of these was answered with an id, then never applied, and a test that set it passed without
+    the failure it meant to cause."""
+    r = api.client.post("/_sim/faults", json=spec)
+    assert r.status_code == 400 and words in r.get_json()["message"], r.get_json()
+    assert api.client.get("/_sim/faults").get_json() == []
+
+
+@pytest.mark.parametrize("spec", [
+    {"path": "/enter-maintance-mode", "task": {"step": "live_migrate:web-01"}},  # a name the world decides
+    {"path": "/enter-maintance-mode", "task": {"step": 7}},  # one step per VM moved: the world decides how many
+    {"path": "/create-vm", "task": {"step": "finish"}}, {"path": "/api/updateVm", "task": {"step": "update"}},
+    {"path": "/api/updateVm", "status": 503}, {"path": "/get-version", "delay_ms": 1}])
+def test_a_fault_that_can_fire_is_taken(api, spec):
+    assert api.client.post("/_sim/faults", json=spec).status_code == 200
+
+
+def test_each_task_an_operation_starts_has_the_steps_it_declares():
+    """The registry's `steps` (what a task fault is checked against) held to the tasks the mutation walk starts:
+    every operation that started a task declares steps, each of its tasks' keys matches one of them, and one that
+    started none declares none (the operations walked elsewhere, mutation_walk's WALKED_ELSEWHERE, are not here)."""
+    import re
+
+    from cloudtower_sim.mock_server.api.registry import simulated
+
+    from .support import walk_body, walk_ids, walk_steps, walk_task
+
+    client = make_client(Settings(task_mode="instant"))
+    api = Api(client)
+    served, last = simulated(), None
+    for op, body in walk_steps(walk_ids(api)):
+        status, data, _ = api(op[1:], walk_body(api, body, last))
+        assert status == 200, (op, data)
+        last = walk_task(data, last)
+        tasks = [t["task_id"] for t in (data if isinstance(data, list) else [data])
+                 if isinstance(t, dict) and t.get("task_id")]
+        declared = served[op].steps
+        assert (declared is not None) == bool(tasks), (op, declared)
+        patterns = [re.sub("<[a-z]+>", ".+", re.escape(k)) for k in declared or ()]  # (re.escape keeps < and >)
+        for task_id in tasks:
+            keys = [s["key"] for s in api.ok("get-tasks", {"where": {"id": task_id}})[0]["steps"]]
+            assert all(any(re.fullmatch(p, key) for p in patterns) for key in keys), (op, keys, declared)

@@ -4,7 +4,9 @@ them (tag Vm)."""
 from ..domain import content_library, vms
 from ..domain.states import TaskKey
 from ..domain.errors import BadRequest, NotFound
-from .registry import acting_on, nothing, operation, with_task, with_tasks
+from .registry import CREATING, CREATING_EACH, acting_on, nothing, operation, with_task, with_tasks
+
+FROM_VMS = ("template", "distribute:<cluster>", "finish")  # content_library.from_vms: a copy in each cluster
 
 
 def _one_vm(world, where: dict, at: str):
@@ -28,8 +30,8 @@ def _from_vms(converting: bool):
     return handler
 
 
-operation("/clone-content-library-vm-template-from-vm")(_from_vms(False))
-operation("/convert-content-library-vm-template-from-vm")(_from_vms(True))
+operation("/clone-content-library-vm-template-from-vm", steps=FROM_VMS)(_from_vms(False))
+operation("/convert-content-library-vm-template-from-vm", steps=FROM_VMS)(_from_vms(True))
 
 
 def _the_clusters(world, body) -> tuple:
@@ -42,21 +44,24 @@ def _update_args(world, body) -> tuple:
 
 
 TEMPLATE = "ContentLibraryVmTemplate"
-operation("/update-content-library-vm-template")(acting_on(TEMPLATE, content_library.update, _update_args))
-operation("/distribute-content-library-vm-template-clusters")(acting_on(TEMPLATE, content_library.distribute,
-                                                                        _the_clusters))
-operation("/remove-content-library-vm-template-clusters")(acting_on(TEMPLATE, content_library.remove_clusters,
-                                                                    _the_clusters))
-operation("/delete-content-library-vm-template")(acting_on(TEMPLATE, content_library.delete, nothing, deleting=True))
+UPDATE, DELETE = ("update",), ("delete",)
+operation("/update-content-library-vm-template", steps=UPDATE)(acting_on(TEMPLATE, content_library.update,
+                                                                         _update_args))
+operation("/distribute-content-library-vm-template-clusters", steps=UPDATE)(acting_on(
+    TEMPLATE, content_library.distribute, _the_clusters))
+operation("/remove-content-library-vm-template-clusters", steps=UPDATE)(acting_on(
+    TEMPLATE, content_library.remove_clusters, _the_clusters))
+operation("/delete-content-library-vm-template", steps=DELETE)(acting_on(TEMPLATE, content_library.delete, nothing,
+                                                                         deleting=True))
 
 
-@operation("/create-vm-from-content-library-template")
+@operation("/create-vm-from-content-library-template", steps=CREATING)
 def create_vm(world, body, user):
     batch = [content_library.vm_params(world, p, f"[{i}]", p["template_id"]) for i, p in enumerate(body)]
     return with_tasks(vms.create(world, user, batch, TaskKey.CreateVmFromContentLibraryTemplate))
 
 
-@operation("/create-vm-from-content-library-template-batch")
+@operation("/create-vm-from-content-library-template-batch", steps=CREATING_EACH)
 def create_vms(world, body, user):
     """One task for all the VMs: WithTask_Vm-Array_."""
     if not body["vms"]:

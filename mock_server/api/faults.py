@@ -8,7 +8,9 @@ that status, with `message` and `code`), `delay_ms` (the request waits, then is 
 connection is closed without an answer), or `task` (`error_code`, `error_message`, optionally `step`: the next task
 the request starts fails at that step, the earlier steps applied, as a real failure there would leave the world), or
 `unmovable` (`vm`, `reason`: from then on, in this world, the VM cannot live-migrate: a maintenance precheck lists it
-to shut down, and an enter that would migrate it fails). Each fault applied is journalled with its request."""
+to shut down, and an enter that would migrate it fails). Each fault applied is journalled with its request. A fault
+that could never fire is refused when it is set (api/__init__.py `steps_of`, `_check_step`): a test that set it would otherwise pass
+without the failure it meant to cause."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import itertools
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..domain.clock import iso
 from ..domain.simulator import JOURNAL_SIZE
@@ -50,7 +53,10 @@ class Fault:
         return isinstance(given, dict) and all(given.get(k) == v for k, v in self.where.items())
 
 
-def _check(spec) -> tuple[str, int, dict | None, dict]:
+StepsOf = Callable[[str], "tuple[str, ...] | None"]  # a path's task steps (registry.Entry.steps); InvalidInput if none
+
+
+def _check(spec, steps_of: StepsOf) -> tuple[str, int, dict | None, dict]:
     if not isinstance(spec, dict):
         raise InvalidInput("body", "expected a JSON object: path, times, where and one effect")
     unknown = sorted(set(spec) - {"path", "times", "where", "message", "code", *EFFECTS})
@@ -99,17 +105,39 @@ def _check(spec) -> tuple[str, int, dict | None, dict]:
                            "step": value.get("step", 0)}}
     if any(k in spec for k in ("message", "code")) and kind != "status":
         raise InvalidInput("message", "message and code go with a status effect")
+    steps = steps_of(path)
+    if kind == "task":
+        _check_step(path, steps, effect["task"]["step"])
     return path, times, where, effect
 
 
+def _check_step(path: str, steps: tuple[str, ...] | None, step) -> None:
+    """Refuses a task fault that no task of `path` could meet: the operation starts no task, no step of its tasks
+    has that key, or a number past the last step of tasks whose steps are always the same."""
+    if steps is None:
+        raise InvalidInput("task", f"{path} starts no task, so a task fault there never fires: give it a status, "
+                                   "delay_ms or drop, or put it on an operation that starts tasks, such as /start-vm")
+    listed = ", ".join(f"{i} {key}" for i, key in enumerate(steps))
+    if isinstance(step, str):
+        if not any(key == step or "<" in key and step.startswith(key[:key.index("<")]) and len(step) > key.index("<")
+                   for key in steps):
+            raise InvalidInput("task.step", f"no step of a {path} task has this key: its steps are {listed} (<vm> "
+                                            "stands for a name in the world, e.g. shutdown:web-01)", repr(step))
+    elif isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        raise InvalidInput("task.step", "expected a step's number from 0, or its key", repr(step)[:100])
+    elif step >= len(steps) and not any("<" in key for key in steps):
+        raise InvalidInput("task.step", f"past the last step of a {path} task: its steps are {listed}", repr(step))
+
+
 class Faults:
-    def __init__(self):
+    def __init__(self, steps_of: StepsOf):
+        self.steps_of = steps_of
         self._lock = threading.Lock()
         self._faults: dict[str, Fault] = {}
         self._ids = itertools.count(1)
 
     def add(self, spec) -> Fault:
-        path, times, where, effect = _check(spec)
+        path, times, where, effect = _check(spec, self.steps_of)
         with self._lock:
             if len(self._faults) >= MAX_FAULTS:
                 raise InvalidInput("body", f"{MAX_FAULTS} faults are set; remove some first")

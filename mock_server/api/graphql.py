@@ -35,6 +35,7 @@ MAX_BYTES = 4 * 1024 * 1024  # as a REST JSON body (wire.MAX_JSON_BYTES)
 MAX_DEPTH = 15  # selections nested in selections: Tower's deepest reads (a VM's NICs' VLAN's VDS) need a few
 MAX_FIELDS = 1000  # selections in one document, aliases included: an alias bomb asks one field thousands of times
 MAX_OPERATIONS = 20  # operations in one document
+STEPS = {"updateVm": ("update",)}  # the root fields that start a task, and its steps (registry.Entry.steps)
 
 
 @cache

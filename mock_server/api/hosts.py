@@ -10,7 +10,7 @@ EXIT_LISTS = {Move.SHUT_DOWN: "shutDownVms", Move.LIVE_MIGRATED: "liveMigrateVms
               Move.OFFLINE_MIGRATED: "offlineMigrateVms"}
 
 
-@operation("/enter-maintenance-mode-precheck")
+@operation("/enter-maintenance-mode-precheck", steps=("precheck",))
 def enter_precheck(world, body, user):
     return {"task_id": maintenance.precheck(world, user, body["where"]).id}
 
@@ -21,7 +21,8 @@ def enter_precheck_result(world, body, user):
     return {"done": result.done, "shutdownVms": [{"vm_uuid": uuid} for uuid in result.shutdown_uuids]}
 
 
-@operation("/enter-maintance-mode")
+@operation("/enter-maintance-mode", steps=("shutdown:<vm>", "live_migrate:<vm>", "offline_migrate:<vm>",
+                                             "maintenance_mode"))
 def enter(world, body, user):
     task, host = maintenance.enter(world, user, body["where"]["host_id"], body["data"].get("shutdown_vms") or [])
     return with_task(task, host)
@@ -41,7 +42,7 @@ def exit_precheck_result(world, body, user):
     return out
 
 
-@operation("/exit-maintance-mode")
+@operation("/exit-maintance-mode", steps=("exit_maintenance_mode", "migrate_back:<vm>", "poweron:<vm>"))
 def exit_(world, body, user):
     data = body["data"]
     task, host = maintenance.exit(world, user, body["where"]["host_id"], data.get("poweron_vms") or [],

@@ -7,7 +7,8 @@ from ..domain.hardware import Seen
 from .registry import acting_on, body_data, nothing, operation, with_tasks
 
 
-for _path, _entity, _edit, _args in (
+# each edit's task has one step: "edit" for a VM's devices (vm_devices.edit), "update" for the rest (edits.each)
+for _step, _edits in (("edit", (
         ("/add-vm-nic", "Vm", vm_devices.add_nics, body_data),
         ("/remove-vm-nic", "Vm", vm_devices.remove_nics, body_data),
         ("/update-vm-nic", "Vm", vm_devices.update_nics, body_data),
@@ -19,7 +20,7 @@ for _path, _entity, _edit, _args in (
         ("/update-vm-nic-basic-info", "VmNic", vm_devices.update_nic_addresses, body_data),
         ("/eject-iso-from-vm-cd-rom", "VmDisk", vm_devices.eject_isos, nothing),
         ("/toggle-vm-cd-rom-disable", "VmDisk", vm_devices.toggle_cd_roms, lambda world, body: (body["disabled"],)),
-        ("/expand-vm-disk", "VmDisk", vm_devices.expand_disks, lambda world, body: (body,)),
+        ("/expand-vm-disk", "VmDisk", vm_devices.expand_disks, lambda world, body: (body,)))), ("update", (
         ("/update-vm-volume", "VmVolume", vm_devices.update_volumes, body_data),
         ("/update-vm-vlan", "Vlan", networks.update, body_data),
         ("/update-vds", "Vds", networks.update_vdses, body_data),
@@ -31,8 +32,9 @@ for _path, _entity, _edit, _args in (
         ("/update-vm-folder", "VmFolder", folders.update, body_data),
         ("/add-vm-to-folder", "Vm", folders.file_vms, body_data),
         ("/remove-vm-from-folder", "Vm", folders.unfile_vms, nothing),
-        ("/update-cluster", "Cluster", clusters.update, body_data)):
-    operation(_path)(acting_on(_entity, _edit, _args))
+        ("/update-cluster", "Cluster", clusters.update, body_data)))):
+    for _path, _entity, _edit, _args in _edits:
+        operation(_path, steps=(_step,))(acting_on(_entity, _edit, _args))
 for _path, _entity, _delete in (
         ("/delete-vm-volume", "VmVolume", vm_devices.delete_volumes), ("/delete-vm-vlan", "Vlan", networks.delete),
         ("/delete-vds", "Vds", networks.delete_vdses), ("/delete-elf-image", "ElfImage", images.delete),
@@ -41,10 +43,10 @@ for _path, _entity, _delete in (
         ("/delete-vm-folder", "VmFolder", folders.delete), ("/delete-label", "Label", labels.delete),
         ("/delete-vm-placement-group", "VmPlacementGroup", placement_groups.delete),
         ("/delete-cluster", "Cluster", clusters.delete)):
-    operation(_path)(acting_on(_entity, _delete, nothing, deleting=True))
-operation("/add-labels-to-resources")(acting_on("Label", lambda w, u, ls, data: labels.tag(w, u, ls, data, True)))
-operation("/remove-labels-from-resources")(acting_on("Label", lambda w, u, ls, data: labels.tag(w, u, ls, data,
-                                                                                                False)))
+    operation(_path, steps=("delete",))(acting_on(_entity, _delete, nothing, deleting=True))
+for _path, _adding in (("/add-labels-to-resources", True), ("/remove-labels-from-resources", False)):
+    operation(_path, steps=("update",))(acting_on(
+        "Label", lambda w, u, ls, data, adding=_adding: labels.tag(w, u, ls, data, adding)))
 
 
 @operation("/upload-elf-image")
@@ -67,8 +69,9 @@ for _path, _create in (("/create-vm-volume", vm_devices.create_volumes), ("/crea
                        ("/create-vds", networks.create_vdses), ("/create-vm-placement-group", placement_groups.create),
                        ("/create-organization", placement.create_organizations),
                        ("/create-datacenter", placement.create_datacenters), ("/create-vm-folder", folders.create),
-                       ("/create-label", labels.create), ("/connect-cluster", clusters.connect)):
-    operation(_path)(_creating(_create))
+                       ("/create-label", labels.create)):
+    operation(_path, steps=("create",))(_creating(_create))
+operation("/connect-cluster", steps=("connect", "load"))(_creating(clusters.connect))
 
 
 def _regroup(adding: bool):
@@ -78,13 +81,13 @@ def _regroup(adding: bool):
     return handler
 
 
-operation("/add-clusters-to-datacenter")(_regroup(True))
-operation("/remove-clusters-from-datacenter")(_regroup(False))
+operation("/add-clusters-to-datacenter", steps=("update",))(_regroup(True))
+operation("/remove-clusters-from-datacenter", steps=("update",))(_regroup(False))
 
 
 # GPUs (domain/gpus.py): given to and taken from VMs, and read with what each VM holds of them
-operation("/add-vm-gpu-device")(acting_on("Vm", gpus.add))
-operation("/remove-vm-gpu-device")(acting_on("Vm", gpus.remove))
+operation("/add-vm-gpu-device", steps=("edit",))(acting_on("Vm", gpus.add))
+operation("/remove-vm-gpu-device", steps=("edit",))(acting_on("Vm", gpus.remove))
 
 
 @operation("/get-vm-gpu-device-info", mutation=False, read=True)

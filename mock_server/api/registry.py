@@ -25,21 +25,27 @@ class Entry:
     handler: Handler
     mutation: bool = True  # changes the world (a read-only user may not call it)
     read: bool = False  # only reads the world: runs alongside other reads
+    steps: tuple[str, ...] | None = None  # the keys of the steps of the tasks it starts (None: it starts none)
 
 
 ENTRIES: dict[str, Entry] = {}
+# the steps of a VM's creation (vms.py create_steps): one for each new volume; a batch's VMs each have their own
+CREATING = ("create", "create_volume:<volume>", "finish")
+CREATING_EACH = ("create:<vm>", "create_volume:<volume>", "finish:<vm>")
 READS = [name for name, kind in DECLARED.items() if kind.read]  # the kinds served by get-x / get-x-connection
 
 
-def operation(path: str, mutation: bool = True, read: bool = False):
+def operation(path: str, mutation: bool = True, read: bool = False, steps: tuple[str, ...] | None = None):
     """Declare `handler(world, body, user)` as the simulated operation at upstream's `path`; `read` if it only reads
-    the world (not even a token: /login is no read)."""
+    the world (not even a token: /login is no read); `steps`: the keys of the steps of each task it starts, in order,
+    `<name>` standing for what a key names in the world (`shutdown:<vm>`): a task fault (api/faults.py) names one,
+    and is refused when none of its operation's could ever match (tests/test_faults.py holds them to the tasks)."""
     def register(handler: Handler) -> Handler:
         if path in ENTRIES:
             raise ValueError(f"{path} is registered twice")
         if read and mutation:
             raise ValueError(f"{path}: a mutation is no read")
-        ENTRIES[path] = Entry(path, handler, mutation, read)
+        ENTRIES[path] = Entry(path, handler, mutation, read, steps)
         return handler
     return register
 
@@ -88,12 +94,13 @@ class Bound:
     handler: Handler
     mutation: bool
     read: bool = False  # only reads the world: runs alongside other reads (see Simulator.session)
+    steps: tuple[str, ...] | None = None  # (Entry.steps)
 
 
 def bind(spec: "Spec") -> dict[str, Bound]:
     """The operations `spec`'s version has, path -> Bound; a registered path the version lacks is left out (it
     answers as a path that does not exist)."""
-    bound = {p: Bound(spec.operations[p], e.handler, e.mutation, e.read) for p, e in ENTRIES.items()
+    bound = {p: Bound(spec.operations[p], e.handler, e.mutation, e.read, e.steps) for p, e in ENTRIES.items()
              if p in spec.operations}
     for entity in READS:
         if entity in spec.reads:
