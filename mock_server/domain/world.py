@@ -21,7 +21,7 @@ from .model import KINDS as DECLARED, Cluster, Host, Task, User, Vm
 from . import (content_library, folders, inventory, placement, placement_groups,  # noqa: F401
                snapshots, templates, uploads)
 from .states import UserRole, UserSource
-from .indexes import Indexes, watch_fields, writes
+from .indexes import Indexes, Log, watch_fields, writes
 from .query import Orderings, select
 from .tasks import Step, TaskRunner
 
@@ -86,6 +86,7 @@ class World:
         self.generation = next(_GENERATIONS)
         self.orderings = Orderings()
         self.membership: Counter = Counter()  # kind -> how many times its table gained or lost an object
+        self.joined = Log()  # the objects added, the last few thousand: an index brings itself up to date with them
         self.indexes = Indexes(self)
         watch_fields()
 
@@ -123,6 +124,7 @@ class World:
         # a table keeps its objects in creation order (the default order of every list), as their ids sort
         getattr(self, KINDS[type(obj).__name__])[obj.id] = obj
         self.membership[type(obj).__name__] += 1
+        self.joined.append(obj)
         if isinstance(obj, Host):
             obj.cluster.hosts.append(obj)
         elif isinstance(obj, Vm):
