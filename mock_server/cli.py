@@ -274,6 +274,8 @@ def serve(args) -> int:
     print(f"cloudtower-sim: serving {sim.scenario.path.name} ({len(sim.world.hosts)} hosts, {len(sim.world.vms)} VMs), "
           f"CloudTower API {sim.spec.version}, task mode {args.task_mode}", flush=True)
     print(f"base URL: http://{host}:{server.port}/v2/api", flush=True)
+    if not args.no_control:
+        print(f"live page: http://{host}:{server.port}/_sim/", flush=True)
     if not _loopback(args.host):
         print(f"cloudtower-sim: WARNING: listening on {args.host}, reachable from the network: anyone who can "
               "reach it can log in with the credentials below" + ("" if args.no_control else

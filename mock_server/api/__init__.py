@@ -11,12 +11,12 @@ from flask import Flask
 
 from ..domain.simulator import Settings, Simulator
 from ..schema.types import InvalidInput
-from . import control
+from . import control, page
 # the handler modules: importing them fills the registry (the reads come from the kinds, domain/model.py)
 from . import content_library, hosts, inventory, users, vms  # noqa: F401
 from .answers import Answers, Rendered
 from .app_state import KEY, AppState
-from .faults import Faults, Journal
+from .faults import Faults
 from .front import GRAPHQL_PATH, Front
 from .registry import bind
 from .wire import MAX_BODY_BYTES, install_error_handlers, install_routes
@@ -29,10 +29,11 @@ def create_app(settings: Settings | None = None, simulator: Simulator | None = N
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     operations = bind(sim.spec)
     app.extensions[KEY] = AppState(sim, Faults(partial(steps_of, operations, sim.spec.version)),
-                                   Journal(sim.settings.journal_size), Answers(), Rendered())
+                                   page.PagedJournal(sim.settings.journal_size), Answers(), Rendered())
     install_routes(app, operations)
     if sim.settings.control:
         app.register_blueprint(control.bp)
+        app.register_blueprint(page.bp)  # the live page of the world, GET /_sim/
     _graphql(app)  # POST /api: served with or without the control API
     install_error_handlers(app, upstream_operations(sim))
     app.wsgi_app = Front(app)  # every request's id and journal entry, and kept answers of reads, before Flask

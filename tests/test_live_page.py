@@ -1,0 +1,110 @@
+"""The live page of the world, `GET /_sim/` (issue 35): its compact read in-process (what it shows, paged; that it
+leaves the journal alone; that it goes with the control API)."""
+
+from __future__ import annotations
+
+import json
+
+from cloudtower_sim.mock_server.domain.overview import VMS_PER_PAGE, overview
+from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
+
+from .support import Api, make_client, pinned
+
+HOSTS = {"node-1": ["db-01", "license-server", "test-01", "web-01", "web-02"],
+         "node-2": ["app-01", "app-02", "build-01", "cache-01"], "node-3": ["analytics-01", "app-03", "web-03"],
+         "node-4": ["ci-runner-01", "ci-runner-02", "gpu-render-01", "monitor-01", "win-desktop-01"]}
+
+
+def _world(client, **args) -> dict:
+    r = client.get("/_sim/page/world", query_string=args)
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def _hosts(shown: dict) -> dict:
+    return {h["name"]: h for c in shown["clusters"] for h in c["hosts"]}
+
+
+# --- the compact read, in-process --------------------------------------------------------------------------------
+def test_the_page_and_its_files_are_served_with_the_control_api_only():
+    client = make_client()
+    page = client.get("/_sim/")
+    assert page.status_code == 200 and page.mimetype == "text/html" and b'src="static/page.js"' in page.data
+    assert page.headers["Content-Security-Policy"] == "default-src 'self'"
+    assert client.get("/_sim/static/page.js").status_code == client.get("/_sim/static/page.css").status_code == 200
+    off = make_client(pinned(control=False))
+    for path in ("/_sim/", "/_sim/page/world", "/_sim/static/page.js"):
+        assert off.get(path).status_code == 404, path
+
+
+def test_the_default_world_reads_as_its_hosts_and_their_vms():
+    client = make_client()
+    closed = _hosts(_world(client))
+    assert list(closed) == list(HOSTS) and all("vms" not in h for h in closed.values())
+    assert closed["node-1"]["vm_counts"] == {"RUNNING": 4, "STOPPED": 1} and closed["node-1"]["state"] == "IN_USE"
+    node1 = closed["node-1"]  # its OS's 32 GiB and its running VMs' 132 GiB are used, of 256
+    assert (node1["used_memory_bytes"], node1["free_memory_bytes"]) == (164 * 2**30, 92 * 2**30)
+    shown = _world(client, open=",".join(f"{h['id']}:0" for h in closed.values()))
+    assert {n: [v["name"] for v in h["vms"]] for n, h in _hosts(shown).items()} == HOSTS
+    db = next(v for v in _hosts(shown)["node-1"]["vms"] if v["name"] == "db-01")
+    assert (db["status"], db["memory"], db["ips"]) == ("RUNNING", 96 * 2**30, "192.168.10.2")
+    [cluster] = shown["clusters"]
+    assert cluster["unplaced"] == {"vm_num": 1, "vm_counts": {"STOPPED": 1}}  # template-builder: on no host
+    assert _world(client, open=f"{cluster['id']}:0")["clusters"][0]["unplaced"]["vms"][0]["name"] == "template-builder"
+    assert client.get("/_sim/page/world?open=x:first").status_code == 400
+
+
+def test_a_world_of_10000_vms_is_read_a_host_and_a_page_at_a_time(tmp_path):
+    scenario = tmp_path / "large.yaml"
+    scenario.write_text("seed: 1\ngenerate: {clusters: 2, hosts_per_cluster: 5, vms_per_host: 1000}\n")
+    sim = Simulator(Settings(scenario=str(scenario)))
+    with sim.session(read=True) as world:
+        assert len(world.vms) == 10_000
+        closed = overview(world, {})
+        assert len(json.dumps(closed)) < 10_000  # counts only: a poll each second stays small
+        host = world.clusters[closed["clusters"][1]["id"]].hosts[2]
+        names = sorted(v.name for v in host.vms)
+        third = _hosts(overview(world, {host.id: 2}))[host.name]
+        last = _hosts(overview(world, {host.id: 999}))[host.name]  # past the last page: the last
+    assert (third["page"], third["pages"], third["vm_num"]) == (2, 1000 // VMS_PER_PAGE, 1000)
+    assert [v["name"] for v in third["vms"]] == names[2 * VMS_PER_PAGE:3 * VMS_PER_PAGE]
+    assert [v["name"] for v in last["vms"]] == names[-VMS_PER_PAGE:]
+    assert sum("vms" in h for h in _hosts(overview(world, {host.id: 2})).values()) == 1
+
+
+def test_tasks_show_running_and_recent_with_their_errors():
+    client = make_client(pinned(task_mode="manual"))
+    api = Api(client)
+    client.post("/_sim/faults", json={"path": "/start-vm", "task": {"error_code": "E_BOOM", "error_message": "boom"}})
+    api.ok("start-vm", {"where": {"name": "test-01"}})
+    client.post("/_sim/clock", json={"advance": 4})  # its one step has failed
+    api.ok("start-vm", {"where": {"name": "build-01"}})
+    client.post("/_sim/clock", json={"advance": 1})  # out of the queue, starting
+    shown = _world(client)["tasks"]
+    [running], [failed] = shown["running"], shown["recent"]
+    assert (running["description"], running["status"], running["step"]) == ("Start VM build-01", "EXECUTING", "start")
+    assert (failed["status"], failed["error_code"], failed["error_message"]) == ("FAILED", "E_BOOM", "boom")
+
+
+def test_the_journal_reads_a_page_newest_first_filtered_and_masked_and_is_not_filled_by_the_page():
+    client = make_client()
+    api = Api(client)
+    api("login", {"username": "root", "password": "HC!r0cks"})
+    for _ in range(60):
+        api("get-hosts", {})
+    api("get-vms", {"where": "not a where"})
+    for _ in range(5):
+        _world(client)  # the page's own reads
+    everything = _world(client)["requests"]
+    assert everything["total"] == 62 and everything["per_page"] == 50  # only the API's requests are recorded
+    newest = everything["entries"]
+    assert [e["path"] for e in newest[:2]] == ["/get-vms", "/get-hosts"] and "body" not in newest[0]
+    older = _world(client, requests_page=1)["requests"]["entries"]
+    assert [e["path"] for e in older] == ["/get-hosts"] * 11 + ["/login"]
+    assert _world(client, requests_path="log")["requests"]["total"] == 1
+    assert [e["path"] for e in _world(client, requests_status="400")["requests"]["entries"]] == ["/get-vms"]
+    login = older[-1]["request_id"]
+    body = client.get(f"/_sim/page/requests/{login}").get_json()["body"]
+    assert body == {"username": "root", "password": "***"}
+    assert client.get("/_sim/page/requests/no-such-request").status_code == 404
+    assert len(client.get("/_sim/requests").get_json()) == 62
