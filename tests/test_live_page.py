@@ -1,18 +1,24 @@
 """The live page of the world, `GET /_sim/` (issue 35): its compact read in-process (what it shows, paged; that it
-leaves the journal alone; that it goes with the control API)."""
+leaves the journal alone; that it goes with the control API), then the page itself in Debian's headless Chromium
+(tests/browser.py) against `cloudtower-sim serve` in realtime, as a user watches it: the default world, a maintenance
+evacuation, a reset, and names and bodies that must stay text and masked."""
 
 from __future__ import annotations
 
 import json
+import time
+
+import pytest
 
 from cloudtower_sim.mock_server.domain.overview import VMS_PER_PAGE, overview
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
 
-from .support import Api, make_client, pinned
+from .support import TOKEN, Api, Process, make_client, pinned
 
 HOSTS = {"node-1": ["db-01", "license-server", "test-01", "web-01", "web-02"],
          "node-2": ["app-01", "app-02", "build-01", "cache-01"], "node-3": ["analytics-01", "app-03", "web-03"],
          "node-4": ["ci-runner-01", "ci-runner-02", "gpu-render-01", "monitor-01", "win-desktop-01"]}
+XSS = "<img src=x onerror=alert(1)>"
 
 
 def _world(client, **args) -> dict:
@@ -108,3 +114,145 @@ def test_the_journal_reads_a_page_newest_first_filtered_and_masked_and_is_not_fi
     assert body == {"username": "root", "password": "***"}
     assert client.get("/_sim/page/requests/no-such-request").status_code == 404
     assert len(client.get("/_sim/requests").get_json()) == 62
+
+
+# --- the page in a browser ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def served():
+    """`serve` in realtime, twenty times faster: node-1's evacuation takes about 7 s."""
+    process = Process("--task-mode", "realtime", "--speed", "20")
+    assert f"live page: {process.root}/_sim/" in process.banner
+    yield process
+    process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from .browser import chromium
+
+    driver = chromium()
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def page(served, browser):
+    """The page open on a world just reset; the tower's API as `tower`."""
+    from cloudtower_sim.client import CloudTowerClient
+
+    assert _sim(served, "POST", "/reset").status_code == 200
+    _sim(served, "DELETE", "/requests")
+    browser.get(served.root + "/_sim/")
+    page = Page(browser, CloudTowerClient(served.base_url, token=TOKEN))
+    page.shows(lambda: page.vms("node-1") == HOSTS["node-1"])
+    return page
+
+
+def _sim(served, method: str, path: str, body=None):
+    import requests
+
+    return requests.request(method, served.root + "/_sim" + path, json=body, timeout=10)
+
+
+class Page:
+    """The page as a user reads it: what each host shows, waited for since the page redraws each second."""
+
+    def __init__(self, driver, tower):
+        self.driver, self.tower = driver, tower
+
+    def host(self, name: str):
+        from selenium.webdriver.common.by import By
+
+        found = self.driver.find_elements(By.CSS_SELECTOR, f'.host[data-name="{name}"]')
+        return found[0] if found else None
+
+    def vms(self, host: str) -> list[str]:
+        from selenium.webdriver.common.by import By
+
+        shown = self.host(host)
+        return [] if shown is None else [r.find_element(By.TAG_NAME, "td").text
+                                         for r in shown.find_elements(By.CSS_SELECTOR, "tr.vm")]
+
+    def state(self, host: str) -> str | None:
+        from selenium.webdriver.common.by import By
+
+        shown = self.host(host)
+        return None if shown is None else shown.find_element(By.CSS_SELECTOR, ".state").text
+
+    def shows(self, seen, timeout: float = 10.0):
+        """Wait until `seen()` holds on the page (a redraw may replace an element while it is read)."""
+        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def holds(_):
+            try:
+                return seen()
+            except StaleElementReferenceException:
+                return False
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(holds)
+
+
+@pytest.mark.slow  # Chromium, and the simulator in a process of its own
+def test_the_page_shows_every_host_and_its_vms_and_leaves_the_journal_alone(page, served):
+    for host, vms in HOSTS.items():
+        page.shows(lambda: page.vms(host) == vms and page.state(host) == "IN_USE")
+    page.shows(lambda: "template-builder" in page.vms("on no host"))
+    page.tower.get_hosts()
+    time.sleep(2)  # two polls more
+    assert [e["path"] for e in _sim(served, "GET", "/requests").json()] == ["/get-hosts"]
+
+
+@pytest.mark.slow
+def test_the_page_shows_an_evacuation_as_it_happens(page):
+    """node-1's VMs leave one task step at a time while its state goes ENTERING_MAINTENANCE_MODE, then
+    MAINTENANCE_MODE; each lands on another host, as the API says."""
+    from selenium.webdriver.common.by import By
+
+    from cloudtower_sim.client.workflow import wait_precheck
+
+    tower = page.tower
+    node1 = tower.get_hosts({"name": "node-1"})[0]["id"]
+    precheck = wait_precheck(tower, tower.enter_maintenance_mode_precheck({"id": node1}), 10)
+    tower.start_enter_maintenance_mode(node1, precheck.shutdown_vms)
+    started = time.monotonic()
+    page.shows(lambda: page.state("node-1") == "ENTERING_MAINTENANCE_MODE", timeout=3)
+    page.shows(lambda: "Enter maintenance mode on host node-1" in page.driver.find_element(By.ID, "tasks").text)
+    page.shows(lambda: len(page.vms("node-1")) < len(HOSTS["node-1"]) - 1)  # the first VM has gone
+    assert page.state("node-1") == "ENTERING_MAINTENANCE_MODE"  # and others are still leaving
+    page.shows(lambda: page.state("node-1") == "MAINTENANCE_MODE", timeout=15)
+    assert time.monotonic() - started < 15
+    placed = {v["name"]: v["host"]["name"] for v in tower.get_vms() if v["host"]}
+    moved = ["db-01", "test-01", "web-01", "web-02"]
+    assert all(placed[vm] != "node-1" for vm in moved)
+    for vm in moved:
+        page.shows(lambda: vm in page.vms(placed[vm]), timeout=3)
+    assert page.vms("node-1") == ["license-server"]  # shut down: it stays, bound by its USB dongle
+
+
+@pytest.mark.slow
+def test_reset_on_the_page_brings_the_world_back(page):
+    from selenium.webdriver.common.by import By
+
+    page.tower.delete_vm({"name": "test-01"})
+    page.shows(lambda: "test-01" not in page.vms("node-1"))
+    page.driver.find_element(By.ID, "reset").click()
+    page.shows(lambda: page.vms("node-1") == HOSTS["node-1"], timeout=5)
+
+
+@pytest.mark.slow
+def test_names_are_text_and_secrets_stay_masked(page):
+    """A VM named as an HTML tag is shown as its name, no script runs, and a login's password is never shown."""
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+
+    page.tower.call("/update-vm-basic-info", {"where": {"name": "web-01"}, "data": {"name": XSS}})
+    page.shows(lambda: XSS in page.vms("node-1"))
+    assert page.driver.find_elements(By.CSS_SELECTOR, "main img") == []
+    with pytest.raises(NoAlertPresentException):
+        page.driver.switch_to.alert.text
+    page.tower.login("root", "HC!r0cks")
+    login = page.shows(lambda: [r for r in page.driver.find_elements(By.CSS_SELECTOR, "#requests tbody tr")
+                                if "/login" in r.text])
+    login[0].click()
+    page.shows(lambda: '"password": "***"' in page.driver.find_element(By.ID, "request-body").text)
+    assert "HC!r0cks" not in page.driver.find_element(By.TAG_NAME, "body").text
