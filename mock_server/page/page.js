@@ -104,7 +104,7 @@ function drawCluster(cluster) {
 
 function drawHostHead(host) {
   const used = host.used_memory_bytes / host.total_memory_bytes;
-  return el("span", "",
+  return el("span", "host-facts",
     el("span", `state ${host.state}`, host.state), el("span", "muted", host.status),
     el("span", "", bar(used, "memory"), ` ${gib(host.used_memory_bytes)} used, ${gib(host.free_memory_bytes)} free`));
 }
