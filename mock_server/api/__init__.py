@@ -16,7 +16,7 @@ from . import control, page
 from . import content_library, hosts, inventory, users, vms  # noqa: F401
 from .answers import Answers, Rendered
 from .app_state import KEY, AppState
-from .faults import Faults
+from .faults import Faults, Journal
 from .front import GRAPHQL_PATH, Front
 from .registry import bind
 from .wire import MAX_BODY_BYTES, install_error_handlers, install_routes
@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None, simulator: Simulator | None = N
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     operations = bind(sim.spec)
     app.extensions[KEY] = AppState(sim, Faults(partial(steps_of, operations, sim.spec.version)),
-                                   page.PagedJournal(sim.settings.journal_size), Answers(), Rendered())
+                                   Journal(sim.settings.journal_size), Answers(), Rendered())
     install_routes(app, operations)
     if sim.settings.control:
         app.register_blueprint(control.bp)

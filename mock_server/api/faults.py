@@ -9,8 +9,8 @@ connection is closed without an answer), or `task` (`error_code`, `error_message
 the request starts fails at that step, the earlier steps applied, as a real failure there would leave the world), or
 `unmovable` (`vm`, `reason`: from then on, in this world, the VM cannot live-migrate: a maintenance precheck lists it
 to shut down, and an enter that would migrate it fails). Each fault applied is journalled with its request. A fault
-that could never fire is refused when it is set (api/__init__.py `steps_of`, `_check_step`): a test that set it would otherwise pass
-without the failure it meant to cause."""
+that could never fire is refused when it is set (api/__init__.py `steps_of`, `_check_step`): a test that set it
+would otherwise pass without the failure it meant to cause."""
 
 from __future__ import annotations
 
@@ -205,6 +205,24 @@ class Journal:
         return [{**e, "body": masked(e["body"]), "time": iso(e["time"])} for e in kept
                 if (path is None or e["path"] == path) and (method is None or e["method"] == method.upper())
                 and (status is None or e["status"] == status)]
+
+    def newest(self, path: str, status: int | None, page: int, per_page: int) -> tuple[int, list[dict]]:
+        """How many entries have `path` in their path and the `status` (None: any), and page `page` of them (from 0),
+        newest first, without their bodies (the live page's read, each second: entries() masks and dates every entry,
+        0.5 s for a full journal of 10,000)."""
+        with self._lock:
+            kept = list(self._entries)
+        found = [e for e in reversed(kept) if path in e["path"] and (status is None or e["status"] == status)]
+        shown = found[page * per_page:(page + 1) * per_page]
+        return len(found), [{**{k: v for k, v in e.items() if k != "body"}, "time": iso(e["time"])} for e in shown]
+
+    def body(self, request_id: str):
+        """The body the request sent, masked; KeyError when the journal no longer has it."""
+        with self._lock:
+            found = [e["body"] for e in self._entries if e["request_id"] == request_id]
+        if not found:
+            raise KeyError(request_id)
+        return masked(found[0])
 
     def clear(self) -> None:
         with self._lock:
