@@ -256,3 +256,24 @@ def test_names_are_text_and_secrets_stay_masked(page):
     login[0].click()
     page.shows(lambda: '"password": "***"' in page.driver.find_element(By.ID, "request-body").text)
     assert "HC!r0cks" not in page.driver.find_element(By.TAG_NAME, "body").text
+
+
+@pytest.mark.slow
+def test_the_fault_form_adds_a_fault_and_shows_why_one_that_could_never_fire_is_refused(page, served):
+    """Issue 35: the form sends POST /_sim/faults; a fault that could never fire is refused there, and the page says
+    why instead of listing a fault that would silently never apply."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    def add(path: str, effect: str, value: str):
+        for field, text in (("fault-path", path), ("fault-value", value)):
+            page.driver.find_element(By.ID, field).clear()
+            page.driver.find_element(By.ID, field).send_keys(text)
+        Select(page.driver.find_element(By.ID, "fault-effect")).select_by_visible_text(effect)
+        page.driver.find_element(By.CSS_SELECTOR, "#fault-add button").click()
+
+    add("/start-vm", "task", '{"error_message": "boom", "step": 99}')
+    page.shows(lambda: "past the last step of a /start-vm task" in page.driver.find_element(By.ID, "message").text)
+    add("/get-vms", "status", "503")
+    page.shows(lambda: "/get-vms" in page.driver.find_element(By.ID, "faults").text)
+    assert [f["path"] for f in _sim(served, "GET", "/faults").json()] == ["/get-vms"]
