@@ -13,14 +13,13 @@ from cloudtower_sim.mock_server.schema.spec import Spec
 KINDS = sorted(wire.READS)  # every read of the client
 
 
-def ordered_fields(client, kind: str) -> tuple[str, str]:
+def ordered_fields(client, oracle, kind: str) -> tuple[str, str]:
     """A text field and a numeric one to check orderBy against: name (or, for tasks, which have none, the creation
-    time; for disks and NICs, the id), and of the numeric fields upstream lets one order by, the one with the most
-    distinct values here."""
-    spec = Spec.load()
-    entity = next(e for e, (listing_path, _) in spec.reads.items() if wire.READS[kind][0] == listing_path)
-    fields = spec.schemas[entity]["properties"]
-    orderable = {v.rsplit("_", 1)[0] for v in spec.schemas[entity + "OrderByInput"]["enum"]}
+    time; for disks and NICs, the id), and of the numeric fields the oracle lets one order by (the version the target
+    is held to, not the package's default), the one with the most distinct values here."""
+    entity = next(e for e, (listing_path, _) in Spec.load().reads.items() if wire.READS[kind][0] == listing_path)
+    fields = oracle.schemas[entity]["properties"]
+    orderable = {v.rsplit("_", 1)[0] for v in oracle.schemas[entity + "OrderByInput"]["enum"]}
     objects = listing(client, kind)
     numeric = [f for f in sorted(orderable) if fields[f].get("type") in ("integer", "number")]
     spread = max(numeric, key=lambda f: len({o.get(f) for o in objects})) if numeric else None
@@ -71,8 +70,8 @@ def test_connection_count_equals_list_length(client, kind, examples):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_pages_concatenate_to_the_ordered_whole(client, kind, examples):
-    order = f"{ordered_fields(client, kind)[0]}_ASC"
+def test_pages_concatenate_to_the_ordered_whole(client, oracle, kind, examples):
+    order = f"{ordered_fields(client, oracle, kind)[0]}_ASC"
     whole = [o["id"] for o in listing(client, kind, order_by=order)]
 
     @examples
@@ -103,8 +102,8 @@ def _sorted(values, descending):
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("field_index", [0, 1])
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
-def test_order_by_really_orders(client, kind, field_index, direction):
-    field = ordered_fields(client, kind)[field_index]
+def test_order_by_really_orders(client, oracle, kind, field_index, direction):
+    field = ordered_fields(client, oracle, kind)[field_index]
     if field is None:
         pytest.skip(f"upstream's orderBy of {kind} has no numeric field")
     objects = listing(client, kind, order_by=f"{field}_{direction}")
