@@ -117,32 +117,40 @@ def contract(request):
     target.exchanges.clear()
     yield
     exchanges = list(target.exchanges)
-    found = [(e, p) for e in exchanges for p in conformance.problems(oracle, e)]
-    shown = list({id(e): e for e, _ in found}.values())[:5] or exchanges[-3:]
+    found = [(e, f) for e in exchanges for f in conformance.findings(oracle, e)]
+    found += [(None, f) for f in request.node.stash.get(REFUSED, [])]
+    shown = list({id(e): e for e, _ in found if e is not None}.values())[:5] or exchanges[-3:]
     request.node.user_properties.append(("exchanges", [e.as_dict() for e in shown]))
-    lines = list(dict.fromkeys(p for _, p in found))
-    if lines:
-        request.node.user_properties.append(("nonconforming", lines[:20]))
+    causes = conformance.merge(f.as_cause() for _, f in found)
+    if causes:  # each cause once, for the run's grouped verdict; and in a line each, for this contract's
+        request.node.user_properties.append(("causes", causes))
+        request.node.user_properties.append(("nonconforming", [conformance.line(c) for c in causes]))
     if changes and not target.control:
         left = safety.restore(target)
         if left:
             target.tainted = "; ".join(left)
             pytest.fail("could not restore the cluster: " + "; ".join(left))
     call = request.node.stash.get(CALL, None)
-    if lines and call is not None and call.passed:  # a failed call says what went wrong, the report adds these
-        pytest.fail(f"{len(lines)} answer(s) do not conform:\n  " + "\n  ".join(lines[:20]), pytrace=False)
+    if causes and call is not None and call.passed:  # a failed call says what went wrong, the report adds these
+        pytest.fail(conformance.text([f for _, f in found]), pytrace=False)
 
 
 CALL = pytest.StashKey()
+REFUSED = pytest.StashKey()  # the contract's requests that the oracle declares valid and the target refused
 
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     """A contract cut short by the run's deadline is not run, not broken (a task that never finished is noted by the
-    target itself, Target._timed_out)."""
+    target itself, Target._timed_out); one that failed of nonconforming answers says which, without a traceback."""
     report = yield
     target = item.config.stash.get(TARGET, None)
+    if report.when == "call" and report.failed and call.excinfo is not None:
+        found = _nonconforming(call.excinfo.value) or _refused(item.config, target, call.excinfo.value)
+        if found:
+            report.longrepr = conformance.text(found)
+            item.stash[REFUSED] = [f for f in found if f.rule == "refused"]  # no answer's fault: the teardown adds them
     if report.when == "call" and report.failed and target is not None and target.cut_short:
         # noted by the target where the wait ended (Hypothesis may wrap the TaskTimeout beyond recognition)
         report.outcome = "skipped"
@@ -152,3 +160,22 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call":
         item.stash[CALL] = report
     return report
+
+
+def _nonconforming(error: BaseException) -> list:
+    """The findings of a failure that is nonconforming answers alone (Hypothesis may group several), else none."""
+    if isinstance(error, conformance.Nonconforming):
+        return error.found
+    if isinstance(error, BaseExceptionGroup):
+        parts = [_nonconforming(e) for e in error.exceptions]
+        return [f for part in parts for f in part] if all(parts) else []
+    return []
+
+
+def _refused(config, target, error: BaseException) -> list:
+    """A failure that is the client's refused request (400), when the oracle declares the request valid."""
+    if not isinstance(error, CloudTowerError) or error.status != 400 or target is None or not target.exchanges:
+        return []
+    oracle, _ = up.oracle(config.getoption("--spec-version"), config.getoption("--upstream-spec"))
+    last = target.exchanges[-1]
+    return [conformance.refused(oracle, last)] if last.status == 400 and conformance.valid_request(oracle, last) else []

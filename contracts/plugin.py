@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cloudtower_sim.contracts import junit
+from cloudtower_sim.contracts import conformance, junit
 from cloudtower_sim.contracts import upstream as up
 from cloudtower_sim.contracts.target import NOT_RUN
 from cloudtower_sim.mock_server.schema.spec import DEFAULT_VERSION
@@ -177,6 +177,7 @@ class Results:
         self.entries: dict[str, dict] = {}
         self.contracts: set[str] = set()  # node ids of the tests in this package, wherever pytest was started
         self.first_failure: str | None = None  # the node id of the first contract that failed
+        self.causes: dict[str, list[dict]] = {}  # node id -> the causes its nonconforming answers showed
 
     def pytest_itemcollected(self, item):
         if is_contract(item):
@@ -200,6 +201,13 @@ class Results:
         for name, value in report.user_properties:  # the failing exchanges and what in them broke the oracle
             if name in ("exchanges", "nonconforming") and entry["outcome"] == "failed":
                 entry[name] = value
+            elif name == "causes" and entry["outcome"] == "failed":
+                self.causes[report.nodeid] = value
+
+    def merged_causes(self) -> list[dict]:
+        """The run's causes of nonconforming answers, each once, with the contracts that met it."""
+        return conformance.merge({**c, "contracts": [nodeid]} for nodeid, causes in self.causes.items()
+                                 for c in causes)
 
 
 OUTCOMES = ("passed", "failed", "skipped", "not run")
@@ -211,6 +219,7 @@ def pytest_sessionfinish(session, exitstatus):
     if RESULTS not in config.stash:
         return
     contracts = list(config.stash[RESULTS].entries.values())
+    causes = config.stash[CAUSES] = config.stash[RESULTS].merged_causes()
     summary = {k: sum(1 for c in contracts if c["outcome"] == k) for k in OUTCOMES}
     reason = config.stash.get(COULD_NOT_RUN, None)
     deadline_hit = any("--deadline" in c.get("message", "") for c in contracts if c["outcome"] == "not run")
@@ -236,6 +245,7 @@ def pytest_sessionfinish(session, exitstatus):
         "summary": summary,
         "exit_status": int(session.exitstatus),
         "leftovers": config.stash.get(LEFTOVERS, []),
+        "causes": causes,
         "contracts": contracts,
     }
     path = config.getoption("--contract-report")
@@ -248,13 +258,36 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 VERDICT = pytest.StashKey()
+CAUSES = pytest.StashKey()  # the run's causes of nonconforming answers (Results.merged_causes)
+SHOWN = 8  # operations and contracts named in the terminal for one cause; the JSON report has them all
 
 
+def _some(names: list[str]) -> str:
+    return ", ".join(names[:SHOWN]) + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Each cause of nonconforming answers once, before pytest's detail of each contract; the verdict last."""
+    write = terminalreporter.write_line
+    causes = config.stash.get(CAUSES, [])
+    if causes:
+        terminalreporter.section(f"nonconforming answers: {_plural(len(causes), 'cause')}", sep="=", red=True)
+        for cause in causes:
+            operations, contracts = cause["operations"], [c.split("::", 1)[-1] for c in cause["contracts"]]
+            write(conformance.line(cause))
+            write(f"    {_plural(cause['count'], 'time')} in {_plural(len(operations), 'operation')}: "
+                  f"{_some(operations)}")
+            write(f"    {_plural(len(contracts), 'contract')}: {_some(contracts)}")
+    result = yield
     target = config.stash.get(TARGET, None)
-    if target is None:
-        return
-    terminalreporter.write_line(f"contracts ran against {target.name}, API version {target.version}; "
-                                f"oracle: {config.stash.get(ORACLE, '?')}; verdict: {config.stash.get(VERDICT, '?')}")
-    for leftover in config.stash.get(LEFTOVERS, []):
-        terminalreporter.write_line(f"NOT RESTORED: {leftover}", red=True)
+    if target is not None:
+        write(f"contracts ran against {target.name}, API version {target.version}; "
+              f"oracle: {config.stash.get(ORACLE, '?')}; verdict: {config.stash.get(VERDICT, '?')}")
+        for leftover in config.stash.get(LEFTOVERS, []):
+            write(f"NOT RESTORED: {leftover}", red=True)
+    return result

@@ -7,6 +7,7 @@ import json
 import os
 import re
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 from cloudtower_sim.mock_server.schema.spec import DEFAULT_VERSION, Spec
@@ -56,6 +57,10 @@ def _refs(schema) -> list[str]:
     return re.findall(r'"#/\$defs/([^"]+)"', json.dumps(schema))
 
 
+# the most errors one answer is searched for: a page of a thousand VMs that all lack a field says so a thousand times
+ERRORS = 5000
+
+
 class Upstream:
     def __init__(self, path: Path | None, doc: dict | None = None):
         self.path = path
@@ -70,6 +75,11 @@ class Upstream:
     def operation(self, path: str) -> tuple[str, dict]:
         (method, op), = self.doc["paths"][path].items()
         return method, op
+
+    def request_schema(self, path: str) -> dict | None:
+        """The JSON body `path` declares, if any."""
+        _, op = self.operation(path)
+        return op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
 
     def response_schema(self, path: str, status: int) -> dict:
         _, op = self.operation(path)
@@ -100,22 +110,32 @@ class Upstream:
                 todo += _refs(self.defs[name])
         return sorted(seen)
 
-    def _check(self, schema_json: str, body) -> None:
+    def errors(self, schema: dict, body) -> tuple[dict, list]:
+        """Every way `body` breaks `schema` (an operation's declared answer, `{"$ref": ...}` for a named schema), up to
+        ERRORS of them, and the JSON Schema that found them, whose `$defs` are upstream's schemas by name."""
+        full, quick = self._validator(json.dumps(schema, sort_keys=True))
+        if quick is not None and quick(body):
+            return full.schema, []
+        return full.schema, list(islice(full.iter_errors(body), ERRORS))
+
+    def _check(self, schema: dict, body) -> None:
         import jsonschema
 
-        full, quick = self._validator(schema_json)
-        if quick is not None and quick(body):
-            return
-        error = jsonschema.exceptions.best_match(full.iter_errors(body))
+        error = jsonschema.exceptions.best_match(self.errors(schema, body)[1])
         if error is not None:
             raise error
 
     def validate(self, path: str, status: int, body) -> None:
         """Raise jsonschema.ValidationError unless `body` is what upstream declares for `path` answering `status`."""
-        self._check(json.dumps(self.response_schema(path, status), sort_keys=True), body)
+        self._check(self.response_schema(path, status), body)
 
     def validate_schema(self, name: str, value) -> None:
-        self._check(json.dumps({"$ref": f"#/components/schemas/{name}"}), value)
+        self._check(named(name), value)
+
+
+def named(name: str) -> dict:
+    """A reference to upstream's schema `name`."""
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
 @lru_cache(maxsize=None)

@@ -18,7 +18,7 @@ import pytest
 from cloudtower_sim.client import CloudTowerClient
 
 from . import drift
-from .support import ROOT, TOKEN, Process
+from .support import ROOT, TOKEN, Process, unexplained
 
 pytestmark = pytest.mark.slow  # each test runs `cloudtower-sim contract` in a process of its own
 
@@ -269,3 +269,23 @@ def test_the_suite_catches_the_drift(tmp_path, served, name):
         reasons = ("an earlier task of the target did not finish", "an earlier contract could not restore the cluster")
         stalled = re.compile(r"task \w+ (did not finish|made no progress)")
         assert not_run and all(any(r in m for r in reasons) and stalled.search(m) for m in not_run), not_run[:3]
+
+
+def test_a_version_held_to_another_gets_each_cause_once(tmp_path, served):
+    """Issue 34: a 4.0.0 tower held to 4.6.0, read-only. Each cause is said once, before the contracts' detail, which
+    shows the causes a contract met without a traceback; each is a change `spec-diff 4.6.0 4.0.0` names, and every
+    failed contract met one."""
+    server = served(api_version="4.0.0", control=False)
+    proc, report = run_contracts(tmp_path, server.base_url, "--spec-version", "4.6.0")
+    assert proc.returncode == 1 and report["verdict"] == "broken", proc.stdout[-3000:]
+    causes = report["causes"]
+    assert "NestedLabel.key" in {c["location"] for c in causes} and len(causes) <= 6, causes
+    assert not unexplained(causes, "4.6.0", "4.0.0")
+    failed = [c for c in report["contracts"] if c["outcome"] == "failed"]
+    assert len(failed) > 40 and all(c.get("nonconforming") for c in failed), [c["contract"] for c in failed
+                                                                            if not c.get("nonconforming")]
+    lines = proc.stdout.splitlines()
+    said = "NestedLabel.key: required: expected present, seen absent"
+    assert lines.count(said) == 1 and lines.index(said) < lines.index(next(x for x in lines if "ERRORS" in x))
+    assert not re.search(r"\.py:\d+", proc.stdout), proc.stdout[-3000:]  # no traceback's frame
+    assert junit_cases(tmp_path)[failed[0]["contract"]].find("failure") is not None  # the JUnit report: per contract
