@@ -168,15 +168,20 @@ def findings(oracle: Upstream, exchange: Exchange) -> list[Finding]:
     return found
 
 
+def _request(exchange: Exchange):
+    """The exchange's JSON request body; None where it has none, or one that is not JSON."""
+    try:
+        return json.loads(exchange.request_body) if exchange.request_body is not None else None
+    except ValueError:
+        return None
+
+
 def valid_request(oracle: Upstream, exchange: Exchange) -> bool:
     """Whether the oracle declares the exchange's request valid (its JSON body, to an operation that takes one)."""
-    if exchange.path not in oracle.doc["paths"] or exchange.request_body is None:
+    body = _request(exchange)
+    if exchange.path not in oracle.doc["paths"] or body is None:
         return False
     schema = oracle.request_schema(exchange.path)
-    try:
-        body = json.loads(exchange.request_body)
-    except ValueError:
-        return False
     return schema is not None and not oracle.errors(schema, body)[1]
 
 
@@ -208,9 +213,10 @@ def refused(oracle: Upstream, exchange: Exchange) -> Finding:
     schema = oracle.request_schema(exchange.path) or {}
     answer = exchange.json()
     message = str(answer.get("message") if isinstance(answer, dict) else exchange.response_body)
-    said = f"{exchange.method} {exchange.path} answered {exchange.status} to {exchange.request_body!s:.200}"
+    said = f"{exchange.method} {exchange.path} answered {exchange.status}" + (
+        f" to {exchange.request_body:.200}" if exchange.request_body else "")
     expected = f"accepted, as valid in {oracle.version}"
-    found = _named_field(oracle, schema, json.loads(exchange.request_body), message.split(":", 1)[0])
+    found = _named_field(oracle, schema, _request(exchange), message.split(":", 1)[0])
     if found is None:
         name = schema.get("$ref", "").rsplit("/", 1)[-1] or None
         return Finding(name, "", "refused", expected, f"{exchange.status} {message:.100}", name or "the request",
@@ -245,11 +251,16 @@ def line(cause: dict) -> str:
     return f"{cause['location']}: {cause['rule']}: expected {expected}, seen {', '.join(cause['seen'])}"
 
 
+def met(cause: dict) -> str:
+    """How often a cause was met, and an exchange that met it."""
+    return f"{cause['count']} time{'s' if cause['count'] > 1 else ''}, e.g. {cause['example']}"
+
+
 def text(found: list[Finding]) -> str:
     """What a contract failed of: each cause its answers met, once, with an exchange that met it."""
     causes = merge(f.as_cause() for f in found)
     return f"answers do not conform ({len(causes)} cause{'s' if len(causes) > 1 else ''}):\n" + "\n".join(
-        f"  {line(c)}\n      {c['count']} time{'s' if c['count'] > 1 else ''}, e.g. {c['example']}" for c in causes)
+        f"  {line(c)}\n      {met(c)}" for c in causes)
 
 
 class Nonconforming(AssertionError):

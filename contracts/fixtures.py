@@ -124,7 +124,8 @@ def contract(request):
     causes = conformance.merge(f.as_cause() for _, f in found)
     if causes:  # each cause once, for the run's grouped verdict; and in a line each, for this contract's
         request.node.user_properties.append(("causes", causes))
-        request.node.user_properties.append(("nonconforming", [conformance.line(c) for c in causes]))
+        request.node.user_properties.append(("nonconforming", [f"{conformance.line(c)}; {conformance.met(c)}"
+                                                               for c in causes]))
     if changes and not target.control:
         left = safety.restore(target)
         if left:
