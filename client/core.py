@@ -52,7 +52,8 @@ class CloudTowerClient:
 
     `task_timeout` is how long a wait on tasks may take when the call names no timeout (default: 300 s for a task,
     1800 s for a maintenance workflow). With `task_stall`, a wait also ends, raising TaskStalled, once no task it
-    waits on has changed status or progress for that many seconds."""
+    waits on has changed status or progress for that many seconds. `stall_bound`, `finished` and `timed_out` are
+    hooks of every wait, for a subclass (or an instance's attribute) to adapt the stall bound to the tasks seen end."""
 
     def __init__(self, base_url: str, token: str | None = None, username: str | None = None,
                  password: str | None = None, timeout: float = 30.0, session: requests.Session | None = None,
@@ -232,6 +233,7 @@ class CloudTowerClient:
                                       operation=wire.READS["tasks"][0], body=task)
                 last[task["id"]] = task
                 if task["status"] in (wire.TASK_DONE, wire.TASK_FAILED):
+                    poll.ended(task["id"])
                     done[task["id"]] = task
                     pending.remove(task["id"])
                     if task["status"] == wire.TASK_FAILED:
@@ -245,6 +247,15 @@ class CloudTowerClient:
         if failed:
             raise TaskFailed(failed[0], failed[1:])
         return done
+
+    def stall_bound(self) -> float | None:
+        """The stall bound of a wait starting now (None: none): `task_stall`. The contract suite adapts it to how long
+        the target's tasks were seen to take."""
+        return self.task_stall
+
+    def finished(self, task_id: str, seconds: float) -> None:
+        """Called with each task a wait saw end (done or failed) and how long that wait had run by then; does
+        nothing. A subclass may note it, as the contract suite does to learn the target's pace."""
 
     def timed_out(self, error: TaskTimeout) -> TaskTimeout:
         """Called with every TaskTimeout (TaskStalled included) a wait is about to raise; answers what to raise. A

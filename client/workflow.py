@@ -22,11 +22,12 @@ def _host(client: "CloudTowerClient", host_id: str) -> dict:
 
 def wait_precheck(client, task_id: str, timeout: float, poll_interval=None):
     """Poll the precheck result until done, for at most `timeout` seconds, or until its task has not changed for the
-    client's `task_stall` seconds (the task is read once a stall bound: the result says nothing of progress)."""
+    client's stall bound (the task is read once a stall bound: the result says nothing of progress)."""
     poll = Poll(client, timeout, poll_interval)
     while True:
         result = client.enter_maintenance_mode_precheck_result(task_id)
         if result.done:
+            poll.ended(task_id)
             return result
         if poll.due():
             task = client.get_task(task_id)

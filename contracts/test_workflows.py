@@ -44,6 +44,7 @@ def follow(client, task_id: str, host_id: str) -> tuple[dict, list[str], bool]:
         assert progress >= last_progress, f"task {task_id} progress fell from {last_progress} to {progress}"
         last_progress = progress
         if task["status"] in (wire.TASK_DONE, wire.TASK_FAILED):
+            poll.ended(task_id)
             host = find_host(client, host_id)
             if states[-1] != host_state(host):
                 states.append(host_state(host))
