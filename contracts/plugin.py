@@ -88,11 +88,13 @@ def pytest_addoption(parser):
     g.addoption("--task-timeout", type=_seconds, default=1800.0, metavar="SECONDS",
                 help="how long one task may take before its contract fails (default 1800: a real tower's "
                      "maintenance task migrates every VM of a host)")
-    g.addoption("--task-stall", type=_seconds, default=300.0, metavar="SECONDS",
+    g.addoption("--task-stall", type=_seconds, default=None, metavar="SECONDS",
                 help="how long a task may keep the same status and progress before its contract fails, with the "
-                     "task's last state; later contracts then do not wait on the target's tasks (default 300: a "
-                     "real tower moves a task's progress at each step, and its longest step, one VM's live "
-                     "migration, takes minutes only for VMs of hundreds of GiB; raise it for such hosts)")
+                     "task's last state; later contracts then do not wait on the target's tasks (default: adapts "
+                     "to the target, max(20, 20 x the slowest task this run has seen end) and at most 300, which "
+                     "is the bound until a task has ended: a simulator's stalled task fails in 20 s, a real "
+                     "tower's slow tasks get minutes; set it for hosts whose VMs of hundreds of GiB live-migrate "
+                     "for minutes without progress)")
     g.addoption("--deadline", type=_seconds, default=None, metavar="SECONDS",
                 help="bound on the whole run: past it, contracts not yet run are reported as not run, what was "
                      "touched is still restored, the reports are written, and the exit status is 3")

@@ -40,15 +40,11 @@ def prepare(target: Target, maintenance_host: str | None) -> str | None:
     return None
 
 
-STUCK_WAIT = 5.0  # seconds: how long the restore waits on each task once the target's tasks were seen not to finish
-
-
 def restore(target: Target) -> list[str]:
     """Delete the prefix VMs and bring the maintenance host back into service; answer what could not be done. It
-    runs past the run's deadline, each wait bounded by the task timeout and stall bound."""
+    runs past the run's deadline, each wait bounded by the task timeout and stall bound (short ones once the target's
+    tasks were seen not to finish)."""
     client = target.client(within_deadline=False)
-    if target.stuck:  # its tasks have been seen not to finish: one short wait each, not a stall bound each
-        client.task_stall = client.task_timeout = min(client.task_stall, STUCK_WAIT)
     left = []
     try:
         on = {"name_starts_with": target.prefix, "status_not": "STOPPED"}
@@ -74,7 +70,7 @@ def _host_back(client, host_id: str) -> list[str]:
     if host is None:
         return [f"host {host_id} is gone"]
     if host_state(host) == "ENTERING_MAINTENANCE_MODE":  # let the running enter task end first
-        poll = Poll(client, min(client.task_timeout, client.task_stall or client.task_timeout), 0.2)
+        poll = Poll(client, min(client.task_timeout, client.stall_bound() or client.task_timeout), 0.2)
         while host_state(host) == "ENTERING_MAINTENANCE_MODE" and not poll.over():
             poll.sleep()
             host = find_host(client, host_id)

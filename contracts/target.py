@@ -20,6 +20,22 @@ IN_PROCESS_URL = "http://cloudtower-sim.in-process/v2/api"
 IN_PROCESS_SPEED = 200.0
 BODY_LIMIT = 4000  # characters of a body kept in a report
 NOT_RUN = "not run:"  # how a skip that is a verdict on the run, not on the contract, begins
+# The stall bound without --task-stall (adaptive_stall): a task is stalled once its status and progress have not
+# changed for max(STALL_FLOOR, STALL_FACTOR x the slowest task this run has seen end), at most STALL_FIRST, and for
+# STALL_FIRST until one has ended. A mutating run's first task is the maintenance precheck (the workflows run first),
+# whose result is read on its own, not from get-tasks: the target's pace is known before the enter task starts.
+STALL_FIRST = 300.0  # seconds: the fixed bound this replaces, for a tower of unknown pace; adapting only shortens it
+STALL_FACTOR = 20.0  # a tower whose precheck took 3 s gives a task a minute without progress; one that took 15 s, 300 s
+# seconds: far past a busy machine's pauses (a simulator's progress follows the wall clock: a pause shows as a jump),
+# and a verdict within a minute where tasks take a second: this, and the run's own 20 s (the tasks that did move, the
+# other contracts, the restore's STUCK_WAIT)
+STALL_FLOOR = 20.0
+STUCK_WAIT = 5.0  # seconds: each wait once the target's tasks were seen not to finish (only the restore waits then)
+
+
+def adaptive_stall(slowest: float | None) -> float:
+    """The stall bound after the slowest task seen end took `slowest` seconds (None: none has ended yet)."""
+    return STALL_FIRST if slowest is None else min(STALL_FIRST, max(STALL_FLOOR, STALL_FACTOR * slowest))
 
 
 def _text(body) -> str | None:
@@ -73,7 +89,8 @@ class Target:
     stuck: str | None = None  # a task that did not finish: no further contract waits on the target's tasks
     cut_short: str | None = None  # the wait of the running contract that the deadline ended
     task_timeout: float = 1800.0  # seconds one task may take
-    task_stall: float = 300.0  # seconds a task may stay at the same status and progress
+    task_stall: float | None = None  # seconds a task may stay at the same status and progress (None: adaptive_stall)
+    slowest: float | None = None  # seconds: the longest a wait of this run took to see a task end
     deadline_at: float | None = None  # time.monotonic() past which no contract starts or goes on waiting
     deadline: float | None = None  # the --deadline it came from, in seconds, for messages
     request_timeout: float = 60.0  # seconds one HTTP exchange may take
@@ -95,15 +112,25 @@ class Target:
 
     def client(self, within_deadline: bool = True, **kw) -> CloudTowerClient:
         """A client on the target's session, polling fast (a simulator in realtime mode finishes in a second), whose
-        waits end at the task timeout, a stalled task, or (`within_deadline`) the run's deadline."""
+        waits end at the task timeout, a stalled task (`stall_bound`, as each wait starts), or (`within_deadline`)
+        the run's deadline; and tell the target how long the tasks they saw end took."""
         kw.setdefault("backoff", Backoff(initial=0.01, factor=1.5, maximum=self.poll_ceiling))
-        timeout = self.task_timeout
+        timeout = min(self.task_timeout, STUCK_WAIT) if self.stuck else self.task_timeout
         if within_deadline and self.deadline_at is not None:
             timeout = max(0.0, min(timeout, self.deadline_at - time.monotonic()))
         client = CloudTowerClient(self.base_url, token=self.token, session=self.session,
-                                  timeout=self.request_timeout, task_timeout=timeout, task_stall=self.task_stall, **kw)
-        client.timed_out = self._timed_out
+                                  timeout=self.request_timeout, task_timeout=timeout, **kw)
+        client.stall_bound, client.finished, client.timed_out = self.stall_bound, self._finished, self._timed_out
         return client
+
+    def stall_bound(self) -> float:
+        """Seconds a task may keep its status and progress: --task-stall when given, else adaptive_stall; once the
+        target's tasks were seen not to finish, at most STUCK_WAIT."""
+        bound = adaptive_stall(self.slowest) if self.task_stall is None else self.task_stall
+        return min(bound, STUCK_WAIT) if self.stuck else bound
+
+    def _finished(self, task_id: str, seconds: float) -> None:
+        self.slowest = max(seconds, self.slowest or 0.0)
 
     def _timed_out(self, error):
         """A task that did not finish: unless the run's deadline cut the wait short, the target is stuck, and no later

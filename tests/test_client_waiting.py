@@ -10,6 +10,8 @@ import pytest
 
 from cloudtower_sim.client import (Backoff, CloudTowerClient, CloudTowerError, TaskFailed, TaskStalled, TaskTimeout,
                                   wsgi_session)
+from cloudtower_sim.client.workflow import wait_precheck
+from cloudtower_sim.contracts.target import STALL_FIRST, STUCK_WAIT, Target, adaptive_stall
 from cloudtower_sim.mock_server.api import create_app
 from cloudtower_sim.mock_server.domain.simulator import Settings
 
@@ -237,12 +239,13 @@ def test_an_unknown_task_times_out_never_seen(sim):
     assert e.value.last is None and "never seen" in str(e.value)
 
 
-def freeze(sim):
-    """From now on the client's sleeps pass wall time only: the simulated clock, and so every task, stands still."""
+def freeze(sim, client=None):
+    """From now on the client's (or `client`'s) sleeps pass wall time only: the simulated clock, and so every task,
+    stands still."""
     def sleep(seconds):
         sim.slept.append(seconds)
         sim.now += seconds
-    sim.client._sleep = sleep
+    (client or sim.client)._sleep = sleep
 
 
 def test_a_task_that_makes_no_progress_stalls(sim):
@@ -294,6 +297,64 @@ def test_the_client_task_timeout_is_the_default_of_every_wait(sim):
     with pytest.raises(TaskTimeout) as e:
         sim.client.enter_maintenance_mode(sim.host_id("node-2"))
     assert e.value.waited <= 1.5 + 1e-6
+
+
+# --- the contract suite's stall bound, adapted to the tasks its run has seen end ------------------------------------
+def test_the_adaptive_stall_rule():
+    assert adaptive_stall(None) == STALL_FIRST == 300.0  # nothing has ended yet: a real tower's first task gets minutes
+    assert adaptive_stall(0.05) == adaptive_stall(1.0) == 20.0  # a simulator's pace: the floor
+    assert adaptive_stall(1.5) == 30.0 and adaptive_stall(3.0) == 60.0
+    assert adaptive_stall(15.0) == adaptive_stall(600.0) == 300.0  # never more than the fixed bound it replaces
+
+
+def suite_client(sim, task_stall=None) -> tuple[Target, CloudTowerClient]:
+    """The contract suite's target on the simulator in manual mode, and a client of it on the test's clock."""
+    target = Target("manual", "http://sim/v2/api", sim.session, TOKEN, task_stall=task_stall)
+    return target, target.client(sleep=sim.sleep, monotonic=lambda: sim.now)
+
+
+def stalled_after(sim, client, task_id: str) -> float:
+    """How long the client waits on the task, the clock frozen, before it is stalled."""
+    freeze(sim, client)
+    with pytest.raises(TaskStalled) as e:
+        client.wait_task(task_id)
+    return e.value.waited
+
+
+def test_the_suites_first_task_gets_the_bound_of_a_tower_of_unknown_pace(sim):
+    target, client = suite_client(sim)
+    waited = stalled_after(sim, client, client.shutdown_vm({"name": "web-01"})[0]["task_id"])
+    assert STALL_FIRST <= waited < STALL_FIRST + 1.5
+    assert target.stuck and target.stall_bound() == STUCK_WAIT  # only the restore waits now, briefly each
+
+
+def test_the_suites_stall_bound_adapts_to_the_precheck(sim):
+    """As a run's maintenance contract goes: the precheck (2.5 s), its result read on its own, ends; the enter task
+    then stands still, and stalls after 20 times what the precheck wait took."""
+    target, client = suite_client(sim)
+    host = sim.host_id("node-1")
+    result = wait_precheck(client, client.enter_maintenance_mode_precheck({"id": host}), 100)
+    assert 2.5 <= target.slowest < 3.5
+    task_id = client.start_enter_maintenance_mode(host, result.shutdown_vms)["task_id"]
+    assert 20 * target.slowest <= stalled_after(sim, client, task_id) < 20 * target.slowest + 1.5
+
+
+def test_the_suites_slowest_task_sets_the_bound(sim):
+    """The slowest task seen end sets the bound, not the latest: db-01's live migration (98.5 s), then web-01's
+    shutdown (3.5 s); 20 times 98.5 s is past the most the bound may be, 300 s."""
+    target, client = suite_client(sim)
+    client.wait_task(client.migrate_vm({"name": "db-01"}, host_id=sim.host_id("node-2"))[0]["task_id"])
+    client.wait_task(client.shutdown_vm({"name": "web-01"})[0]["task_id"])
+    assert 98.5 <= target.slowest < 99.5 and target.stall_bound() == STALL_FIRST
+    stalled = stalled_after(sim, client, client.suspend_vm({"name": "app-02"})[0]["task_id"])
+    assert STALL_FIRST <= stalled < STALL_FIRST + 1.5
+
+
+def test_a_task_stall_given_is_the_bound_whatever_the_tasks_took(sim):
+    target, client = suite_client(sim, task_stall=7.0)
+    client.wait_task(client.shutdown_vm({"name": "web-01"})[0]["task_id"])
+    assert target.slowest >= 3.5
+    assert 7.0 <= stalled_after(sim, client, client.shutdown_vm({"name": "app-02"})[0]["task_id"]) < 8.5
 
 
 # --- wait_tasks -----------------------------------------------------------------------------------------------------
