@@ -91,8 +91,8 @@ def pytest_addoption(parser):
     g.addoption("--task-stall", type=_seconds, default=None, metavar="SECONDS",
                 help="how long a task may keep the same status and progress before its contract fails, with the "
                      "task's last state; later contracts then do not wait on the target's tasks (default: adapts "
-                     "to the target, max(20, 20 x the slowest task this run has seen end) and at most 300, which "
-                     "is the bound until a task has ended: a simulator's stalled task fails in 20 s, a real "
+                     "to the target, max(10, 20 x the slowest task this run has seen end) and at most 300, which "
+                     "is the bound until a task has ended: a simulator's stalled task fails in 10 s, a real "
                      "tower's slow tasks get minutes; set it for hosts whose VMs of hundreds of GiB live-migrate "
                      "for minutes without progress)")
     g.addoption("--deadline", type=_seconds, default=None, metavar="SECONDS",

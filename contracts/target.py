@@ -26,10 +26,10 @@ NOT_RUN = "not run:"  # how a skip that is a verdict on the run, not on the cont
 # whose result is read on its own, not from get-tasks: the target's pace is known before the enter task starts.
 STALL_FIRST = 300.0  # seconds: the fixed bound this replaces, for a tower of unknown pace; adapting only shortens it
 STALL_FACTOR = 20.0  # a tower whose precheck took 3 s gives a task a minute without progress; one that took 15 s, 300 s
-# seconds: far past a busy machine's pauses (a simulator's progress follows the wall clock: a pause shows as a jump),
-# and a verdict within a minute where tasks take a second: this, and the run's own 20 s (the tasks that did move, the
-# other contracts, the restore's STUCK_WAIT)
-STALL_FLOOR = 20.0
+# seconds: binds only where every task seen ended within half a second, a simulator's pace. Its progress follows the
+# wall clock (a busy machine's pause shows as a jump), so 10 s unchanged is conclusive; and a whole run needs 20 to 40
+# s besides (the tasks that did move, the other contracts, the restore's STUCK_WAIT): a verdict within a minute
+STALL_FLOOR = 10.0
 STUCK_WAIT = 5.0  # seconds: each wait once the target's tasks were seen not to finish (only the restore waits then)
 
 

@@ -111,7 +111,7 @@ def parser() -> argparse.ArgumentParser:
                           help="how long one task may take before its contract fails (default 1800)")
     contract.add_argument("--task-stall", metavar="SECONDS",
                           help="how long a task may keep the same status and progress before its contract fails; "
-                               "later contracts then do not wait on tasks (default: max(20, 20 x the slowest task "
+                               "later contracts then do not wait on tasks (default: max(10, 20 x the slowest task "
                                "seen end), at most 300, and 300 until one has ended)")
     contract.add_argument("--deadline", metavar="SECONDS",
                           help="bound on the whole run: past it, the rest is reported as not run, what was touched "

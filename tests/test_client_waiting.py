@@ -302,8 +302,8 @@ def test_the_client_task_timeout_is_the_default_of_every_wait(sim):
 # --- the contract suite's stall bound, adapted to the tasks its run has seen end ------------------------------------
 def test_the_adaptive_stall_rule():
     assert adaptive_stall(None) == STALL_FIRST == 300.0  # nothing has ended yet: a real tower's first task gets minutes
-    assert adaptive_stall(0.05) == adaptive_stall(1.0) == 20.0  # a simulator's pace: the floor
-    assert adaptive_stall(1.5) == 30.0 and adaptive_stall(3.0) == 60.0
+    assert adaptive_stall(0.05) == adaptive_stall(0.5) == 10.0  # a simulator's pace: the floor
+    assert adaptive_stall(1.0) == 20.0 and adaptive_stall(3.0) == 60.0
     assert adaptive_stall(15.0) == adaptive_stall(600.0) == 300.0  # never more than the fixed bound it replaces
 
 
