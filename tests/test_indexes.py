@@ -199,26 +199,26 @@ def test_an_object_added_again_is_found_by_an_index_made_while_it_was_gone():
     assert world.query("VmFolder", {"where": {"name_contains": "f1"}}) == [folder]
 
 
-def test_an_index_narrows_the_objects_tested():
-    """The indexes are used, not only agreed with: a selective read tests a few objects, not the table."""
-    world = _world([f"vm-{i:03d}" for i in range(200)])
-    tested = []
-    vm_type = Vm
-    original = vm_type.__dict__["status"]
+def _tested(world, body) -> tuple[list, list]:
+    """What `world.query("Vm", body)` finds, and the VMs whose status it read to test them."""
+    tested, original = [], Vm.__dict__["status"]
 
     class Counting:
         def __get__(self, obj, owner=None):
             if obj is not None:
                 tested.append(obj)
             return original.__get__(obj, owner)
-
-        def __set__(self, obj, value):
-            original.__set__(obj, value)
-    vm_type.status = Counting()
+    Vm.status = Counting()
     try:
-        found = world.query("Vm", {"where": {"name_contains": "-12", "status": "STOPPED"}})
+        return world.query("Vm", body), tested
     finally:
-        vm_type.status = original
+        Vm.status = original
+
+
+def test_an_index_narrows_the_objects_tested():
+    """The indexes are used, not only agreed with: a selective read tests a few objects, not the table."""
+    world = _world([f"vm-{i:03d}" for i in range(200)])
+    found, tested = _tested(world, {"where": {"name_contains": "-12", "status": "STOPPED"}})
     assert [v.name for v in found] == [f"vm-{i}" for i in range(120, 130)]
     assert len(tested) == 10
 
@@ -230,19 +230,7 @@ def test_a_range_index_narrows_the_objects_tested():
     for vm in large:
         vm.memory = 64 * GIB
     world.query("Vm", {"where": {"memory_gt": 32 * GIB}})  # makes the index
-    tested = []
-    original = Vm.__dict__["status"]
-
-    class Counting:
-        def __get__(self, obj, owner=None):
-            if obj is not None:
-                tested.append(obj)
-            return original.__get__(obj, owner)
-    Vm.status = Counting()
-    try:
-        found = world.query("Vm", {"where": {"memory_gte": 16 * GIB, "status": "STOPPED"}})
-    finally:
-        Vm.status = original
+    found, tested = _tested(world, {"where": {"memory_gte": 16 * GIB, "status": "STOPPED"}})
     assert found == large
     assert tested == large
 
