@@ -72,6 +72,36 @@ def test_a_task_fault_at_a_later_step_leaves_what_the_earlier_steps_did(api):
     assert [v["name"] for v in api.ok("get-vm-volumes", {"where": {"name": "f-1-sys"}})] == ["f-1-sys"]
 
 
+def test_a_task_fault_waits_for_a_task_that_has_its_step(api):
+    """A step a task of the world decides (one per VM an evacuation moves): an enter of node-1 shuts license-server
+    down, so a fault on `live_migrate:license-server` is not this task's and stays set for a later one; an enter of
+    node-2 live-migrates app-01, and `live_migrate:app-01` fails it there, the steps before done."""
+    def enter(host: str):
+        host_id = api.host(host)["id"]
+        check = api.ok("enter-maintenance-mode-precheck", {"where": {"id": host_id}})
+        result = api.ok("enter-maintance-mode-precheck-result", {"where": {"task_id": check["task_id"]}})
+        entered = api.ok("enter-maintance-mode", {"where": {"host_id": host_id}, "data": {
+            "shutdown_vms": [v["vm_uuid"] for v in result["shutdownVms"]]}})  # (sic: upstream camelCase)
+        return api.ok("get-tasks", {"where": {"id": entered["task_id"]}})[0]
+
+    elsewhere = fault(api.client, path="/enter-maintance-mode", task={"error_code": "E", "step":
+                                                                      "live_migrate:license-server"})
+    task = enter("node-1")
+    assert task["status"] == "SUCCESSED" and "shutdown:license-server" in [s["key"] for s in task["steps"]]
+    assert [(f["id"], f["left"]) for f in api.client.get("/_sim/faults").get_json()] == [(elsewhere, 1)]
+    assert "fault" not in api.client.get("/_sim/requests?path=/enter-maintance-mode").get_json()[-1]
+    api.client.delete("/_sim/faults")
+    api.ok("exit-maintance-mode-precheck-result", {"where": {"id": api.host("node-1")["id"]}})
+    api.ok("exit-maintance-mode", {"where": {"host_id": api.host("node-1")["id"]}, "data": {}})  # one at a time
+    fault(api.client, path="/enter-maintance-mode", task={"error_code": "E", "error_message": "no", "step":
+                                                          "live_migrate:app-01"})
+    task = enter("node-2")
+    keys = [s["key"] for s in task["steps"]]
+    assert (task["status"], task["error_code"]) == ("FAILED", "E"), keys
+    assert [s["key"] for s in task["steps"] if s["finished"]] == keys[:keys.index("live_migrate:app-01")]
+    assert api.client.get("/_sim/faults").get_json() == []
+
+
 def test_a_delay_holds_the_answer_then_answers_as_usual(api):
     fault(api.client, path="/get-version", delay_ms=200)
     started = time.monotonic()

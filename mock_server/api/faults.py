@@ -6,7 +6,8 @@ matching requests it takes (`times`, default 1), optionally a `where` that the r
 key given, equal), and one effect: `status` (an ErrorBody of
 that status, with `message` and `code`), `delay_ms` (the request waits, then is answered as usual), `drop` (the
 connection is closed without an answer), or `task` (`error_code`, `error_message`, optionally `step`: the next task
-the request starts fails at that step, the earlier steps applied, as a real failure there would leave the world), or
+the request starts fails at that step, the earlier steps applied, as a real failure there would leave the world; a
+request none of whose tasks has that step gives the fault back), or
 `unmovable` (`vm`, `reason`: from then on, in this world, the VM cannot live-migrate: a maintenance precheck lists it
 to shut down, and an enter that would migrate it fails). Each fault applied is journalled with its request. A fault
 that could never fire is refused when it is set (api/__init__.py `steps_of`, `_check_step`): a test that set it
@@ -159,6 +160,12 @@ class Faults:
     def any(self) -> bool:
         """Whether a fault is set (known without the lock: a fault set meanwhile is for later requests)."""
         return bool(self._faults)
+
+    def give_back(self, fault: Fault) -> None:
+        """`fault`'s count taken back: the request it took did not meet what it names (a task fault's step)."""
+        with self._lock:
+            fault.applied -= 1
+            self._faults.setdefault(fault.id, fault)
 
     def take(self, path: str, body) -> Fault | None:
         """The first fault matching this request, its count taken (it expires when spent)."""

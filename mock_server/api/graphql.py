@@ -130,7 +130,10 @@ def serve(app: Flask) -> Response:
             result = execute(served, document, root_value=root, variable_values=variables,
                              operation_name=operation)
         finally:
-            world.failing = None
+            unmet, world.failing = world.failing, None
+        if unmet is not None:  # no task of this request had the fault's step: it waits for one that has
+            faults.give_back(fault)
+            request.environ[FAULT] = None  # (the journal records no fault applied)
     errors = [_error(e) for e in result.errors or ()]
     # variables that do not fit their types stop the request before any field runs: a request error (400), as
     # Apollo Server answers BAD_USER_INPUT; a field's refusal is an execution error (200)

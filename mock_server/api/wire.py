@@ -202,7 +202,10 @@ def _view(b: Bound, app_state: AppState):
             try:
                 result = handler(world, body, user)
             finally:
-                world.failing = None
+                unmet, world.failing = world.failing, None
+            if unmet is not None:  # no task of this request had the fault's step: it waits for one that has
+                faults.give_back(fault)
+                environ[FAULT] = None  # (the journal records no fault applied)
             if b.read:  # held to read: the objects' texts hold for the generation (api/answers.py)
                 data = rendered.encode(op.response, result, world.generation)
             else:

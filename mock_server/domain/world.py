@@ -43,12 +43,14 @@ TASK_HISTORY = 10_000  # finished tasks kept (a tower keeps a history; how long 
 TASK_HISTORY_AGE = 30 * 24 * 3600.0  # simulated seconds a finished task is kept
 
 
-def _failing(steps: list[Step], fault: dict) -> list[Step]:
-    """`steps` with the one `fault["step"]` names (its number from 0, or its key; past the last: the last) failing
-    with the fault's code and message; the steps before it apply as usual, it and those after do not."""
+def _failing(steps: list[Step], fault: dict) -> list[Step] | None:
+    """`steps` with the one `fault["step"]` names (its number from 0, or its key) failing with the fault's code and
+    message; the steps before it apply as usual, it and those after do not. None when these steps have no such step
+    (an evacuation that shuts web-01 down has no `live_migrate:web-01`): the fault waits for a task that has it."""
     wanted = fault["step"]
     index = next((i for i, s in enumerate(steps) if s.key == wanted), None) if isinstance(wanted, str) else wanted
-    index = min(max(index or 0, 0), len(steps) - 1)
+    if index is None or not 0 <= index < len(steps):
+        return None
 
     def fail():
         raise TaskError(fault["error_message"], fault["error_code"])
@@ -314,8 +316,9 @@ class World:
         (or `shared` are held exclusively)."""
         self.runner.check_unlocked(*locks)
         self.runner.check_unlocked(*shared, shared=True)
-        if self.failing is not None:  # an injected task fault (api/faults.py): this task fails at the step named
-            steps, self.failing = _failing(steps, self.failing), None
+        failing = _failing(steps, self.failing) if self.failing is not None else None
+        if failing is not None:  # an injected task fault (api/faults.py): this task fails at the step named
+            steps, self.failing = failing, None
         self._forget_old_tasks()
         cluster = resource if isinstance(resource, Cluster) else getattr(resource, "cluster", None)
         task = self.add(Task(id=self.ids.cuid(), description=description, local_created_at=self.created_at(),
