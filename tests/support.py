@@ -11,6 +11,7 @@ import enum
 import json
 import operator
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 from cloudtower_sim.contracts import conformance, upstream as up
 from cloudtower_sim.mock_server.api import create_app
 from cloudtower_sim.mock_server.api.app_state import state_of
+from cloudtower_sim.mock_server.api.faults import task_ids
 from cloudtower_sim.mock_server.api.registry import READS as REGISTERED_READS, simulated
 from cloudtower_sim.mock_server.domain.errors import TaskError
 from cloudtower_sim.mock_server.domain.simulator import Settings, Simulator
@@ -97,12 +99,20 @@ def examples(share: float) -> int:
 _HELD: set = set()
 
 
+def undeclared_steps(declared: tuple[str, ...] | None, keys: list[str]) -> list[str]:
+    """The step keys a task has that its operation's registry entry does not declare (`steps`, `<vm>` standing for
+    a name): what a task fault is checked against (api/faults.py)."""
+    patterns = [re.sub("<[a-z]+>", ".+", re.escape(k)) for k in declared or ()]  # (re.escape keeps < and >)
+    return [key for key in keys if not any(re.fullmatch(p, key) for p in patterns)]
+
+
 def held_to_upstream(app):
     """Validate every JSON answer `app` gives to an operation against the upstream spec of the version it serves (when
     that spec is at hand, else against the package's extract of it): whatever a test makes the simulator say, upstream
-    must allow it. A breach fails the request with a 599 that names it, which no test expects. It wraps the WSGI app,
+    must allow it; and each task an answer names must have only the steps its operation declares (whatever test
+    starts it). A breach fails the request with a 599 that names it, which no test expects. It wraps the WSGI app,
     so it sees the answers kept before Flask (api/front.py) as well as Flask's."""
-    sim = state_of(app).sim
+    sim, served = state_of(app).sim, state_of(app).operations
     upstream, _ = up.oracle(sim.spec.version)
     inner = app.wsgi_app
 
@@ -129,6 +139,10 @@ def held_to_upstream(app):
                     upstream.validate(op, status, answer)
                 else:  # 401, 405, 501: upstream declares none, but an error is an ErrorBody
                     upstream.validate_schema("ErrorBody", answer)
+                for task_id in task_ids(answer) if status == 200 else ():
+                    keys = [s["key"] for s in sim.world.tasks[task_id].steps]
+                    assert not undeclared_steps(served[op].steps, keys), f"{op}'s task has steps {keys}, and " \
+                        f"its registry entry declares {served[op].steps}"
                 _HELD.add(seen)
             except Exception as e:  # noqa: BLE001 - any breach
                 data = f"answer of {path} ({status}) breaks upstream {sim.spec.version}: {e}"[:2000].encode()
