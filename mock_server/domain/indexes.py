@@ -24,7 +24,6 @@ narrows it. tests/test_indexes.py holds the two paths to the same answers on ran
 
 from __future__ import annotations
 
-import dataclasses
 from array import array
 from bisect import bisect_left, bisect_right
 from operator import attrgetter
@@ -37,7 +36,7 @@ SEPARATOR = "\x00"  # between names in the packed column (a name with it, or a f
 REVERSE = {("Vm", "host"): "vms", ("Vm", "cluster"): "vms", ("Vm", "folder"): "vms", ("Host", "cluster"): "hosts",
            ("VmDisk", "vm"): "vm_disks", ("VmNic", "vm"): "vm_nics", ("VmVolume", "cluster"): "vm_volumes",
            ("Vds", "cluster"): "vdses", ("Vlan", "vds"): "vlans"}
-# the fields whose writes are counted: those indexes look up by value, and those reads most often order by (a kept
+# the fields whose writes are logged: those indexes look up by value, and those reads most often order by (a kept
 # order by one of them stays as it is while none of them is written: query.Orderings)
 WATCHED = ("name", "local_id", "memory", "vcpu", "status", "local_created_at")
 LOG_SIZE = 4096  # the changes each log remembers (an index made before its oldest is made again)
@@ -96,7 +95,8 @@ def writes(entity: str, field: str) -> int | None:
 
 
 class NameColumn:
-    """A table's names, in table order, packed into one string."""
+    """A table's names, in table order, packed into one string (`field` is always "name": Indexes._current makes
+    every index alike)."""
 
     def __init__(self, objs: list, field: str = "name"):
         self.objs = objs
@@ -155,10 +155,6 @@ class SortedKeys:
         if spans is None or sum(hi - lo for lo, hi in spans) > most:
             return None
         return [o for lo, hi in spans for o in self.objs[lo:hi]]
-
-    def count(self, op: str, x) -> int | None:
-        spans = self._spans(op, x)
-        return None if spans is None else sum(hi - lo for lo, hi in spans)
 
     def _spans(self, op: str, x) -> list[tuple[int, int]] | None:
         keys = self.keys
@@ -237,11 +233,12 @@ class Indexes:
             return [table[x]] if x in table else []
         if key == "id_in" and isinstance(x, list):
             return [table[i] for i in x if isinstance(i, str) and i in table]
-        if key in ("local_id", "local_id_in") and "local_id" in _fields(entity):
+        # (only a field whose writes are logged: an index of another would not know its changes)
+        if key in ("local_id", "local_id_in") and writes(entity, "local_id") is not None:
             wanted = [x] if key == "local_id" else x
             if isinstance(wanted, list) and all(isinstance(i, str) for i in wanted):
                 return self._by_local_id(entity, wanted)
-        if key.startswith("name") and "name" in _fields(entity):
+        if key.startswith("name") and writes(entity, "name") is not None:
             return self._by_name(entity, table, key[len("name"):], x)
         reverse = REVERSE.get((entity, key))
         if reverse and isinstance(x, dict) and x:
@@ -303,16 +300,6 @@ def _by_local_id(objs: list, field: str) -> dict:
     found: dict = {}
     for o in objs:
         found.setdefault(o.local_id, []).append(o)
-    return found
-
-
-_FIELDS: dict[str, set] = {}
-
-
-def _fields(entity: str) -> set:
-    found = _FIELDS.get(entity)
-    if found is None:
-        found = _FIELDS[entity] = {f.name for f in dataclasses.fields(KINDS[entity])}
     return found
 
 
